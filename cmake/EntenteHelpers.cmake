@@ -1,0 +1,69 @@
+# One definition of how every Entente module is built.
+#
+#   entente_module(NAME jcs SOURCES a.cc b.cc DEPS core nlohmann_json::nlohmann_json)
+# defines the static library `entente_<NAME>` with the project's warnings,
+# include root `src/` (headers are included as "<module>/file.h").
+#
+#   entente_test(NAME jcs SOURCES jcs_test.cc DEPS jcs LABELS unit)
+# adds a GoogleTest executable `<NAME>_test` registered with CTest.
+
+set(ENTENTE_WARNINGS
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wvla -Wcast-align
+  -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+  -Wno-missing-field-initializers)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  list(APPEND ENTENTE_WARNINGS -Wthread-safety -Wno-gnu-statement-expression-from-macro-expansion
+       -Wno-gnu-statement-expression -Wno-c++20-extensions)
+endif()
+if(ENTENTE_WERROR)
+  list(APPEND ENTENTE_WARNINGS -Werror)
+endif()
+
+set(ENTENTE_SANITIZE_FLAGS "")
+if(ENTENTE_SANITIZE)
+  set(ENTENTE_SANITIZE_FLAGS -fsanitize=${ENTENTE_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_compile_options(${ENTENTE_SANITIZE_FLAGS})
+  add_link_options(${ENTENTE_SANITIZE_FLAGS})
+endif()
+
+function(entente_apply_common target)
+  target_compile_options(${target} PRIVATE ${ENTENTE_WARNINGS})
+  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+endfunction()
+
+function(entente_module)
+  cmake_parse_arguments(M "" "NAME" "SOURCES;DEPS" ${ARGN})
+  add_library(entente_${M_NAME} STATIC ${M_SOURCES})
+  entente_apply_common(entente_${M_NAME})
+  set(resolved "")
+  foreach(d ${M_DEPS})
+    if(TARGET entente_${d})
+      list(APPEND resolved entente_${d})
+    else()
+      list(APPEND resolved ${d})
+    endif()
+  endforeach()
+  target_link_libraries(entente_${M_NAME} PUBLIC ${resolved})
+endfunction()
+
+function(entente_test)
+  cmake_parse_arguments(T "" "NAME" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${T_NAME}_test ${T_SOURCES})
+  entente_apply_common(${T_NAME}_test)
+  set(resolved "")
+  foreach(d ${T_DEPS})
+    if(TARGET entente_${d})
+      list(APPEND resolved entente_${d})
+    else()
+      list(APPEND resolved ${d})
+    endif()
+  endforeach()
+  target_link_libraries(${T_NAME}_test PRIVATE ${resolved} GTest::gtest GTest::gtest_main)
+  target_include_directories(${T_NAME}_test PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+  add_test(NAME ${T_NAME} COMMAND ${T_NAME}_test)
+  if(NOT T_LABELS)
+    set(T_LABELS unit)
+  endif()
+  set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}"
+    ENVIRONMENT "ENTENTE_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+endfunction()

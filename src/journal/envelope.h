@@ -1,0 +1,73 @@
+// The signed envelope: the unit of everything Entente records and replicates.
+//
+//   {v, type, id, origin_node, author_org, created, supersedes?, distribution,
+//    tlp, pap?, body | sealed, sig}
+//
+// `sig` is Ed25519 by the author organisation's key over the RFC 8785
+// canonical JSON of all other members. FromJson() is strict (unknown or
+// missing members, wrong types, bad enumerations are errors naming the
+// member) and is the only way to read an envelope from an untrusted source;
+// it does not verify the signature, Verify() does. Value type; thread-compatible.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "crypto/crypto.h"
+
+namespace entente::journal {
+
+using Json = nlohmann::json;
+
+enum class DistributionKind { kOrg, kOrgs, kCommunity, kFederation, kPublic };
+
+struct Distribution {
+  DistributionKind kind = DistributionKind::kOrg;
+  std::vector<std::string> orgs;  // for kOrgs
+  std::string community;          // for kCommunity
+};
+
+// TLP 2.0 labels, lower case: "clear", "green", "amber", "amber+strict", "red".
+bool IsTlp(std::string_view s);
+// PAP labels: "clear", "green", "amber", "red".
+bool IsPap(std::string_view s);
+
+struct Envelope {
+  int v = 1;
+  std::string type;  // e.g. "directory.org"
+  std::string id;    // UUIDv7
+  std::string origin_node;
+  std::string author_org;
+  Millis created = 0;
+  std::optional<std::string> supersedes;
+  Distribution distribution;
+  std::string tlp = "green";
+  std::optional<std::string> pap;
+  std::optional<Json> body;    // exactly one of body and sealed
+  std::optional<Json> sealed;  // {recipients:[{org,key}], nonce, ciphertext}
+  std::string sig;             // base64url Ed25519 signature; empty until signed
+
+  // All members but `sig`.
+  Json UnsignedJson() const;
+  Json ToJson() const;
+  // RFC 8785 canonical form of ToJson() (what the journal stores and hashes).
+  Result<std::string> Canonical() const;
+  static Result<Envelope> FromJson(const Json& j);
+};
+
+// Fills `sig`. Fails when the body does not canonicalize.
+Status SignEnvelope(Envelope& env, const crypto::SecretBytes& author_secret_key);
+// kDataLoss "signature does not verify" when any byte differs.
+Status VerifyEnvelope(const Envelope& env, std::span<const std::uint8_t> author_public_key);
+
+std::string_view DistributionKindName(DistributionKind k);
+
+}  // namespace entente::journal

@@ -37,6 +37,7 @@ std::string_view PermissionName(Permission p) {
     case Permission::kOrgAdmin: return "org.admin";
     case Permission::kOrgCreate: return "org.create";
     case Permission::kNodeAdmin: return "node.admin";
+    case Permission::kTokenManage: return "token.manage";
   }
   return "unknown";
 }
@@ -65,6 +66,7 @@ bool Decide(const std::optional<Principal>& who, Permission need,
       return p.HasScope(Scope::kAdmin) && ((own && p.role >= Role::kAdmin) || p.is_operator);
     case Permission::kOrgCreate:
     case Permission::kNodeAdmin: return p.HasScope(Scope::kAdmin) && p.is_operator;
+    case Permission::kTokenManage: return p.HasScope(Scope::kAdmin);
   }
   return false;
 }

@@ -57,6 +57,7 @@ enum class Permission {
   kOrgAdmin,        // manage users and tokens of one's own organisation (admin)
   kOrgCreate,       // create organisations on this node (operator)
   kNodeAdmin,       // node identity, health, rebuild (operator)
+  kTokenManage,     // create/revoke one's own API tokens (sessions, or tokens with admin scope)
 };
 std::string_view PermissionName(Permission p);
 

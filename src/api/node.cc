@@ -1,0 +1,228 @@
+#include "api/node.h"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "crypto/crypto.h"
+#include "jcs/jcs.h"
+
+namespace entente::api {
+
+int HttpStatus(const Error& e) {
+  switch (e.code) {
+    case ErrorCode::kInvalidArgument: return e.field == "body" || e.field.empty() ? 400 : 422;
+    case ErrorCode::kUnauthenticated: return 401;
+    case ErrorCode::kPermissionDenied: return 403;
+    case ErrorCode::kNotFound: return 404;
+    case ErrorCode::kAlreadyExists:
+    case ErrorCode::kConflict:
+    case ErrorCode::kFailedPrecondition: return 409;
+    case ErrorCode::kResourceExhausted: return e.field == "body" ? 413 : 429;
+    case ErrorCode::kUnavailable: return 503;
+    case ErrorCode::kDataLoss: return e.field == "sig" ? 422 : 500;
+    case ErrorCode::kInternal: return 500;
+  }
+  return 500;
+}
+
+namespace {
+const char* Title(int status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
+    case 503: return "Service Unavailable";
+    default: return "Internal Server Error";
+  }
+}
+}  // namespace
+
+http::Response Problem(const Error& e, const std::string& instance) {
+  int status = HttpStatus(e);
+  Json j = {{"type", "urn:entente:problem:" + std::string(ErrorCodeName(e.code))},
+            {"title", Title(status)},
+            {"status", status},
+            {"detail", status >= 500 && e.code == ErrorCode::kInternal ? "internal error" : e.message},
+            {"instance", instance}};
+  if (!e.field.empty()) j["field"] = e.field;
+  http::Response r;
+  r.status = status;
+  r.content_type = "application/problem+json";
+  r.body = j.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return r;
+}
+
+http::Response JsonResponse(int status, const Json& body) {
+  http::Response r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return r;
+}
+
+Status Node::Init(const NodeOptions& opts, const InitOptions& init) {
+  ENTENTE_CHECK(crypto::Init());
+  std::unique_ptr<identity::MasterKey> mk;
+  const char* env = std::getenv("ENTENTE_MASTER_KEY");
+  if (env && *env) {
+    mk = std::make_unique<identity::MasterKey>(ENTENTE_TRY(identity::MasterKey::FromHex(env)));
+  } else if (std::filesystem::exists(opts.master_key_file)) {
+    mk = std::make_unique<identity::MasterKey>(ENTENTE_TRY(identity::MasterKey::Load(opts.master_key_file)));
+  } else {
+    mk = std::make_unique<identity::MasterKey>(
+        ENTENTE_TRY(identity::MasterKey::CreateFile(opts.master_key_file)));
+  }
+  auto db = ENTENTE_TRY(store::Open(opts.db_url));
+  ENTENTE_CHECK(store::Migrate(*db, store::BuiltinMigrations(db->backend())));
+  const Clock& clock = opts.clock ? *opts.clock : SystemClock::Instance();
+  ENTENTE_TRY(identity::NodeIdentity::Create(*db, *mk, init.base_url, clock));
+  db.reset();
+  auto node = ENTENTE_TRY(Open(opts));
+  auto org = ENTENTE_TRY(node->directory().CreateFoundingOrg(init.founding_org));
+  ENTENTE_TRY(node->auth().CreateUser(org.id, init.operator_username, "Node operator",
+                                      init.operator_password, auth::Role::kAdmin, true));
+  return Ok();
+}
+
+Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& opts) {
+  ENTENTE_CHECK(crypto::Init());
+  std::unique_ptr<Node> n(new Node());
+  n->opts_ = opts;
+  n->clock_ = opts.clock ? opts.clock : &SystemClock::Instance();
+  n->db_ = ENTENTE_TRY(store::Open(opts.db_url));
+  ENTENTE_CHECK(store::Migrate(*n->db_, store::BuiltinMigrations(n->db_->backend())));
+  n->master_ = std::make_unique<identity::MasterKey>(ENTENTE_TRY(identity::MasterKey::Load(opts.master_key_file)));
+  n->info_ = ENTENTE_TRY(identity::NodeIdentity::Load(*n->db_));
+  // The master key must open the node key: a wrong key is caught at start.
+  ENTENTE_TRY(identity::NodeIdentity::LoadSecret(*n->db_, *n->master_));
+  n->keys_ = std::make_unique<identity::OrgKeyStore>(*n->db_, *n->master_, *n->clock_);
+  n->registry_ = std::make_unique<journal::ApplierRegistry>();
+  // Directory is the KeyResolver; build it before the journal uses it.
+  struct Resolver : journal::KeyResolver {
+    directory::Directory* d = nullptr;
+    Result<std::vector<std::uint8_t>> SigningKey(store::Tx& tx, const journal::Envelope& e) override {
+      return d->SigningKey(tx, e);
+    }
+  };
+  auto resolver = std::make_shared<Resolver>();
+  n->journal_ = std::make_unique<journal::Journal>(*n->db_, *n->registry_, *resolver);
+  n->directory_ = std::make_unique<directory::Directory>(*n->db_, *n->journal_, *n->keys_, *n->master_,
+                                                         n->info_.id, *n->clock_);
+  resolver->d = n->directory_.get();
+  n->resolver_keepalive_ = resolver;
+  ENTENTE_CHECK(n->directory_->RegisterAppliers(*n->registry_));
+  n->auth_ = std::make_unique<auth::Auth>(*n->db_, *n->clock_);
+  n->RegisterRoutes();
+  store::Database* db = n->db_.get();
+  n->metrics_.AddGauge("entente_db_pool_connections", "Database connections open.",
+                       [db] { return static_cast<double>(db->pool_stats().size); });
+  n->metrics_.AddGauge("entente_db_pool_in_use", "Database connections in use.",
+                       [db] { return static_cast<double>(db->pool_stats().in_use); });
+  return n;
+}
+
+Node::~Node() = default;
+
+Result<std::string> Node::FoundingOrg() {
+  auto rows = ENTENTE_TRY(db_->Query("SELECT org_id FROM users WHERE is_operator = 1 ORDER BY created LIMIT 1"));
+  if (rows.empty()) return Fail(ErrorCode::kNotFound, "no operator");
+  return rows[0].Text(0);
+}
+
+namespace {
+
+void SecurityHeaders(http::Response& r) {
+  r.headers.emplace("Content-Security-Policy",
+                    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+                    "form-action 'self'");
+  r.headers.emplace("X-Content-Type-Options", "nosniff");
+  r.headers.emplace("Referrer-Policy", "no-referrer");
+  r.headers.emplace("X-Frame-Options", "DENY");
+  r.headers.emplace("Cache-Control", "no-store");
+}
+
+bool StateChanging(const std::string& m) { return m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE"; }
+
+}  // namespace
+
+Result<http::Response> Node::Run(const Route& route, Context& ctx) {
+  http::Request& req = ctx.req;
+  // Authenticate: bearer token or session cookie.
+  std::string authz = req.Header("Authorization");
+  if (authz.rfind("Bearer ", 0) == 0) {
+    auto p = auth_->ResolveToken(authz.substr(7));
+    if (!p) return std::unexpected(p.error());
+    ctx.principal = *p;
+  } else if (std::string sid = req.Cookie("entente_session"); !sid.empty()) {
+    auto p = auth_->ResolveSession(sid);
+    if (p) {
+      ctx.principal = *p;
+    } else if (route.permission != auth::Permission::kPublic) {
+      return std::unexpected(p.error());
+    }
+    // CSRF: every state-changing request made with a session cookie.
+    if (ctx.principal && StateChanging(req.method)) {
+      std::string csrf = req.Header("X-CSRF-Token");
+      if (!crypto::ConstantTimeEqual(crypto::AsBytes(csrf), crypto::AsBytes(ctx.principal->csrf)))
+        return Fail(ErrorCode::kPermissionDenied, "missing or wrong X-CSRF-Token header");
+    }
+  }
+  if (route.permission != auth::Permission::kPublic && !ctx.principal)
+    return Fail(ErrorCode::kUnauthenticated, "sign in or send an API token");
+  std::optional<std::string> target;
+  if (route.target) target = ENTENTE_TRY(route.target(req));
+  if (!auth::Decide(ctx.principal, route.permission, target))
+    return Fail(ErrorCode::kPermissionDenied,
+                "your role does not allow " + std::string(auth::PermissionName(route.permission)) +
+                    (target ? " on organisation " + *target : std::string()));
+  return route.handler(ctx);
+}
+
+http::Response Node::Dispatch(http::Request& req) {
+  auto start = std::chrono::steady_clock::now();
+  bool path_matched = false;
+  const Route* route = router_.Match(req, &path_matched);
+  http::Response res;
+  std::string route_name = route ? route->pattern : "unmatched";
+  if (!route) {
+    if (path_matched) {
+      res = Problem(Error(ErrorCode::kNotFound, "method " + req.method + " is not allowed here"), req.path);
+      res.status = 405;
+      Json j = Json::parse(res.body);
+      j["status"] = 405;
+      j["title"] = "Method Not Allowed";
+      res.body = j.dump();
+    } else {
+      res = Problem(Error(ErrorCode::kNotFound, "no such resource"), req.path);
+    }
+  } else {
+    Context ctx{req, std::nullopt};
+    Result<http::Response> r;
+    try {
+      r = Run(*route, ctx);
+    } catch (const std::exception& e) {
+      spdlog::error("handler {} {} threw: {}", req.method, route->pattern, e.what());
+      r = Fail(ErrorCode::kInternal, "internal error");
+    }
+    if (r) {
+      res = std::move(*r);
+    } else {
+      if (HttpStatus(r.error()) >= 500)
+        spdlog::error("{} {}: {}", req.method, route->pattern, r.error().ToString());
+      res = Problem(r.error(), req.path);
+    }
+  }
+  SecurityHeaders(res);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  metrics_.Observe(req.method, route_name, res.status, secs);
+  return res;
+}
+
+}  // namespace entente::api

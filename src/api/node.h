@@ -1,0 +1,99 @@
+// One Entente node process: opens the database (migrating it), loads the
+// master key and node identity, wires the journal, directory and auth, and
+// dispatches HTTP requests through the router with authentication,
+// authorization (deny by default), CSRF checks, limits, metrics and RFC 9457
+// problem responses.
+//
+// Several Node processes may share one PostgreSQL database; a Node keeps no
+// state that correctness depends on besides what is in the database.
+// Dispatch() is thread-safe.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "api/metrics.h"
+#include "api/router.h"
+#include "auth/auth.h"
+#include "core/clock.h"
+#include "directory/directory.h"
+#include "identity/identity.h"
+#include "journal/journal.h"
+#include "store/store.h"
+
+namespace entente::api {
+
+using Json = nlohmann::json;
+
+struct NodeOptions {
+  std::string db_url;                      // sqlite path or postgresql:// URL
+  std::filesystem::path master_key_file;   // used unless ENTENTE_MASTER_KEY is set
+  const Clock* clock = nullptr;            // default: system clock
+  bool secure_cookies = true;
+};
+
+struct InitOptions {
+  std::string base_url = "http://127.0.0.1:8080";
+  Json founding_org;         // directory org input for the operator's organisation
+  std::string operator_username = "operator";
+  std::string operator_password;  // >= 12 characters
+  bool create_master_key_file = true;
+};
+
+class Node {
+ public:
+  // Creates a new node: master key file (unless ENTENTE_MASTER_KEY is set),
+  // schema, node key, founding organisation and operator user.
+  static Status Init(const NodeOptions& opts, const InitOptions& init);
+  // Opens an initialised node. Refuses a database newer than this binary.
+  static Result<std::unique_ptr<Node>> Open(const NodeOptions& opts);
+  ~Node();
+
+  http::Response Dispatch(http::Request& req);
+
+  store::Database& db() { return *db_; }
+  journal::Journal& journal() { return *journal_; }
+  directory::Directory& directory() { return *directory_; }
+  auth::Auth& auth() { return *auth_; }
+  const identity::NodeInfo& info() const { return info_; }
+  const Router& router() const { return router_; }
+  Metrics& metrics() { return metrics_; }
+  const Clock& clock() const { return *clock_; }
+  // The organisation whose user is the first operator.
+  Result<std::string> FoundingOrg();
+
+ private:
+  Node() = default;
+  void RegisterRoutes();
+  void RegisterDirectoryRoutes();
+  void RegisterAuthRoutes();
+  void RegisterNodeRoutes();
+  Result<http::Response> Run(const Route& route, Context& ctx);
+
+  NodeOptions opts_;
+  const Clock* clock_ = nullptr;
+  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<identity::MasterKey> master_;
+  identity::NodeInfo info_;
+  std::unique_ptr<identity::OrgKeyStore> keys_;
+  std::unique_ptr<journal::ApplierRegistry> registry_;
+  std::unique_ptr<journal::Journal> journal_;
+  std::unique_ptr<directory::Directory> directory_;
+  std::unique_ptr<auth::Auth> auth_;
+  std::shared_ptr<journal::KeyResolver> resolver_keepalive_;
+  Router router_;
+  Metrics metrics_;
+};
+
+// RFC 9457 problem+json response for an error.
+http::Response Problem(const Error& e, const std::string& instance);
+http::Response JsonResponse(int status, const Json& body);
+int HttpStatus(const Error& e);
+
+// The OpenAPI 3.1 document served at /api/v1/openapi.json.
+const std::string& OpenApiDocument();
+
+}  // namespace entente::api

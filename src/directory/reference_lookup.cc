@@ -25,7 +25,17 @@ bool AllOf(std::string_view s, int (*pred)(int)) {
 }
 }  // namespace
 
-bool IsCountry(std::string_view alpha2) { return SetOf(Countries()).contains(std::string(alpha2)); }
+// ISO 3166-1 alpha-2 codes, plus the user-assigned elements the standard
+// reserves for private use (AA, QM-QZ, XA-XZ, ZZ), which exercises, the demo
+// data and non-state entities may use.
+bool IsCountry(std::string_view alpha2) {
+  if (alpha2.size() != 2) return false;
+  if (alpha2 == "AA" || alpha2 == "ZZ") return true;
+  if ((alpha2[0] == 'X' && alpha2[1] >= 'A' && alpha2[1] <= 'Z') ||
+      (alpha2[0] == 'Q' && alpha2[1] >= 'M' && alpha2[1] <= 'Z'))
+    return true;
+  return SetOf(Countries()).contains(std::string(alpha2));
+}
 bool IsSector(std::string_view code) { return SetOf(Sectors()).contains(std::string(code)); }
 
 bool IsLanguageTag(std::string_view tag) {

@@ -1,0 +1,361 @@
+// entente: the command-line interface of an Entente node.
+//
+// Local administration (init, org, poc, user, token, admin, demo) works on
+// the node's database directly, acting as the node's founding organisation;
+// `serve` runs the HTTP API. Exit code 0 on success; otherwise one line on
+// stderr and a non-zero code.
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "api/node.h"
+#include "crypto/crypto.h"
+#include "http/http.h"
+#include "jcs/jcs.h"
+
+namespace fs = std::filesystem;
+using namespace entente;
+using Json = nlohmann::json;
+
+namespace {
+
+struct Common {
+  std::string data_dir = "var";
+  std::string db_url;
+  bool json = false;
+
+  api::NodeOptions Options() const {
+    api::NodeOptions o;
+    o.db_url = db_url.empty() ? (fs::path(data_dir) / "entente.db").string() : db_url;
+    o.master_key_file = fs::path(data_dir) / "master.key";
+    return o;
+  }
+};
+
+[[noreturn]] void Die(const std::string& msg) {
+  std::cerr << "entente: " << msg << "\n";
+  std::exit(1);
+}
+
+template <class T>
+T OrDie(Result<T> r) {
+  if (!r) Die(r.error().ToString());
+  return std::move(*r);
+}
+void OrDie(Status s) {
+  if (!s) Die(s.error().ToString());
+}
+
+std::unique_ptr<api::Node> OpenNode(const Common& c) { return OrDie(api::Node::Open(c.Options())); }
+
+Json ReadJsonArg(const std::string& arg) {
+  std::string text = arg;
+  if (!arg.empty() && arg[0] == '@') {
+    std::ifstream in(arg.substr(1));
+    if (!in) Die("cannot read " + arg.substr(1));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  auto j = jcs::ParseUntrusted(text);
+  if (!j) Die("invalid JSON: " + j.error().ToString());
+  return *j;
+}
+
+directory::Actor NodeActor(api::Node& node) {
+  return {"", OrDie(node.FoundingOrg())};
+}
+
+void PrintOrgs(const std::vector<directory::Organisation>& orgs, bool json) {
+  if (json) {
+    Json a = Json::array();
+    for (const auto& o : orgs) a.push_back(o.ToJson());
+    std::cout << a.dump(2) << "\n";
+    return;
+  }
+  for (const auto& o : orgs) {
+    std::string name = o.names.contains("en") ? o.names.at("en") : o.names.begin()->second;
+    std::cout << fmt::format("{}  {:<15} {:<3} {}\n", o.id, o.kind, o.country.value_or("-"), name);
+  }
+}
+
+void PrintPocs(const std::vector<directory::PointOfContact>& pocs, bool json) {
+  if (json) {
+    Json a = Json::array();
+    for (const auto& p : pocs) a.push_back(p.ToJson(true));
+    std::cout << a.dump(2) << "\n";
+    return;
+  }
+  for (const auto& p : pocs)
+    std::cout << fmt::format("{}  {:<15} {:<30} {}\n", p.id, p.role, p.function_title,
+                             p.erased ? "(erased)" : p.name.value_or(""));
+}
+
+Status LoadDemo(api::Node& node, const std::string& file, const std::string& password) {
+  std::ifstream in(file);
+  if (!in) return Fail(ErrorCode::kNotFound, "cannot read demo data " + file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  Json demo = ENTENTE_TRY(jcs::ParseUntrusted(ss.str()));
+  directory::Actor actor = NodeActor(node);
+  for (const auto& entry : demo.at("orgs")) {
+    auto org = ENTENTE_TRY(node.directory().CreateOrg(actor, entry.at("org")));
+    for (const auto& poc : entry.value("pocs", Json::array()))
+      ENTENTE_TRY(node.directory().CreatePoc(actor, org.id, poc));
+    std::string key = entry.at("key").get<std::string>();
+    for (const char* role : {"admin", "officer", "analyst", "viewer"}) {
+      ENTENTE_TRY(node.auth().CreateUser(org.id, key + "." + role, key + " " + role, password,
+                                         OrDie(auth::ParseRole(role)), false));
+    }
+  }
+  return Ok();
+}
+
+std::atomic<bool> g_stop{false};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  spdlog::set_level(spdlog::level::warn);
+  if (auto s = crypto::Init(); !s) Die(s.error().message);
+  CLI::App app{"entente — sovereign, federated cooperation on cyber incidents"};
+  app.require_subcommand(1);
+  Common c;
+  app.add_option("--data", c.data_dir, "node data directory (database, master key)")->capture_default_str();
+  app.add_option("--db", c.db_url, "database URL: a SQLite path or postgresql://...");
+  app.add_flag("--json", c.json, "print JSON");
+
+  // init
+  auto* init = app.add_subcommand("init", "create a node: master key, database, node key, founding organisation, operator");
+  std::string base_url = "http://127.0.0.1:8080", org_name, org_kind = "national_csirt", country,
+              op_user = "operator", op_password;
+  init->add_option("--base-url", base_url, "public URL of this node")->capture_default_str();
+  init->add_option("--org-name", org_name, "name (English) of the founding organisation")->required();
+  init->add_option("--org-kind", org_kind, "kind of the founding organisation")->capture_default_str();
+  init->add_option("--country", country, "ISO 3166-1 country of the founding organisation");
+  init->add_option("--operator", op_user, "operator user name")->capture_default_str();
+  init->add_option("--operator-password", op_password, "operator password (or ENTENTE_OPERATOR_PASSWORD)");
+
+  // serve
+  auto* serve = app.add_subcommand("serve", "serve the HTTP API");
+  std::string listen = "127.0.0.1:8080", tls_cert, tls_key;
+  bool insecure_cookies = false;
+  serve->add_option("--listen", listen, "address:port to listen on")->capture_default_str();
+  serve->add_option("--tls-cert", tls_cert, "PEM certificate (enables HTTPS)");
+  serve->add_option("--tls-key", tls_key, "PEM private key");
+  serve->add_flag("--insecure-cookies", insecure_cookies, "omit the Secure cookie flag (plain-HTTP tests only)");
+
+  // org
+  auto* org = app.add_subcommand("org", "organisations");
+  org->require_subcommand(1);
+  auto* org_list = org->add_subcommand("list", "list or search organisations");
+  directory::OrgQuery oq;
+  oq.limit = 200;
+  org_list->add_option("--q", oq.q, "full-text search");
+  org_list->add_option("--country", oq.country);
+  org_list->add_option("--kind", oq.kind);
+  org_list->add_option("--grouping", oq.grouping);
+  org_list->add_option("--sector", oq.sector);
+  auto* org_show = org->add_subcommand("show", "show one organisation");
+  std::string id;
+  org_show->add_option("id", id)->required();
+  auto* org_create = org->add_subcommand("create", "create an organisation from JSON (text or @file)");
+  std::string json_arg;
+  org_create->add_option("json", json_arg)->required();
+  auto* org_audit = org->add_subcommand("audit", "audit trail of an organisation");
+  org_audit->add_option("id", id)->required();
+
+  // poc
+  auto* poc = app.add_subcommand("poc", "points of contact");
+  poc->require_subcommand(1);
+  auto* poc_list = poc->add_subcommand("list", "list or search points of contact");
+  directory::PocQuery pq;
+  pq.limit = 200;
+  poc_list->add_option("--q", pq.q);
+  poc_list->add_option("--org", pq.org);
+  poc_list->add_option("--country", pq.country);
+  poc_list->add_option("--role", pq.role);
+  poc_list->add_option("--language", pq.language);
+  auto* poc_create = poc->add_subcommand("create", "create a point of contact from JSON");
+  std::string org_id;
+  poc_create->add_option("--org", org_id)->required();
+  poc_create->add_option("json", json_arg)->required();
+  auto* poc_show = poc->add_subcommand("show", "show a point of contact");
+  poc_show->add_option("id", id)->required();
+  auto* poc_erase = poc->add_subcommand("erase", "erase a person's data (keeps a tombstone)");
+  poc_erase->add_option("id", id)->required();
+  auto* poc_export = poc->add_subcommand("export", "export everything stored about a person");
+  poc_export->add_option("id", id)->required();
+
+  // user
+  auto* user = app.add_subcommand("user", "users");
+  user->require_subcommand(1);
+  auto* user_create = user->add_subcommand("create", "create a user");
+  std::string username, display, password, role = "viewer";
+  bool is_operator = false;
+  user_create->add_option("--org", org_id)->required();
+  user_create->add_option("--username", username)->required();
+  user_create->add_option("--name", display);
+  user_create->add_option("--password", password, "or ENTENTE_PASSWORD");
+  user_create->add_option("--role", role)->capture_default_str();
+  user_create->add_flag("--operator", is_operator);
+  auto* user_list = user->add_subcommand("list", "list users of an organisation");
+  user_list->add_option("--org", org_id)->required();
+
+  // token
+  auto* token = app.add_subcommand("token", "API tokens");
+  token->require_subcommand(1);
+  auto* token_create = token->add_subcommand("create", "create an API token (printed once)");
+  std::string token_name;
+  std::vector<std::string> scopes{"read"};
+  int days = 90;
+  token_create->add_option("--username", username)->required();
+  token_create->add_option("--name", token_name)->required();
+  token_create->add_option("--scope", scopes, "read, write, admin (repeatable)");
+  token_create->add_option("--days", days)->capture_default_str();
+  auto* token_list = token->add_subcommand("list", "list a user's tokens");
+  token_list->add_option("--username", username)->required();
+  auto* token_revoke = token->add_subcommand("revoke", "revoke a token");
+  token_revoke->add_option("id", id)->required();
+
+  // admin
+  auto* admin = app.add_subcommand("admin", "node administration");
+  admin->require_subcommand(1);
+  auto* rebuild = admin->add_subcommand("rebuild", "rebuild every projection from the journal");
+
+  // demo
+  auto* demo = app.add_subcommand("demo", "load the fictional demo dataset");
+  std::string demo_file = "data/demo/directory.json";
+  demo->add_option("--file", demo_file)->capture_default_str();
+  demo->add_option("--password", password, "password for the demo users (or ENTENTE_PASSWORD)");
+
+  CLI11_PARSE(app, argc, argv);
+
+  auto env_or = [](std::string v, const char* env) {
+    if (v.empty())
+      if (const char* e = std::getenv(env)) v = e;
+    return v;
+  };
+
+  if (init->parsed()) {
+    fs::create_directories(c.data_dir);
+    api::InitOptions io;
+    io.base_url = base_url;
+    io.founding_org = {{"kind", org_kind}, {"names", {{"en", org_name}}}};
+    if (!country.empty()) io.founding_org["country"] = country;
+    io.operator_username = op_user;
+    io.operator_password = env_or(op_password, "ENTENTE_OPERATOR_PASSWORD");
+    if (io.operator_password.empty()) Die("--operator-password or ENTENTE_OPERATOR_PASSWORD is required");
+    OrDie(api::Node::Init(c.Options(), io));
+    auto node = OpenNode(c);
+    std::cout << "node " << node->info().id << " initialised in " << c.data_dir << "\n";
+    return 0;
+  }
+  if (serve->parsed()) {
+    auto node = OpenNode(c);
+    http::ServerOptions so;
+    auto colon = listen.rfind(':');
+    if (colon == std::string::npos) Die("--listen must be address:port");
+    so.host = listen.substr(0, colon);
+    try {
+      so.port = std::stoi(listen.substr(colon + 1));
+    } catch (...) {
+      Die("--listen must be address:port");
+    }
+    so.tls_cert_file = tls_cert;
+    so.tls_key_file = tls_key;
+    if (insecure_cookies) {
+      api::NodeOptions o = c.Options();
+      o.secure_cookies = false;
+      node = OrDie(api::Node::Open(o));
+    }
+    // Block the stop signals in every thread; wait for them here.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    api::Node* n = node.get();
+    http::Server server(so, [n](http::Request& r) { return n->Dispatch(r); });
+    int port = OrDie(server.Start());
+    spdlog::set_level(spdlog::level::info);
+    std::cout << fmt::format("entente node {} serving on {}://{}:{}\n", node->info().id,
+                             server.tls() ? "https" : "http", so.host, port)
+              << std::flush;
+    int sig = 0;
+    sigwait(&set, &sig);
+    std::cout << "stopping\n";
+    server.Stop();
+    return 0;
+  }
+  auto node = OpenNode(c);
+  if (org_list->parsed()) {
+    PrintOrgs(OrDie(node->directory().SearchOrgs(oq)).items, c.json);
+  } else if (org_show->parsed()) {
+    std::cout << OrDie(node->directory().GetOrg(id)).ToJson().dump(2) << "\n";
+  } else if (org_create->parsed()) {
+    auto o = OrDie(node->directory().CreateOrg(NodeActor(*node), ReadJsonArg(json_arg)));
+    if (c.json) std::cout << o.ToJson().dump(2) << "\n";
+    else std::cout << o.id << "\n";
+  } else if (org_audit->parsed()) {
+    auto page = OrDie(node->directory().AuditTrail(id, "", 200));
+    for (const auto& a : page.items)
+      std::cout << fmt::format("{} {} {} by {} changed [{}]\n", FormatRfc3339(a.created), a.type,
+                               a.action, a.author_org, fmt::join(a.changed, ", "));
+  } else if (poc_list->parsed()) {
+    PrintPocs(OrDie(node->directory().SearchPocs(pq)).items, c.json);
+  } else if (poc_create->parsed()) {
+    auto p = OrDie(node->directory().CreatePoc(NodeActor(*node), org_id, ReadJsonArg(json_arg)));
+    if (c.json) std::cout << p.ToJson(true).dump(2) << "\n";
+    else std::cout << p.id << "\n";
+  } else if (poc_show->parsed()) {
+    std::cout << OrDie(node->directory().GetPoc(id)).ToJson(true).dump(2) << "\n";
+  } else if (poc_erase->parsed()) {
+    OrDie(node->directory().ErasePoc(NodeActor(*node), id));
+    std::cout << "erased " << id << "\n";
+  } else if (poc_export->parsed()) {
+    std::cout << OrDie(node->directory().ExportPoc(id)).dump(2) << "\n";
+  } else if (user_create->parsed()) {
+    password = env_or(password, "ENTENTE_PASSWORD");
+    if (password.empty()) Die("--password or ENTENTE_PASSWORD is required");
+    auto u = OrDie(node->auth().CreateUser(org_id, username, display.empty() ? username : display,
+                                           password, OrDie(auth::ParseRole(role)), is_operator));
+    std::cout << u.id << "\n";
+  } else if (user_list->parsed()) {
+    auto users = OrDie(node->auth().ListUsers(org_id));
+    for (const auto& u : users)
+      std::cout << fmt::format("{}  {:<24} {:<8}{}\n", u.id, u.username, auth::RoleName(u.role),
+                               u.is_operator ? " operator" : "");
+  } else if (token_create->parsed()) {
+    auto rows = OrDie(node->db().Query("SELECT id FROM users WHERE username = ?", {username}));
+    if (rows.empty()) Die("no user " + username);
+    auto t = OrDie(node->auth().CreateToken(rows[0].Text(0), token_name, scopes,
+                                            static_cast<Millis>(days) * 24 * 3600 * 1000));
+    std::cout << t.token << "\n";
+  } else if (token_list->parsed()) {
+    auto rows = OrDie(node->db().Query("SELECT id FROM users WHERE username = ?", {username}));
+    if (rows.empty()) Die("no user " + username);
+    for (const auto& t : OrDie(node->auth().ListTokens(rows[0].Text(0))))
+      std::cout << fmt::format("{}  {:<20} [{}] expires {}{}\n", t.id, t.name, fmt::join(t.scopes, ","),
+                               FormatRfc3339(t.expires), t.revoked ? " REVOKED" : "");
+  } else if (token_revoke->parsed()) {
+    OrDie(node->auth().RevokeToken(id));
+    std::cout << "revoked " << id << "\n";
+  } else if (rebuild->parsed()) {
+    OrDie(node->journal().Rebuild());
+    std::cout << "rebuilt projections from " << OrDie(node->journal().Size()) << " envelopes\n";
+  } else if (demo->parsed()) {
+    password = env_or(password, "ENTENTE_PASSWORD");
+    if (password.empty()) Die("--password or ENTENTE_PASSWORD is required");
+    OrDie(LoadDemo(*node, demo_file, password));
+    std::cout << "demo data loaded\n";
+  }
+  return 0;
+}

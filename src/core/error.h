@@ -64,17 +64,22 @@ inline Status Ok() { return {}; }
 
 // ENTENTE_TRY(expr): evaluates a Result; on error returns the error from the
 // enclosing function, otherwise yields the value. (GNU statement expression,
-// supported by g++ and clang.)
-#define ENTENTE_TRY(...)                                           \
-  ({                                                               \
-    auto _entente_r = (__VA_ARGS__);                               \
-    if (!_entente_r) return std::unexpected(std::move(_entente_r).error()); \
-    std::move(_entente_r).value();                                 \
+// supported by g++ and clang.) Each use gets a unique temporary name so nested
+// uses do not shadow each other.
+#define ENTENTE_CONCAT_INNER_(a, b) a##b
+#define ENTENTE_CONCAT_(a, b) ENTENTE_CONCAT_INNER_(a, b)
+#define ENTENTE_TRY_IMPL_(var, ...)                              \
+  ({                                                             \
+    auto var = (__VA_ARGS__);                                    \
+    if (!var) return std::unexpected(std::move(var).error());    \
+    std::move(var).value();                                      \
   })
+#define ENTENTE_TRY(...) ENTENTE_TRY_IMPL_(ENTENTE_CONCAT_(entente_try_, __COUNTER__), __VA_ARGS__)
 
 // ENTENTE_CHECK(status_expr): for Status (no value).
-#define ENTENTE_CHECK(...)                                         \
-  do {                                                             \
-    auto _entente_s = (__VA_ARGS__);                               \
-    if (!_entente_s) return std::unexpected(std::move(_entente_s).error()); \
+#define ENTENTE_CHECK_IMPL_(var, ...)                            \
+  do {                                                           \
+    auto var = (__VA_ARGS__);                                    \
+    if (!var) return std::unexpected(std::move(var).error());    \
   } while (0)
+#define ENTENTE_CHECK(...) ENTENTE_CHECK_IMPL_(ENTENTE_CONCAT_(entente_check_, __COUNTER__), __VA_ARGS__)

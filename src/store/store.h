@@ -13,6 +13,25 @@
 // kConflict on unique/foreign-key violations or serialization failures,
 // kInternal for anything else, with the driver's message (never parameters,
 // which may hold secrets).
+//
+// Same behaviour on both backends (the same tests run on both):
+// - A statement that fails inside Transact dooms the transaction: later
+//   statements fail at once and Transact rolls back and returns the first
+//   failure even if the callback returns ok (PostgreSQL aborts a transaction
+//   at its first error; the SQLite adapter does the same). Write expected
+//   conflicts as `INSERT ... ON CONFLICT ... DO ...`, which both accept.
+// - Transact must not be called from inside a Transact callback on the same
+//   thread (kInternal): it would deadlock on SQLite and be non-atomic on
+//   PostgreSQL.
+// - PostgreSQL transactions run at READ COMMITTED (as the job leasing with
+//   FOR UPDATE SKIP LOCKED expects); read-modify-write of one row must be a
+//   single UPDATE or lock with SELECT ... FOR UPDATE. SQLite serializes all
+//   writers (BEGIN IMMEDIATE), so such races only show up on PostgreSQL.
+// - Database::Query is for reads; on SQLite it runs on a read-only connection.
+// - `?` is always a placeholder outside string literals, quoted identifiers
+//   and comments; use jsonb_exists() etc. instead of PostgreSQL's `?` operators.
+// - Integer, floating-point and boolean PostgreSQL columns arrive as int64 /
+//   double / int64 0-1 values like SQLite's; other types arrive as text.
 #pragma once
 
 #include <cstdint>

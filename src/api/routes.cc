@@ -300,7 +300,8 @@ void Node::RegisterAuthRoutes() {
                    // Organisation admins may revoke tokens of their users.
                    auto owner = ENTENTE_TRY(auth_->GetUser(t.user_id));
                    if (!auth::Decide(ctx.principal, Permission::kOrgAdmin, owner.org_id))
-                     return Fail(ErrorCode::kNotFound, "no such token");
+                     return Fail(ErrorCode::kPermissionDenied,
+                                 "only the token's owner or an admin of its organisation may revoke it");
                  }
                  ENTENTE_CHECK(auth_->RevokeToken(id));
                  return JsonResponse(200, {{"revoked", id}});

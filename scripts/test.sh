@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every test: the main build's suite on SQLite and PostgreSQL, then the
+# same suite under ASan+UBSan (clang-19) together with each libFuzzer target
+# for a short time. Starts a private PostgreSQL for the run and stops it.
+# Usage: scripts/test.sh [BUILD_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+SAN_BUILD=${SAN_BUILD:-build-asan}
+JOBS=${JOBS:-$(nproc)}
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+
+werror=()
+if [[ -n "${CI:-}" ]]; then werror=(-DENTENTE_WERROR=ON); fi
+
+PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/entente-pg.XXXXXX")
+cleanup() {
+  scripts/pg-test-env.sh stop "$PGDIR" >/dev/null 2>&1 || true
+  rm -rf "$PGDIR"
+}
+trap cleanup EXIT
+eval "$(scripts/pg-test-env.sh start "$PGDIR")"
+export ENTENTE_TEST_PG_URL
+
+echo "== ASan+UBSan and fuzz build (clang-19) =="
+cmake -S . -B "$SAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_COMPILER=clang++-19 -DCMAKE_C_COMPILER=clang-19 \
+  -DENTENTE_SANITIZE=address,undefined -DENTENTE_FUZZ=ON \
+  -DENTENTE_FUZZ_SECONDS="$FUZZ_SECONDS" "${werror[@]}" >/dev/null
+cmake --build "$SAN_BUILD" -j "$JOBS"
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+echo "== test suite (g++, SQLite and PostgreSQL) =="
+status=0
+ctest --test-dir "$BUILD" --output-on-failure -j "$JOBS" || status=1
+
+echo "== test suite under ASan+UBSan, and fuzz targets =="
+ctest --test-dir "$SAN_BUILD" --output-on-failure -j "$JOBS" || status=1
+exit $status

@@ -1,0 +1,143 @@
+// Walks every route of the API with every role (and no login) over real
+// HTTP, and checks the expected allow/deny. A route without an expectation
+// here fails the suite, so a new route cannot ship without a rule.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "api/node_fixture.h"
+#include "jcs/jcs.h"
+
+namespace entente::testing {
+namespace {
+
+// Principals, in the order of the expectation strings below.
+enum P { kAnon, kViewer, kAnalyst, kOfficer, kAdmin, kOtherAdmin, kOperator, kReadToken, kCount };
+const char* kNames[] = {"anonymous", "viewer",   "analyst",  "officer",
+                        "admin",     "other-org admin", "operator", "read-only token"};
+
+// A = allowed, D = denied (401 without login, 403 otherwise).
+const std::map<std::string, std::string> kExpected = {
+    {"GET /healthz", "AAAAAAAA"},
+    {"GET /metrics", "AAAAAAAA"},
+    {"GET /api/v1/openapi.json", "AAAAAAAA"},
+    {"GET /api/v1/node", "AAAAAAAA"},
+    {"GET /api/v1/reference", "AAAAAAAA"},
+    {"GET /api/v1/node/health", "DDDDDDAD"},
+    {"POST /api/v1/node/rebuild", "DDDDDDAD"},
+    {"POST /api/v1/auth/login", "AAAAAAAA"},
+    {"POST /api/v1/auth/logout", "DAAAAAAA"},
+    {"GET /api/v1/auth/me", "DAAAAAAA"},
+    {"GET /api/v1/orgs/{id}/users", "DDDDADAD"},
+    {"POST /api/v1/orgs/{id}/users", "DDDDADAD"},
+    {"PUT /api/v1/users/{id}", "DDDDADAD"},
+    {"GET /api/v1/tokens", "DAAAAAAA"},
+    {"POST /api/v1/tokens", "DAAAAAAD"},
+    {"DELETE /api/v1/tokens/{id}", "DDDDADAD"},
+    {"GET /api/v1/orgs", "DAAAAAAA"},
+    {"POST /api/v1/orgs", "DDDDDDAD"},
+    {"GET /api/v1/orgs/{id}", "DAAAAAAA"},
+    {"PUT /api/v1/orgs/{id}", "DDDDADAD"},
+    {"GET /api/v1/orgs/{id}/audit", "DAAAAAAA"},
+    {"GET /api/v1/orgs/{id}/pocs", "DAAAAAAA"},
+    {"POST /api/v1/orgs/{id}/pocs", "DDDAADAD"},
+    {"GET /api/v1/pocs", "DAAAAAAA"},
+    {"GET /api/v1/pocs/{id}", "DAAAAAAA"},
+    {"PUT /api/v1/pocs/{id}", "DDDAADAD"},
+    {"GET /api/v1/pocs/{id}/audit", "DAAAAAAA"},
+    {"GET /api/v1/pocs/{id}/export", "DDDAADAD"},
+    {"POST /api/v1/pocs/{id}/erase", "DDDAADAD"},
+};
+
+class RoutesTest : public NodeTest {};
+
+TEST_P(RoutesTest, EveryRouteTimesEveryRole) {
+  Serve();
+  auto org = MakeOrg("CERT A");
+  auto other = MakeOrg("CERT B", "DE");
+  auto poc = node_->directory().CreatePoc(operator_actor_, org.id, PocInput("Contact A"));
+  ASSERT_TRUE(poc);
+  std::string tokens[kCount];
+  auto viewer = MakeUser(org.id, "viewer", auth::Role::kViewer);
+  tokens[kViewer] = MakeToken(viewer.id);
+  tokens[kAnalyst] = MakeToken(MakeUser(org.id, "analyst", auth::Role::kAnalyst).id);
+  tokens[kOfficer] = MakeToken(MakeUser(org.id, "officer", auth::Role::kOfficer).id);
+  auto admin = MakeUser(org.id, "admin", auth::Role::kAdmin);
+  tokens[kAdmin] = MakeToken(admin.id);
+  tokens[kOtherAdmin] = MakeToken(MakeUser(other.id, "other-admin", auth::Role::kAdmin).id);
+  tokens[kOperator] = MakeToken(MakeUser(founding_org_, "op2", auth::Role::kAdmin, true).id);
+  tokens[kReadToken] = MakeToken(admin.id, {"read"});
+  auto victim = node_->auth().CreateToken(admin.id, "to revoke", {"read"}, 3600000);
+  ASSERT_TRUE(victim);
+
+  auto concrete = [&](const std::string& method, const std::string& pattern) {
+    std::string p = pattern;
+    auto put = [&](const std::string& value) {
+      auto pos = p.find("{id}");
+      if (pos != std::string::npos) p.replace(pos, 4, value);
+    };
+    if (pattern.rfind("/api/v1/orgs/{id}", 0) == 0) put(org.id);
+    else if (pattern.rfind("/api/v1/pocs/{id}", 0) == 0) put(poc->id);
+    else if (pattern.rfind("/api/v1/users/{id}", 0) == 0) put(viewer.id);
+    else if (pattern.rfind("/api/v1/tokens/{id}", 0) == 0) put(victim->info.id);
+    (void)method;
+    return p;
+  };
+
+  std::set<std::string> covered;
+  for (const auto& route : node_->router().routes()) {
+    std::string key = route.method + " " + route.pattern;
+    auto it = kExpected.find(key);
+    ASSERT_NE(it, kExpected.end()) << "route " << key << " has no authorization expectation in this test";
+    covered.insert(key);
+    for (int who = 0; who < kCount; ++who) {
+      std::string path = concrete(route.method, route.pattern);
+      std::string body = route.method == "GET" || route.method == "DELETE" ? "" : "{}";
+      auto res = Call(route.method, path, tokens[who], body, {{"Content-Type", "application/json"}});
+      bool denied = res.status == 401 || res.status == 403;
+      bool expect_denied = it->second[who] == 'D';
+      EXPECT_EQ(denied, expect_denied)
+          << key << " as " << kNames[who] << " -> " << res.status << " " << res.body;
+      if (expect_denied) {
+        EXPECT_EQ(res.status, who == kAnon ? 401 : 403) << key << " as " << kNames[who];
+        EXPECT_EQ(res.Header("Content-Type"), "application/problem+json");
+      }
+    }
+  }
+  for (const auto& [key, _] : kExpected)
+    EXPECT_TRUE(covered.contains(key)) << "expectation for a route that does not exist: " << key;
+}
+
+TEST_P(RoutesTest, EveryRouteIsInTheOpenApiDocumentAndBack) {
+  auto doc = jcs::ParseUntrusted(api::OpenApiDocument(), {.max_bytes = 4 << 20, .max_depth = 64});
+  ASSERT_TRUE(doc) << doc.error().ToString();
+  EXPECT_EQ((*doc)["openapi"], "3.1.0");
+  std::set<std::string> documented;
+  for (auto& [path, item] : (*doc)["paths"].items())
+    for (auto& [method, op] : item.items()) {
+      if (method == "parameters") continue;
+      std::string m = method;
+      for (auto& ch : m) ch = static_cast<char>(std::toupper(ch));
+      documented.insert(m + " " + path);
+      EXPECT_TRUE(op.contains("x-entente-permission")) << m << " " << path;
+    }
+  std::set<std::string> routed;
+  for (const auto& r : node_->router().routes()) {
+    std::string key = r.method + " " + r.pattern;
+    routed.insert(key);
+    EXPECT_TRUE(documented.contains(key)) << "route missing from openapi.json: " << key;
+    // The documented permission is the one the route enforces.
+    std::string m = r.method;
+    for (auto& ch : m) ch = static_cast<char>(std::tolower(ch));
+    if (documented.contains(key))
+      EXPECT_EQ((*doc)["paths"][r.pattern][m]["x-entente-permission"],
+                std::string(auth::PermissionName(r.permission)))
+          << key;
+  }
+  for (const auto& d : documented) EXPECT_TRUE(routed.contains(d)) << "documented but not routed: " << d;
+}
+
+ENTENTE_INSTANTIATE_BACKENDS(RoutesTest);
+
+}  // namespace
+}  // namespace entente::testing

@@ -1,0 +1,56 @@
+#include <gtest/gtest.h>
+
+#include "auth/auth.h"
+
+namespace entente::auth {
+namespace {
+
+Principal Make(Role r, bool op = false, std::vector<Scope> scopes = {}) {
+  Principal p;
+  p.user_id = "u";
+  p.org_id = "org-a";
+  p.role = r;
+  p.is_operator = op;
+  if (!scopes.empty()) {
+    p.via_token = true;
+    p.scopes = scopes;
+  }
+  return p;
+}
+
+TEST(Decide, DenyByDefaultWithoutPrincipal) {
+  for (auto perm : {Permission::kAuthenticated, Permission::kDirectoryRead, Permission::kPocWrite,
+                    Permission::kOrgWrite, Permission::kOrgAdmin, Permission::kOrgCreate,
+                    Permission::kNodeAdmin, Permission::kTokenManage})
+    EXPECT_FALSE(Decide(std::nullopt, perm)) << PermissionName(perm);
+  EXPECT_TRUE(Decide(std::nullopt, Permission::kPublic));
+}
+
+TEST(Decide, OwnOrganisationRules) {
+  EXPECT_TRUE(Decide(Make(Role::kOfficer), Permission::kPocWrite, "org-a"));
+  EXPECT_FALSE(Decide(Make(Role::kOfficer), Permission::kPocWrite, "org-b"));
+  EXPECT_FALSE(Decide(Make(Role::kAnalyst), Permission::kPocWrite, "org-a"));
+  EXPECT_TRUE(Decide(Make(Role::kAdmin), Permission::kOrgAdmin, "org-a"));
+  EXPECT_FALSE(Decide(Make(Role::kAdmin), Permission::kOrgAdmin, "org-b"));
+  EXPECT_FALSE(Decide(Make(Role::kOfficer), Permission::kOrgWrite, "org-a"));
+  EXPECT_TRUE(Decide(Make(Role::kViewer, true), Permission::kOrgAdmin, "org-b"));  // operator
+  EXPECT_FALSE(Decide(Make(Role::kAdmin), Permission::kNodeAdmin));
+  EXPECT_TRUE(Decide(Make(Role::kAdmin, true), Permission::kNodeAdmin));
+}
+
+TEST(Decide, TokenScopesLimitEvenAdmins) {
+  auto ro = Make(Role::kAdmin, true, {Scope::kRead});
+  EXPECT_TRUE(Decide(ro, Permission::kDirectoryRead));
+  EXPECT_FALSE(Decide(ro, Permission::kPocWrite, "org-a"));
+  EXPECT_FALSE(Decide(ro, Permission::kOrgAdmin, "org-a"));
+  EXPECT_FALSE(Decide(ro, Permission::kNodeAdmin));
+  EXPECT_FALSE(Decide(ro, Permission::kTokenManage));
+  auto rw = Make(Role::kAdmin, false, {Scope::kRead, Scope::kWrite});
+  EXPECT_TRUE(Decide(rw, Permission::kPocWrite, "org-a"));
+  EXPECT_FALSE(Decide(rw, Permission::kOrgAdmin, "org-a"));
+  auto none = Make(Role::kAdmin, false, {Scope::kWrite});
+  EXPECT_FALSE(Decide(none, Permission::kDirectoryRead));
+}
+
+}  // namespace
+}  // namespace entente::auth

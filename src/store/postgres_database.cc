@@ -264,9 +264,21 @@ using ResultPtr = std::unique_ptr<PGresult, ResultCloser>;
 
 void IgnoreNotice(void*, const char*) {}
 
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
-  return s;
+// libpq's multi-line messages on one line: "a\n\tb\n" -> "a; b".
+std::string Trim(std::string_view s) {
+  std::string out;
+  bool pending_break = false;
+  for (char c : s) {
+    if (c == '\n' || c == '\r') {
+      pending_break = true;
+      continue;
+    }
+    if (pending_break && (c == '\t' || c == ' ')) continue;
+    if (pending_break && !out.empty()) out += "; ";
+    pending_break = false;
+    out.push_back(c);
+  }
+  return out;
 }
 
 std::string ScrubSecret(std::string msg, const std::string& secret) {

@@ -12,7 +12,8 @@
 // typed int8, double typed float8, strings and NULL untyped (the server infers
 // the type from the context, so a string can fill a jsonb, uuid or timestamp
 // column). Results arrive as text and become int64 (int2/4/8, oid, bool as
-// 0/1), double (float4/8) or string.
+// 0/1), double (float4/8) or string. Where the server cannot infer a type
+// (`? IS NULL`), cast: `CAST(? AS TEXT) IS NULL` works on both backends.
 //
 // Errors: SQLSTATE class 23 -> kConflict; 40001/40P01 (serialization failure,
 // deadlock) -> kConflict, and Transact reruns the callback up to 5 more times

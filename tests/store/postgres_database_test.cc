@@ -96,6 +96,7 @@ TEST(PgOpen, UnreachableServerIsUnavailableAndHidesThePassword) {
   EXPECT_EQ(db.error().message.find("secret"), std::string::npos) << db.error().message;
   EXPECT_NE(db.error().message.find("postgresql://127.0.0.1:1/db"), std::string::npos)
       << db.error().message;
+  EXPECT_EQ(db.error().message.find('\n'), std::string::npos) << db.error().message;
 }
 
 class PostgresAdapterTest : public BackendTest {};

@@ -257,6 +257,26 @@ TEST_P(StoreTest, SqlMetacharactersInParametersAreStoredVerbatim) {
   EXPECT_EQ(Count("x"), static_cast<std::int64_t>(nasty.size()));
 }
 
+TEST_P(StoreTest, OptionalFilterWithCastParameterWorks) {
+  Exec({"CREATE TABLE f (k TEXT, n BIGINT)", "INSERT INTO f (k, n) VALUES ('a', 1), ('b', 2)"});
+  const char* sql = "SELECT count(*) FROM f WHERE CAST(? AS TEXT) IS NULL OR k = ?";
+  auto all = db().Query(sql, {Null{}, Null{}});
+  ASSERT_TRUE(all.has_value()) << all.error().message;
+  EXPECT_EQ((*all)[0].Int(0), 2);
+  auto one = db().Query(sql, {std::string("a"), std::string("a")});
+  ASSERT_TRUE(one.has_value()) << one.error().message;
+  EXPECT_EQ((*one)[0].Int(0), 1);
+  // An integer parameter can fill a TEXT column.
+  auto s = db().Transact([](Tx& tx) -> Status {
+    ENTENTE_TRY(tx.Exec("INSERT INTO f (k, n) VALUES (?, ?)", {std::int64_t{7}, std::int64_t{3}}));
+    return Ok();
+  });
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  auto seven = db().Query("SELECT k FROM f WHERE n = ?", {std::int64_t{3}});
+  ASSERT_TRUE(seven.has_value()) << seven.error().message;
+  EXPECT_EQ((*seven)[0].Text(0), "7");
+}
+
 TEST_P(StoreTest, ParameterCountMismatchIsAnError) {
   auto few = db().Query("SELECT ?, ?", {std::int64_t{1}});
   ASSERT_FALSE(few.has_value());

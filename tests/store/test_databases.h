@@ -25,13 +25,21 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <ostream>
 #include <random>
 #include <string>
 #include <string_view>
 
 #include "store/store.h"
 
-namespace entente::store::testing {
+namespace entente::store {
+
+// So that gtest prints "Sqlite" / "Postgres" instead of bytes.
+inline void PrintTo(Backend b, std::ostream* os) {
+  *os << (b == Backend::kSqlite ? "Sqlite" : "Postgres");
+}
+
+namespace testing {
 
 inline constexpr const char* kPgUrlVariable = "ENTENTE_TEST_PG_URL";
 
@@ -131,7 +139,8 @@ class BackendTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<Database> db_;
 };
 
-}  // namespace entente::store::testing
+}  // namespace testing
+}  // namespace entente::store
 
 #define ENTENTE_INSTANTIATE_BACKENDS(suite)                                                 \
   INSTANTIATE_TEST_SUITE_P(Store, suite,                                                    \

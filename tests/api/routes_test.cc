@@ -129,10 +129,11 @@ TEST_P(RoutesTest, EveryRouteIsInTheOpenApiDocumentAndBack) {
     // The documented permission is the one the route enforces.
     std::string m = r.method;
     for (auto& ch : m) ch = static_cast<char>(std::tolower(ch));
-    if (documented.contains(key))
+    if (documented.contains(key)) {
       EXPECT_EQ((*doc)["paths"][r.pattern][m]["x-entente-permission"],
                 std::string(auth::PermissionName(r.permission)))
           << key;
+    }
   }
   for (const auto& d : documented) EXPECT_TRUE(routed.contains(d)) << "documented but not routed: " << d;
 }

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "api/node_fixture.h"
+#include "core/ids.h"
 #include "directory/reference_tables.h"
 
 namespace entente::testing {
@@ -222,7 +223,9 @@ TEST_P(DirectoryTest, RebuildFromJournalGivesIdenticalTables) {
     auto p = node_->directory().CreatePoc(operator_actor_, org.id, PocInput("Person " + std::to_string(i)));
     ASSERT_TRUE(p);
     clock_.Advance(10);
-    if (i == 2) ASSERT_TRUE(node_->directory().ErasePoc(operator_actor_, p->id));
+    if (i == 2) {
+      ASSERT_TRUE(node_->directory().ErasePoc(operator_actor_, p->id));
+    }
     if (i == 3) {
       Json u = PocInput("Person 3 renamed");
       ASSERT_TRUE(node_->directory().UpdatePoc(operator_actor_, p->id, u));

@@ -685,7 +685,8 @@ Result<Organisation> Directory::CreateFoundingOrg(const Json& input) {
   Organisation o = ENTENTE_TRY(DecodeOrgInput(input, nullptr));
   o.id = NewUuidV7(clock_);
   o.home_node = node_id_;
-  return WriteOrg(Actor{"", o.id}, "create", std::move(o), std::nullopt, true);
+  Actor self{"", o.id};  // (built before `o` is moved)
+  return WriteOrg(self, "create", std::move(o), std::nullopt, true);
 }
 
 Result<Organisation> Directory::CreateOrg(const Actor& actor, const Json& input) {

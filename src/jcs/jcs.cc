@@ -104,18 +104,18 @@ Status Write(const Json& v, std::string& out) {
   switch (v.type()) {
     case Json::value_t::null: out += "null"; return Ok();
     case Json::value_t::boolean: out += v.get<bool>() ? "true" : "false"; return Ok();
+    // Integers are IEEE doubles in JSON (RFC 8785, I-JSON): beyond 2^53 they
+    // take the value of the nearest double, exactly as ECMAScript would.
     case Json::value_t::number_integer: {
       auto i = v.get<std::int64_t>();
-      if (i > kMaxSafe || i < -kMaxSafe)
-        return Invalid("integer " + std::to_string(i) + " is beyond 2^53 and cannot be canonicalized");
-      out += std::to_string(i);
+      if (i <= kMaxSafe && i >= -kMaxSafe) out += std::to_string(i);
+      else out += FormatNumber(static_cast<double>(i));
       return Ok();
     }
     case Json::value_t::number_unsigned: {
       auto u = v.get<std::uint64_t>();
-      if (u > static_cast<std::uint64_t>(kMaxSafe))
-        return Invalid("integer " + std::to_string(u) + " is beyond 2^53 and cannot be canonicalized");
-      out += std::to_string(u);
+      if (u <= static_cast<std::uint64_t>(kMaxSafe)) out += std::to_string(u);
+      else out += FormatNumber(static_cast<double>(u));
       return Ok();
     }
     case Json::value_t::number_float: {

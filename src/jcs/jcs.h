@@ -3,8 +3,9 @@
 // Canonicalize(): object members sorted by their UTF-16 code units, no
 // whitespace, strings escaped per RFC 8785 section 3.2.2.2, numbers in the
 // ECMAScript Number-to-String form of the IEEE-754 double. Integers beyond
-// 2^53 are rejected (they would not survive the double conversion), as are
-// NaN and infinities.
+// 2^53 take the value of the nearest double, as in ECMAScript (RFC 8785
+// treats every JSON number as an IEEE double); NaN and infinities are
+// rejected.
 //
 // ParseUntrusted(): the only way JSON from outside enters the program. It
 // enforces size, nesting depth, string length and element count limits,

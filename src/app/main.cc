@@ -118,7 +118,6 @@ Status LoadDemo(api::Node& node, const std::string& file, const std::string& pas
   return Ok();
 }
 
-std::atomic<bool> g_stop{false};
 
 }  // namespace
 

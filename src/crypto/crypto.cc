@@ -133,13 +133,15 @@ std::array<std::uint8_t, 32> Blake2b256(std::span<const std::uint8_t> data) {
   return out;
 }
 
-void RandomFill(std::span<std::uint8_t> out) { randombytes_buf(out.data(), out.size()); }
+void RandomFill(std::span<std::uint8_t> out) {
+  if (!out.empty()) randombytes_buf(out.data(), out.size());
+}
 
 std::string RandomToken(size_t nbytes) {
   Bytes b(nbytes);
   RandomFill(b);
   std::string s = Base64UrlEncode(b);
-  sodium_memzero(b.data(), b.size());
+  if (!b.empty()) sodium_memzero(b.data(), b.size());
   return s;
 }
 

@@ -15,7 +15,7 @@ PACKAGES=(
   # real servers the tests start
   postgresql postgresql-contrib
   # data the product reads
-  publicsuffix ca-certificates
+  publicsuffix ca-certificates tzdata iso-codes openssl curl python3
 )
 
 missing=()

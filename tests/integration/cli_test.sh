@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Whole-node test of the `entente` binary as a user runs it: init, demo data,
+# listing with --json, bad input (exit code and one line on stderr), rebuild
+# giving identical output, `serve` as a real process over HTTP and HTTPS, a
+# wrong master key refused, and a database newer than the binary refused.
+# Usage: cli_test.sh ENTENTE_BINARY SOURCE_DIR [DB_URL]
+set -uo pipefail
+BIN=$1
+SRC=$2
+DB=${3:-}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/entente-cli.XXXXXX")
+SERVER_PID=
+cleanup() {
+  [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+passed=0
+failed=0
+check() {  # check NAME COMMAND...
+  local name=$1
+  shift
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAILED: $name" >&2
+  fi
+}
+
+DBARGS=()
+if [[ -n "$DB" ]]; then DBARGS=(--db "$DB"); fi
+E() { "$BIN" --data "$WORK/var" "${DBARGS[@]}" "$@"; }
+PASSWORD="integration test password"
+
+check "init" E init --org-name "Test Operators" --country XA --operator-password "$PASSWORD"
+check "master key is 0600" test "$(stat -c %a "$WORK/var/master.key")" = 600
+check "init twice is refused" bash -c "! $(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} init --org-name X --operator-password '$PASSWORD' 2>/dev/null"
+check "demo data" env ENTENTE_PASSWORD="$PASSWORD" "$BIN" --data "$WORK/var" "${DBARGS[@]}" demo --file "$SRC/data/demo/directory.json"
+
+orgs=$(E --json org list)
+check "org list --json parses and has 12 organisations" python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert len(d)==12, len(d)" "$orgs"
+check "search by text" bash -c "$(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} org list --q Borealia | grep -q 'Borealia National CSIRT'"
+check "filter by grouping" bash -c "[ \$($(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} --json org list --grouping ASEAN | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))') = 2 ]"
+check "poc search by language" bash -c "$(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} poc list --language ru | grep -q 'Ирина Соколова'"
+
+# Bad input: non-zero exit, exactly one line on stderr, nothing stored.
+before=$(E --json org list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+err=$(E org create '{"kind":"state","names":{"en":"X"},"country":"QQQ"}' 2>&1 >/dev/null)
+code=$?
+check "bad org: non-zero exit" test $code -ne 0
+check "bad org: one line naming the field" bash -c "[ \$(printf '%s\n' \"$err\" | wc -l) = 1 ] && printf '%s' \"$err\" | grep -q 'country'"
+err=$(E org create 'not json' 2>&1 >/dev/null)
+check "malformed JSON: one line" bash -c "[ \$(printf '%s\n' \"$err\" | wc -l) = 1 ]"
+after=$(E --json org list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+check "nothing stored" test "$before" = "$after"
+check "unknown subcommand fails" bash -c "! $(printf '%q ' "$BIN") frobnicate 2>/dev/null"
+
+# Rebuild gives identical listings.
+snap1=$(E --json org list; E --json poc list)
+check "admin rebuild" E admin rebuild
+snap2=$(E --json org list; E --json poc list)
+check "rebuild identical" test "$snap1" = "$snap2"
+
+# Tokens from the CLI work against the served API.
+token=$(E token create --username arcadia-cert.analyst --name itest --scope read)
+check "token printed" bash -c "[[ '$token' == ent_* ]]"
+
+# serve over HTTPS with a self-signed certificate.
+openssl req -x509 -newkey ed25519 -nodes -keyout "$WORK/key.pem" -out "$WORK/cert.pem" \
+  -subj "/CN=127.0.0.1" -days 1 2>/dev/null
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+E serve --listen "127.0.0.1:$PORT" --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" >"$WORK/serve.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 200); do
+  curl -skf "https://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  sleep 0.05
+done
+check "https healthz" bash -c "curl -skf https://127.0.0.1:$PORT/healthz | grep -q ok"
+check "plain http refused on the TLS port" bash -c "! curl -sf --max-time 3 http://127.0.0.1:$PORT/healthz >/dev/null 2>&1"
+check "token lists organisations" bash -c "curl -skf -H 'Authorization: Bearer $token' https://127.0.0.1:$PORT/api/v1/orgs?limit=200 | python3 -c 'import json,sys; assert len(json.load(sys.stdin)[\"items\"])==12'"
+check "no token: 401 problem" bash -c "curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:$PORT/api/v1/orgs | grep -q 401"
+check "secrets never logged" bash -c "! grep -q -e '$token' -e '$PASSWORD' $WORK/serve.log"
+kill "$SERVER_PID"
+wait "$SERVER_PID" 2>/dev/null
+SERVER_PID=
+
+# A wrong master key is refused at start with a clear message.
+err=$(ENTENTE_MASTER_KEY=$(printf '0%.0s' {1..64}) "$BIN" --data "$WORK/var" "${DBARGS[@]}" org list 2>&1 >/dev/null)
+check "wrong master key refused" bash -c "printf '%s' \"$err\" | grep -q 'wrong master key'"
+
+# A database newer than the binary is refused.
+if [[ -z "$DB" ]]; then
+  python3 - "$WORK/var/entente.db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1]); c.execute("INSERT INTO schema_migrations VALUES (9999, 'future', 0)"); c.commit()
+PY
+  err=$(E org list 2>&1 >/dev/null)
+  check "newer database refused" bash -c "printf '%s' \"$err\" | grep -q 'newer than this entente binary'"
+fi
+
+echo "cli integration: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]

@@ -117,7 +117,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& opts) {
   resolver->d = n->directory_.get();
   n->resolver_keepalive_ = resolver;
   ENTENTE_CHECK(n->directory_->RegisterAppliers(*n->registry_));
-  n->auth_ = std::make_unique<auth::Auth>(*n->db_, *n->clock_);
+  n->auth_ = std::make_unique<auth::Auth>(*n->db_, *n->master_, *n->clock_);
   n->RegisterRoutes();
   store::Database* db = n->db_.get();
   n->metrics_.AddGauge("entente_db_pool_connections", "Database connections open.",
@@ -145,7 +145,7 @@ void SecurityHeaders(http::Response& r) {
   r.headers.emplace("X-Content-Type-Options", "nosniff");
   r.headers.emplace("Referrer-Policy", "no-referrer");
   r.headers.emplace("X-Frame-Options", "DENY");
-  r.headers.emplace("Cache-Control", "no-store");
+  if (r.headers.find("Cache-Control") == r.headers.end()) r.headers.emplace("Cache-Control", "no-store");
 }
 
 bool StateChanging(const std::string& m) { return m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE"; }
@@ -176,6 +176,13 @@ Result<http::Response> Node::Run(const Route& route, Context& ctx) {
   }
   if (route.permission != auth::Permission::kPublic && !ctx.principal)
     return Fail(ErrorCode::kUnauthenticated, "sign in or send an API token");
+  // An organisation that requires a second factor: until the user enrols,
+  // only sign-out, the profile and enrolment itself are open.
+  if (ctx.principal && ctx.principal->must_enrol_totp && route.permission != auth::Permission::kPublic &&
+      route.pattern != "/api/v1/auth/me" && route.pattern != "/api/v1/auth/logout" &&
+      route.pattern.rfind("/api/v1/auth/totp/", 0) != 0)
+    return Fail(ErrorCode::kPermissionDenied,
+                "your organisation requires a second factor: enrol one first (POST /api/v1/auth/totp/setup)");
   std::optional<std::string> target;
   if (route.target) target = ENTENTE_TRY(route.target(req));
   if (!auth::Decide(ctx.principal, route.permission, target))

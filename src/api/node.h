@@ -68,6 +68,7 @@ class Node {
  private:
   Node() = default;
   void RegisterRoutes();
+  void RegisterConsoleRoutes();
   void RegisterDirectoryRoutes();
   void RegisterAuthRoutes();
   void RegisterNodeRoutes();

@@ -2,6 +2,7 @@
 // dispatcher authenticates and calls auth::Decide before any handler runs.
 #include <set>
 
+#include "api/console.h"
 #include "api/node.h"
 #include "directory/reference_tables.h"
 #include "jcs/jcs.h"
@@ -82,6 +83,7 @@ Json UserJson(const auth::User& u) {
               {"role", auth::RoleName(u.role)},
               {"operator", u.is_operator},
               {"disabled", u.disabled},
+              {"totp_enabled", u.totp_enabled},
               {"created", FormatRfc3339(u.created)}};
 }
 
@@ -118,9 +120,33 @@ Status CheckUuidParam(const http::Request& req, const char* name) {
 }  // namespace
 
 void Node::RegisterRoutes() {
+  RegisterConsoleRoutes();
   RegisterNodeRoutes();
   RegisterAuthRoutes();
   RegisterDirectoryRoutes();
+}
+
+void Node::RegisterConsoleRoutes() {
+  auto serve = [](const std::string& path) -> Result<http::Response> {
+    const ConsoleAsset* a = FindConsoleAsset(path);
+    if (!a) {
+      if (path == "/" && ConsoleAssets().empty())
+        return Fail(ErrorCode::kNotFound,
+                    "the web console is not built into this binary (scripts/build-console.sh); "
+                    "the API is at /api/v1/openapi.json");
+      return Fail(ErrorCode::kNotFound, "no such file");
+    }
+    http::Response r;
+    r.content_type = std::string(a->content_type);
+    r.body = std::string(a->data);
+    if (path.rfind("/assets/", 0) == 0)
+      r.headers.emplace("Cache-Control", "public, max-age=31536000, immutable");
+    return r;
+  };
+  router_.Add({"GET", "/", Permission::kPublic,
+               [serve](Context&) { return serve("/"); }});
+  router_.Add({"GET", "/assets/{file}", Permission::kPublic,
+               [serve](Context& ctx) { return serve("/assets/" + ctx.req.path_params.at("file")); }});
 }
 
 void Node::RegisterNodeRoutes() {
@@ -186,8 +212,10 @@ void Node::RegisterAuthRoutes() {
                  schema::ObjectReader r(body);
                  std::string username = ENTENTE_TRY(r.String("username", {.max = 64}));
                  std::string password = ENTENTE_TRY(r.String("password", {.max = 1024}));
+                 auto totp = ENTENTE_TRY(r.OptString("totp", {.max = 6}));
                  ENTENTE_CHECK(r.Finish());
-                 auth::User u = ENTENTE_TRY(auth_->CheckPassword(username, password, ctx.req.remote_addr));
+                 auth::User u = ENTENTE_TRY(auth_->SignIn(username, password, totp.value_or(""),
+                                                          ctx.req.remote_addr));
                  sodium_memzero(password.data(), password.size());
                  auto s = ENTENTE_TRY(auth_->CreateSession(u.id));
                  http::Response res = JsonResponse(200, {{"user", UserJson(u)}, {"csrf", s.csrf}});
@@ -210,9 +238,34 @@ void Node::RegisterAuthRoutes() {
   router_.Add({"GET", "/api/v1/auth/me", Permission::kAuthenticated,
                [this](Context& ctx) -> Result<http::Response> {
                  auto u = ENTENTE_TRY(auth_->GetUser(ctx.principal->user_id));
-                 Json j = {{"user", UserJson(u)}};
+                 Json j = {{"user", UserJson(u)}, {"must_enrol_totp", ctx.principal->must_enrol_totp}};
                  if (!ctx.principal->via_token) j["csrf"] = ctx.principal->csrf;
                  return JsonResponse(200, j);
+               }});
+  // Second factor (browser sessions only).
+  router_.Add({"POST", "/api/v1/auth/totp/setup", Permission::kAccountSecurity,
+               [this](Context& ctx) -> Result<http::Response> {
+                 auto e = ENTENTE_TRY(auth_->TotpSetup(ctx.principal->user_id));
+                 return JsonResponse(200, {{"secret", e.secret}, {"uri", e.uri}});
+               }});
+  auto code_of = [](Context& ctx) -> Result<std::string> {
+    Json body = ENTENTE_TRY(ParseBody(ctx.req));
+    schema::ObjectReader r(body);
+    std::string code = ENTENTE_TRY(r.String("code", {.min = 6, .max = 6}));
+    ENTENTE_CHECK(r.Finish());
+    return code;
+  };
+  router_.Add({"POST", "/api/v1/auth/totp/enable", Permission::kAccountSecurity,
+               [this, code_of](Context& ctx) -> Result<http::Response> {
+                 std::string code = ENTENTE_TRY(code_of(ctx));
+                 ENTENTE_CHECK(auth_->TotpEnable(ctx.principal->user_id, code));
+                 return JsonResponse(200, {{"totp_enabled", true}});
+               }});
+  router_.Add({"POST", "/api/v1/auth/totp/disable", Permission::kAccountSecurity,
+               [this, code_of](Context& ctx) -> Result<http::Response> {
+                 std::string code = ENTENTE_TRY(code_of(ctx));
+                 ENTENTE_CHECK(auth_->TotpDisable(ctx.principal->user_id, code));
+                 return JsonResponse(200, {{"totp_enabled", false}});
                }});
   // Users of an organisation (its admins, or operators).
   auto org_param = [](const http::Request& req) -> Result<std::optional<std::string>> {
@@ -247,6 +300,26 @@ void Node::RegisterAuthRoutes() {
                  auto u = ENTENTE_TRY(auth_->CreateUser(org, username, display, password, role, op.value_or(false)));
                  sodium_memzero(password.data(), password.size());
                  return JsonResponse(201, UserJson(u));
+               },
+               org_param});
+  router_.Add({"GET", "/api/v1/orgs/{id}/settings", Permission::kOrgAdmin,
+               [this](Context& ctx) -> Result<http::Response> {
+                 std::string org = Param(ctx.req, "id");
+                 ENTENTE_TRY(directory_->GetOrg(org));
+                 return JsonResponse(200, {{"require_totp", ENTENTE_TRY(auth_->OrgRequiresTotp(org))}});
+               },
+               org_param});
+  router_.Add({"PUT", "/api/v1/orgs/{id}/settings", Permission::kOrgAdmin,
+               [this](Context& ctx) -> Result<http::Response> {
+                 std::string org = Param(ctx.req, "id");
+                 ENTENTE_TRY(directory_->GetOrg(org));
+                 Json body = ENTENTE_TRY(ParseBody(ctx.req));
+                 schema::ObjectReader r(body);
+                 auto require = ENTENTE_TRY(r.OptBool("require_totp"));
+                 ENTENTE_CHECK(r.Finish());
+                 if (!require) return Invalid("is required", "require_totp");
+                 ENTENTE_CHECK(auth_->SetOrgRequiresTotp(org, *require));
+                 return JsonResponse(200, {{"require_totp", *require}});
                },
                org_param});
   router_.Add({"PUT", "/api/v1/users/{id}", Permission::kOrgAdmin,

@@ -4,9 +4,11 @@
 #include <regex>
 
 #include <nlohmann/json.hpp>
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include "core/ids.h"
+#include "auth/totp.h"
 #include "crypto/crypto.h"
 
 namespace entente::auth {
@@ -38,6 +40,7 @@ std::string_view PermissionName(Permission p) {
     case Permission::kOrgCreate: return "org.create";
     case Permission::kNodeAdmin: return "node.admin";
     case Permission::kTokenManage: return "token.manage";
+    case Permission::kAccountSecurity: return "account.security";
   }
   return "unknown";
 }
@@ -67,6 +70,7 @@ bool Decide(const std::optional<Principal>& who, Permission need,
     case Permission::kOrgCreate:
     case Permission::kNodeAdmin: return p.HasScope(Scope::kAdmin) && p.is_operator;
     case Permission::kTokenManage: return p.HasScope(Scope::kAdmin);
+    case Permission::kAccountSecurity: return !p.via_token;
   }
   return false;
 }
@@ -88,11 +92,12 @@ User UserFromRow(const store::Row& r) {
   u.is_operator = r.Int(5) != 0;
   u.disabled = r.Int(6) != 0;
   u.created = r.Int(7);
+  u.totp_enabled = r.Int(8) != 0;
   return u;
 }
 
 constexpr const char* kUserCols =
-    "id, org_id, username, display_name, role, is_operator, disabled, created";
+    "id, org_id, username, display_name, role, is_operator, disabled, created, totp_enabled";
 
 Result<std::vector<Scope>> ParseScopes(const std::vector<std::string>& names) {
   std::vector<Scope> out;
@@ -131,8 +136,14 @@ Result<User> Auth::CreateUser(const std::string& org_id, const std::string& user
     return Invalid("must be 1-200 characters", "display_name");
   if (password.size() < 12) return Invalid("must be at least 12 characters", "password");
   std::string hash = ENTENTE_TRY(crypto::HashPassword(password));
-  User u{NewUuidV7(clock_), org_id, username, display_name, role, is_operator, false,
-         clock_.NowMillis()};
+  User u;
+  u.id = NewUuidV7(clock_);
+  u.org_id = org_id;
+  u.username = username;
+  u.display_name = display_name;
+  u.role = role;
+  u.is_operator = is_operator;
+  u.created = clock_.NowMillis();
   auto st = db_.Transact([&](store::Tx& tx) -> Status {
     auto exists = ENTENTE_TRY(tx.Query("SELECT 1 FROM users WHERE username = ?", {username}));
     if (!exists.empty())
@@ -217,7 +228,7 @@ Result<User> Auth::CheckPassword(const std::string& username, const std::string&
       std::string("SELECT ") + kUserCols + ", password_hash FROM users WHERE username = ?", {username}));
   bool ok = false;
   if (!rows.empty()) {
-    ok = crypto::VerifyPassword(rows[0].Text(8), password) && rows[0].Int(6) == 0;
+    ok = crypto::VerifyPassword(rows[0].Text(9), password) && rows[0].Int(6) == 0;
   } else {
     // Spend comparable time for unknown users.
     static const std::string dummy = crypto::HashPassword("entente-dummy-password").value_or("");
@@ -259,6 +270,7 @@ Result<Principal> Auth::PrincipalFor(const std::string& user_id) {
   p.org_id = u.org_id;
   p.role = u.role;
   p.is_operator = u.is_operator;
+  p.must_enrol_totp = !u.totp_enabled && ENTENTE_TRY(OrgRequiresTotp(u.org_id));
   return p;
 }
 
@@ -344,6 +356,108 @@ Status Auth::RevokeToken(const std::string& token_id) {
                                  {clock_.NowMillis(), token_id}));
     if (n == 0) return Fail(ErrorCode::kNotFound, "no active token " + token_id);
     spdlog::info("api token revoked: id={}", token_id);
+    return Ok();
+  });
+}
+
+}  // namespace entente::auth
+
+namespace entente::auth {
+
+Result<std::int64_t> Auth::VerifyTotp(const std::string& user_id, const std::string& code,
+                                      bool enabled_only) {
+  auto rows = ENTENTE_TRY(db_.Query(
+      "SELECT totp_secret_enc, totp_enabled, totp_last_step FROM users WHERE id = ?", {user_id}));
+  if (rows.empty()) return Fail(ErrorCode::kNotFound, "no user " + user_id);
+  if (rows[0].IsNull(0) || (enabled_only && rows[0].Int(1) == 0))
+    return Fail(ErrorCode::kFailedPrecondition, "no second factor is set up", "totp");
+  crypto::SecretBytes secret = ENTENTE_TRY(master_.Decrypt(rows[0].Text(0), "totp:" + user_id));
+  auto step = TotpCheck({secret.data(), secret.size()}, code, clock_.NowMillis() / 1000);
+  if (!step) return Fail(ErrorCode::kUnauthenticated, "the second-factor code is wrong", "totp");
+  if (*step <= rows[0].Int(2))
+    return Fail(ErrorCode::kUnauthenticated, "this second-factor code was already used", "totp");
+  return *step;
+}
+
+Result<User> Auth::SignIn(const std::string& username, const std::string& password,
+                          const std::string& totp, const std::string& remote) {
+  User u = ENTENTE_TRY(CheckPassword(username, password, remote));
+  if (!u.totp_enabled) return u;
+  if (totp.empty())
+    return Fail(ErrorCode::kUnauthenticated, "a second-factor code is required", "totp");
+  auto step = VerifyTotp(u.id, totp, true);
+  if (!step) {
+    ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
+      ENTENTE_CHECK(NoteFailure(tx, "user:" + username.substr(0, 64)));
+      return NoteFailure(tx, "addr:" + remote);
+    }));
+    spdlog::warn("second factor failed: user={} remote={}", username, remote);
+    return std::unexpected(step.error());
+  }
+  ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
+    ENTENTE_TRY(tx.Exec("UPDATE users SET totp_last_step = ? WHERE id = ?", {*step, u.id}));
+    return Ok();
+  }));
+  return u;
+}
+
+Result<TotpEnrolment> Auth::TotpSetup(const std::string& user_id) {
+  User u = ENTENTE_TRY(GetUser(user_id));
+  if (u.totp_enabled)
+    return Fail(ErrorCode::kFailedPrecondition, "a second factor is already enabled; disable it first");
+  crypto::Bytes secret(20);
+  crypto::RandomFill(secret);
+  std::string enc = ENTENTE_TRY(master_.Encrypt(secret, "totp:" + user_id));
+  TotpEnrolment e;
+  e.secret = Base32Encode(secret);
+  sodium_memzero(secret.data(), secret.size());
+  e.uri = "otpauth://totp/Entente:" + u.username + "?secret=" + e.secret +
+          "&issuer=Entente&algorithm=SHA1&digits=6&period=30";
+  ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
+    ENTENTE_TRY(tx.Exec("UPDATE users SET totp_secret_enc = ?, totp_enabled = 0, totp_last_step = 0 "
+                        "WHERE id = ?",
+                        {enc, user_id}));
+    return Ok();
+  }));
+  return e;
+}
+
+Status Auth::TotpEnable(const std::string& user_id, const std::string& code) {
+  auto step = ENTENTE_TRY(VerifyTotp(user_id, code, false));
+  ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
+    ENTENTE_TRY(tx.Exec("UPDATE users SET totp_enabled = 1, totp_last_step = ? WHERE id = ?",
+                        {step, user_id}));
+    return Ok();
+  }));
+  spdlog::info("second factor enabled: user={}", user_id);
+  return Ok();
+}
+
+Status Auth::TotpDisable(const std::string& user_id, const std::string& code) {
+  User u = ENTENTE_TRY(GetUser(user_id));
+  if (ENTENTE_TRY(OrgRequiresTotp(u.org_id)))
+    return Fail(ErrorCode::kFailedPrecondition, "your organisation requires a second factor");
+  ENTENTE_TRY(VerifyTotp(user_id, code, true));
+  ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
+    ENTENTE_TRY(tx.Exec("UPDATE users SET totp_enabled = 0, totp_secret_enc = NULL WHERE id = ?",
+                        {user_id}));
+    return Ok();
+  }));
+  spdlog::info("second factor disabled: user={}", user_id);
+  return Ok();
+}
+
+Result<bool> Auth::OrgRequiresTotp(const std::string& org_id) {
+  auto rows = ENTENTE_TRY(db_.Query("SELECT require_totp FROM org_settings WHERE org_id = ?", {org_id}));
+  return !rows.empty() && rows[0].Int(0) != 0;
+}
+
+Status Auth::SetOrgRequiresTotp(const std::string& org_id, bool require) {
+  return db_.Transact([&](store::Tx& tx) -> Status {
+    ENTENTE_TRY(tx.Exec(
+        "INSERT INTO org_settings (org_id, require_totp, updated) VALUES (?, ?, ?) "
+        "ON CONFLICT (org_id) DO UPDATE SET require_totp = excluded.require_totp, updated = excluded.updated",
+        {org_id, static_cast<std::int64_t>(require), clock_.NowMillis()}));
     return Ok();
   });
 }

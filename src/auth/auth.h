@@ -24,6 +24,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "identity/identity.h"
 #include "store/store.h"
 
 namespace entente::auth {
@@ -44,6 +45,9 @@ struct Principal {
   bool via_token = false;
   std::vector<Scope> scopes;  // for tokens; sessions have every scope
   std::string csrf;           // for sessions
+  // The organisation requires a second factor the user has not enrolled:
+  // only sign-out and TOTP enrolment are allowed until they do.
+  bool must_enrol_totp = false;
   bool HasScope(Scope s) const;
 };
 
@@ -58,6 +62,7 @@ enum class Permission {
   kOrgCreate,       // create organisations on this node (operator)
   kNodeAdmin,       // node identity, health, rebuild (operator)
   kTokenManage,     // create/revoke one's own API tokens (sessions, or tokens with admin scope)
+  kAccountSecurity, // one's own second factor (browser sessions only, never API tokens)
 };
 std::string_view PermissionName(Permission p);
 
@@ -71,7 +76,13 @@ struct User {
   Role role = Role::kViewer;
   bool is_operator = false;
   bool disabled = false;
+  bool totp_enabled = false;
   Millis created = 0;
+};
+
+struct TotpEnrolment {
+  std::string secret;  // base32, for manual entry
+  std::string uri;     // otpauth://totp/... for QR codes
 };
 
 struct NewSession {
@@ -101,8 +112,9 @@ struct AuthOptions {
 
 class Auth {
  public:
-  Auth(store::Database& db, const Clock& clock, AuthOptions opts = {})
-      : db_(db), clock_(clock), opts_(opts) {}
+  Auth(store::Database& db, const identity::MasterKey& master, const Clock& clock,
+       AuthOptions opts = {})
+      : db_(db), master_(master), clock_(clock), opts_(opts) {}
 
   Result<User> CreateUser(const std::string& org_id, const std::string& username,
                           const std::string& display_name, const std::string& password, Role role,
@@ -116,6 +128,11 @@ class Auth {
   // kResourceExhausted when rate-limited (checked before the password).
   Result<User> CheckPassword(const std::string& username, const std::string& password,
                              const std::string& remote);
+  // Password, then the second factor when the user has one: kUnauthenticated
+  // with field "totp" when the code is missing or wrong (a wrong code counts
+  // as a failed sign-in; a code is accepted once).
+  Result<User> SignIn(const std::string& username, const std::string& password,
+                      const std::string& totp, const std::string& remote);
   Result<NewSession> CreateSession(const std::string& user_id);
   Result<Principal> ResolveSession(const std::string& session_id);
   Status DeleteSession(const std::string& session_id);
@@ -127,11 +144,25 @@ class Auth {
   Result<TokenInfo> GetToken(const std::string& token_id);
   Status RevokeToken(const std::string& token_id);
 
+  // Second factor. Setup stores a new secret (not yet active); Enable
+  // activates it with a valid code; Disable needs a valid code and is refused
+  // while the organisation requires a second factor.
+  Result<TotpEnrolment> TotpSetup(const std::string& user_id);
+  Status TotpEnable(const std::string& user_id, const std::string& code);
+  Status TotpDisable(const std::string& user_id, const std::string& code);
+
+  // Node-local organisation settings.
+  Result<bool> OrgRequiresTotp(const std::string& org_id);
+  Status SetOrgRequiresTotp(const std::string& org_id, bool require);
+
  private:
   Result<Principal> PrincipalFor(const std::string& user_id);
   Status NoteFailure(store::Tx& tx, const std::string& key);
   Result<bool> Limited(const std::string& key);
+  Result<std::int64_t> VerifyTotp(const std::string& user_id, const std::string& code,
+                                  bool enabled_only);
   store::Database& db_;
+  const identity::MasterKey& master_;
   const Clock& clock_;
   AuthOptions opts_;
 };

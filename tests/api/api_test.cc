@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "api/node_fixture.h"
+#include "api/console.h"
+#include "auth/totp.h"
 #include "jcs/jcs.h"
 
 namespace entente::testing {
@@ -239,6 +241,86 @@ TEST_P(ApiTest, HealthMetricsAndSecurityHeaders) {
   EXPECT_NE(m.body.find("entente_db_pool_connections"), std::string::npos);
   // Secrets never appear in metrics.
   EXPECT_EQ(m.body.find(token_), std::string::npos);
+}
+
+TEST_P(ApiTest, TotpSecondFactorEnrolmentSignInAndOrgRequirement) {
+  auto login = [&](const std::string& totp, std::string* csrf) -> std::pair<int, std::string> {
+    Json in = {{"username", "api-admin"}, {"password", kPassword}};
+    if (!totp.empty()) in["totp"] = totp;
+    auto r = Call("POST", "/api/v1/auth/login", "", in.dump(), {{"Content-Type", "application/json"}});
+    std::string cookie = r.Header("Set-Cookie");
+    if (csrf && r.status == 200) *csrf = Body(r)["csrf"];
+    EXPECT_EQ(r.status == 401 ? Body(r).value("field", "") : "totp", "totp") << r.body;
+    return {r.status, cookie.substr(0, cookie.find(';'))};
+  };
+  auto post = [&](const std::string& path, const std::string& sid, const std::string& csrf, Json body) {
+    return Call("POST", path, "", body.dump(),
+                {{"Cookie", sid}, {"X-CSRF-Token", csrf}, {"Content-Type", "application/json"}});
+  };
+  std::string csrf;
+  auto [st, sid] = login("", &csrf);
+  ASSERT_EQ(st, 200);
+  // The organisation starts requiring a second factor: the session is
+  // limited to enrolment until the user has one.
+  auto req = Call("PUT", "/api/v1/orgs/" + org_.id + "/settings", token_, Json{{"require_totp", true}}.dump(),
+                  {{"Content-Type", "application/json"}});
+  ASSERT_EQ(req.status, 200) << req.body;
+  auto blocked = Call("GET", "/api/v1/orgs", "", "", {{"Cookie", sid}});
+  EXPECT_EQ(blocked.status, 403);
+  auto me = Call("GET", "/api/v1/auth/me", "", "", {{"Cookie", sid}});
+  EXPECT_EQ(Body(me)["must_enrol_totp"], true);
+  // Tokens cannot manage second factors.
+  EXPECT_EQ(Call("POST", "/api/v1/auth/totp/setup", token_, "{}", {{"Content-Type", "application/json"}}).status, 403);
+  auto setup = post("/api/v1/auth/totp/setup", sid, csrf, Json::object());
+  ASSERT_EQ(setup.status, 200) << setup.body;
+  auto secret = auth::Base32Decode(Body(setup)["secret"].get<std::string>());
+  ASSERT_TRUE(secret && secret->size() == 20);
+  EXPECT_NE(Body(setup)["uri"].get<std::string>().find("otpauth://totp/Entente:api-admin?secret="), std::string::npos);
+  std::int64_t now = clock_.NowMillis() / 1000;
+  EXPECT_EQ(post("/api/v1/auth/totp/enable", sid, csrf, {{"code", "000000"}}).status == 200,
+            auth::TotpCode(*secret, now) == "000000");
+  auto en = post("/api/v1/auth/totp/enable", sid, csrf, {{"code", auth::TotpCode(*secret, now)}});
+  ASSERT_EQ(en.status, 200) << en.body;
+  EXPECT_EQ(Call("GET", "/api/v1/orgs", "", "", {{"Cookie", sid}}).status, 200);
+  // Sign-in now needs the code; the code used for enrolment cannot be replayed.
+  EXPECT_EQ(login("", nullptr).first, 401);
+  EXPECT_EQ(login(auth::TotpCode(*secret, now), nullptr).first, 401);
+  clock_.Advance(30'000);
+  now = clock_.NowMillis() / 1000;
+  std::string wrong = auth::TotpCode(*secret, now + 3600);
+  EXPECT_EQ(login(wrong, nullptr).first, 401);
+  std::string csrf2;
+  auto [ok, sid2] = login(auth::TotpCode(*secret, now), &csrf2);
+  EXPECT_EQ(ok, 200);
+  // Disabling is refused while the organisation requires it.
+  clock_.Advance(30'000);
+  now = clock_.NowMillis() / 1000;
+  EXPECT_EQ(post("/api/v1/auth/totp/disable", sid2, csrf2, {{"code", auth::TotpCode(*secret, now)}}).status, 409);
+  // The secret is stored encrypted.
+  auto rows = node_->db().Query("SELECT totp_secret_enc FROM users WHERE id = ?", {admin_.id});
+  ASSERT_TRUE(rows && !rows->empty());
+  EXPECT_EQ(rows->at(0).Text(0).find(Body(setup)["secret"].get<std::string>()), std::string::npos);
+}
+
+TEST_P(ApiTest, ConsoleIsServedWithStrictHeaders) {
+  auto root = Call("GET", "/");
+  if (api::ConsoleAssets().empty()) {
+    EXPECT_EQ(root.status, 404);
+    EXPECT_NE(root.body.find("not built"), std::string::npos);
+  } else {
+    EXPECT_EQ(root.status, 200);
+    EXPECT_EQ(root.Header("Content-Type"), "text/html; charset=utf-8");
+    EXPECT_NE(root.Header("Content-Security-Policy").find("script-src 'self'"), std::string::npos);
+    for (const auto& a : api::ConsoleAssets()) {
+      if (std::string(a.path).rfind("/assets/", 0) != 0) continue;
+      auto r = Call("GET", std::string(a.path));
+      EXPECT_EQ(r.status, 200) << a.path;
+      EXPECT_EQ(r.body.size(), a.data.size());
+      EXPECT_NE(r.Header("Cache-Control").find("immutable"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(Call("GET", "/assets/..%2f..%2fetc%2fpasswd").status, 404);
+  EXPECT_EQ(Call("GET", "/assets/nothing.js").status, 404);
 }
 
 ENTENTE_INSTANTIATE_BACKENDS(ApiTest);

@@ -18,6 +18,8 @@ const char* kNames[] = {"anonymous", "viewer",   "analyst",  "officer",
 
 // A = allowed, D = denied (401 without login, 403 otherwise).
 const std::map<std::string, std::string> kExpected = {
+    {"GET /", "AAAAAAAA"},
+    {"GET /assets/{file}", "AAAAAAAA"},
     {"GET /healthz", "AAAAAAAA"},
     {"GET /metrics", "AAAAAAAA"},
     {"GET /api/v1/openapi.json", "AAAAAAAA"},
@@ -28,6 +30,12 @@ const std::map<std::string, std::string> kExpected = {
     {"POST /api/v1/auth/login", "AAAAAAAA"},
     {"POST /api/v1/auth/logout", "DAAAAAAA"},
     {"GET /api/v1/auth/me", "DAAAAAAA"},
+    // Second-factor management is for browser sessions only: every token is denied.
+    {"POST /api/v1/auth/totp/setup", "DDDDDDDD"},
+    {"POST /api/v1/auth/totp/enable", "DDDDDDDD"},
+    {"POST /api/v1/auth/totp/disable", "DDDDDDDD"},
+    {"GET /api/v1/orgs/{id}/settings", "DDDDADAD"},
+    {"PUT /api/v1/orgs/{id}/settings", "DDDDADAD"},
     {"GET /api/v1/orgs/{id}/users", "DDDDADAD"},
     {"POST /api/v1/orgs/{id}/users", "DDDDADAD"},
     {"PUT /api/v1/users/{id}", "DDDDADAD"},
@@ -76,7 +84,8 @@ TEST_P(RoutesTest, EveryRouteTimesEveryRole) {
       auto pos = p.find("{id}");
       if (pos != std::string::npos) p.replace(pos, 4, value);
     };
-    if (pattern.rfind("/api/v1/orgs/{id}", 0) == 0) put(org.id);
+    if (pattern == "/assets/{file}") p = "/assets/missing.js";
+    else if (pattern.rfind("/api/v1/orgs/{id}", 0) == 0) put(org.id);
     else if (pattern.rfind("/api/v1/pocs/{id}", 0) == 0) put(poc->id);
     else if (pattern.rfind("/api/v1/users/{id}", 0) == 0) put(viewer.id);
     else if (pattern.rfind("/api/v1/tokens/{id}", 0) == 0) put(victim->info.id);

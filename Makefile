@@ -16,6 +16,7 @@ setup:
 	@./scripts/setup.sh
 
 build: setup
+	@./scripts/build-console.sh
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 

@@ -16,7 +16,15 @@ PACKAGES=(
   postgresql postgresql-contrib
   # data the product reads
   publicsuffix ca-certificates tzdata iso-codes openssl curl python3
+  # the console's browser tests: Debian's Chromium (never a downloaded browser)
+  # and fonts for Arabic and Chinese
+  chromium fonts-noto-core fonts-wqy-microhei
 )
+# Node.js and npm build the console. A machine may already have them from
+# another source (which bundles npm): install Debian's only when absent.
+if ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

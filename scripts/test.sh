@@ -22,6 +22,8 @@ trap cleanup EXIT
 eval "$(scripts/pg-test-env.sh start "$PGDIR")"
 export ENTENTE_TEST_PG_URL
 
+./scripts/build-console.sh
+
 echo "== ASan+UBSan and fuzz build (clang-19) =="
 cmake -S . -B "$SAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_COMPILER=clang++-19 -DCMAKE_C_COMPILER=clang-19 \

@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""Writes src/api/openapi.json (OpenAPI 3.1) from the compact description
+below. Edit the tables here, run this script, then scripts/gen-api-docs.py.
+tests/api/routes_test.cc checks that every route of the node is documented
+with the permission it enforces, and that nothing else is."""
+import json, os
+
+def s(type_, **kw):
+    d = {"type": type_}; d.update(kw); return d
+
+ref = lambda n: {"$ref": f"#/components/schemas/{n}"}
+uuid = s("string", format="uuid")
+ts = s("string", format="date-time")
+lang_tag = s("string", description="BCP 47 language tag whose primary subtag is ISO 639-1, e.g. en, fr-CA, zh-Hans, es-419", maxLength=35)
+kinds = ["state", "national_csirt", "regional_org", "tld_registry", "registrar", "law_enforcement",
+         "ci_operator", "private_sector", "civil_society", "academia"]
+schemas = {
+  "Problem": s("object", description="RFC 9457 problem details", properties={
+      "type": s("string", description="urn:entente:problem:<code>"), "title": s("string"),
+      "status": s("integer"), "detail": s("string"), "instance": s("string"),
+      "field": s("string", description="the input field at fault, e.g. channels[0].value")},
+      required=["type", "title", "status", "detail", "instance"]),
+  "OrganisationInput": s("object", additionalProperties=False, required=["kind", "names"], properties={
+      "kind": s("string", enum=kinds),
+      "names": s("object", minProperties=1, maxProperties=12, description="language tag -> name (1-200 characters)",
+                 additionalProperties=s("string", minLength=1, maxLength=200)),
+      "country": s("string", pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2 (user-assigned AA, QM-QZ, XA-XZ, ZZ allowed)"),
+      "groupings": s("array", maxItems=16, uniqueItems=True, items=s("string", pattern="^[A-Z][A-Za-z0-9-]{1,15}$")),
+      "sectors": s("array", maxItems=40, uniqueItems=True, items=s("string", description="nis2:<sector> or dhs:<sector>")),
+      "website": s("string", maxLength=200, description="http(s) URL")}),
+  "Organisation": s("object", properties={
+      "id": uuid, "kind": s("string", enum=kinds), "names": s("object", additionalProperties=s("string")),
+      "country": s("string"), "groupings": s("array", items=s("string")), "sectors": s("array", items=s("string")),
+      "sign_public": s("string", description="Ed25519 public key, base64url"),
+      "box_public": s("string", description="X25519 public key, base64url"),
+      "fingerprint": s("string", description="hex SHA-256 of the signing key, for out-of-band verification"),
+      "home_node": s("string"), "website": s("string"), "envelope_id": uuid, "created": ts, "updated": ts}),
+  "Hours": {"oneOf": [
+      s("object", additionalProperties=False, required=["always"], properties={"always": {"const": True}}),
+      s("object", additionalProperties=False, required=["days", "start", "end"], properties={
+          "days": s("array", minItems=1, maxItems=7, uniqueItems=True, items=s("string", enum=["mon", "tue", "wed", "thu", "fri", "sat", "sun"])),
+          "start": s("string", pattern="^[0-2][0-9]:[0-5][0-9]$"), "end": s("string", pattern="^[0-2][0-9]:[0-5][0-9]$")})]},
+  "Channel": s("object", additionalProperties=False, required=["type", "value"], properties={
+      "type": s("string", enum=["platform", "email", "phone"]), "value": s("string", minLength=1, maxLength=200)}),
+  "PointOfContactInput": s("object", additionalProperties=False,
+      required=["role", "function_title", "languages", "timezone", "hours"], properties={
+      "role": s("string", enum=["diplomatic", "technical", "law_enforcement"]),
+      "function_title": s("string", minLength=1, maxLength=120), "name": s("string", minLength=1, maxLength=200),
+      "languages": s("array", minItems=1, maxItems=12, uniqueItems=True, items=lang_tag),
+      "timezone": s("string", maxLength=64, description="IANA time zone, e.g. Europe/Paris"),
+      "hours": ref("Hours"), "channels": s("array", maxItems=10, items=ref("Channel"))}),
+  "PointOfContact": s("object", properties={
+      "id": uuid, "org": uuid, "role": s("string"), "function_title": s("string"),
+      "languages": s("array", items=s("string")), "timezone": s("string"), "hours": ref("Hours"),
+      "erased": s("boolean"), "name": s("string", description="personal data; absent once erased"),
+      "channels": s("array", items=ref("Channel")), "envelope_id": uuid, "created": ts, "updated": ts}),
+  "AuditItem": s("object", properties={
+      "seq": s("integer"), "envelope_id": uuid, "type": s("string"), "action": s("string", enum=["create", "update", "erase"]),
+      "author_org": uuid, "actor_user": {"type": ["string", "null"]}, "at": ts,
+      "changed": s("array", items=s("string"))}),
+  "User": s("object", properties={
+      "id": uuid, "org": uuid, "username": s("string"), "display_name": s("string"),
+      "role": s("string", enum=["viewer", "analyst", "officer", "admin"]), "operator": s("boolean"),
+      "disabled": s("boolean"), "totp_enabled": s("boolean"), "created": ts}),
+  "UserInput": s("object", additionalProperties=False, required=["username", "display_name", "password", "role"], properties={
+      "username": s("string", pattern="^[a-z0-9][a-z0-9._-]{1,63}$"), "display_name": s("string", minLength=1, maxLength=200),
+      "password": s("string", minLength=12, maxLength=1024), "role": s("string", enum=["viewer", "analyst", "officer", "admin"]),
+      "operator": s("boolean", description="operators only")}),
+  "UserUpdate": s("object", additionalProperties=False, properties={
+      "role": s("string", enum=["viewer", "analyst", "officer", "admin"]), "disabled": s("boolean")}),
+  "TokenInput": s("object", additionalProperties=False, required=["name", "scopes"], properties={
+      "name": s("string", minLength=1, maxLength=100),
+      "scopes": s("array", minItems=1, maxItems=3, uniqueItems=True, items=s("string", enum=["read", "write", "admin"])),
+      "expires_in_days": s("integer", minimum=1, maximum=365, default=90)}),
+  "Token": s("object", properties={
+      "id": uuid, "user": uuid, "name": s("string"), "scopes": s("array", items=s("string")),
+      "created": ts, "expires": ts, "revoked": {"type": ["string", "null"], "format": "date-time"}}),
+  "NewToken": {"allOf": [ref("Token"), s("object", required=["token"], properties={
+      "token": s("string", description="ent_...; shown once, never again")})]},
+  "LoginInput": s("object", additionalProperties=False, required=["username", "password"], properties={
+      "username": s("string", maxLength=64), "password": s("string", maxLength=1024),
+      "totp": s("string", pattern="^[0-9]{6}$", description="second-factor code, when the user has one")}),
+  "Session": s("object", properties={"user": ref("User"), "csrf": s("string", description="send as X-CSRF-Token")}),
+  "Me": s("object", properties={"user": ref("User"), "csrf": s("string"), "must_enrol_totp": s("boolean")}),
+  "TotpCode": s("object", additionalProperties=False, required=["code"], properties={"code": s("string", pattern="^[0-9]{6}$")}),
+  "TotpEnrolment": s("object", properties={"secret": s("string", description="base32"), "uri": s("string", description="otpauth://totp/...")}),
+  "OrgSettings": s("object", additionalProperties=False, required=["require_totp"], properties={"require_totp": s("boolean")}),
+  "Node": s("object", properties={"id": s("string", description="hex SHA-256 fingerprint of the node key"),
+      "public_key": s("string"), "base_url": s("string"), "version": s("string")}),
+  "Health": s("object", properties={"database": s("string"), "schema_version": s("integer"), "journal_size": s("integer"),
+      "hosted_orgs": s("integer"), "pool": s("object", properties={"size": s("integer"), "in_use": s("integer")})}),
+  "Reference": s("object", properties={k: s("array") for k in ["countries", "languages", "sectors", "org_kinds", "poc_roles", "user_roles"]}),
+}
+def page(item):
+    return s("object", properties={"items": s("array", items=ref(item)), "next": {"type": ["string", "null"], "description": "cursor for the next page"}})
+
+q = lambda name, desc, **kw: {"name": name, "in": "query", "required": False, "description": desc, "schema": s("string", **kw)}
+limit = {"name": "limit", "in": "query", "required": False, "description": "page size", "schema": s("integer", minimum=1, maximum=200, default=50)}
+cursor = q("cursor", "the `next` value of the previous page", maxLength=88)
+pid = {"name": "id", "in": "path", "required": True, "schema": s("string")}
+pfile = {"name": "file", "in": "path", "required": True, "schema": s("string")}
+
+# (method, path, permission, summary, params, request schema, (status, response schema or None, content type))
+R = [
+ ("get", "/", "public", "The web console (index.html)", [], None, (200, None, "text/html")),
+ ("get", "/assets/{file}", "public", "Web console asset (immutable, hashed name)", [pfile], None, (200, None, "application/octet-stream")),
+ ("get", "/healthz", "public", "Liveness: 200 when the database answers", [], None, (200, s("object"), None)),
+ ("get", "/metrics", "public", "Prometheus metrics (text format 0.0.4)", [], None, (200, None, "text/plain")),
+ ("get", "/api/v1/openapi.json", "public", "This document", [], None, (200, s("object"), None)),
+ ("get", "/api/v1/node", "public", "Node identity: id (key fingerprint), public key, base URL", [], None, (200, ref("Node"), None)),
+ ("get", "/api/v1/node/health", "node.admin", "Node health: database, schema version, journal size, hosted organisations, pool", [], None, (200, ref("Health"), None)),
+ ("post", "/api/v1/node/rebuild", "node.admin", "Rebuild every projection from the journal, verifying every signature", [], None, (200, s("object"), None)),
+ ("get", "/api/v1/reference", "public", "Code lists: countries, languages, sectors, kinds, roles", [], None, (200, ref("Reference"), None)),
+ ("post", "/api/v1/auth/login", "public", "Sign in; sets the session cookie and returns the CSRF token", [], "LoginInput", (200, ref("Session"), None)),
+ ("post", "/api/v1/auth/logout", "authenticated", "Sign out (ends the session)", [], None, (200, s("object"), None)),
+ ("get", "/api/v1/auth/me", "authenticated", "The signed-in user, the CSRF token, and whether a second factor must be enrolled", [], None, (200, ref("Me"), None)),
+ ("post", "/api/v1/auth/totp/setup", "account.security", "Start second-factor enrolment (browser sessions only)", [], None, (200, ref("TotpEnrolment"), None)),
+ ("post", "/api/v1/auth/totp/enable", "account.security", "Activate the second factor with a valid code", [], "TotpCode", (200, s("object"), None)),
+ ("post", "/api/v1/auth/totp/disable", "account.security", "Remove the second factor (refused while the organisation requires one)", [], "TotpCode", (200, s("object"), None)),
+ ("get", "/api/v1/orgs/{id}/settings", "org.admin", "Organisation settings on this node", [pid], None, (200, ref("OrgSettings"), None)),
+ ("put", "/api/v1/orgs/{id}/settings", "org.admin", "Change organisation settings (require a second factor)", [pid], "OrgSettings", (200, ref("OrgSettings"), None)),
+ ("get", "/api/v1/orgs/{id}/users", "org.admin", "Users of an organisation", [pid], None, (200, page("User"), None)),
+ ("post", "/api/v1/orgs/{id}/users", "org.admin", "Create a user in an organisation hosted on this node", [pid], "UserInput", (201, ref("User"), None)),
+ ("put", "/api/v1/users/{id}", "org.admin", "Change a user's role or disable the account", [pid], "UserUpdate", (200, ref("User"), None)),
+ ("get", "/api/v1/tokens", "authenticated", "Your API tokens (never their secrets)", [], None, (200, page("Token"), None)),
+ ("post", "/api/v1/tokens", "token.manage", "Create an API token; the token is in this response only", [], "TokenInput", (201, ref("NewToken"), None)),
+ ("delete", "/api/v1/tokens/{id}", "token.manage", "Revoke a token (yours, or of a user of an organisation you administer)", [pid], None, (200, s("object"), None)),
+ ("get", "/api/v1/orgs", "directory.read", "Search organisations", [q("q", "full text over names", maxLength=256), q("country", "ISO 3166-1 alpha-2"), q("grouping", "e.g. EU, ASEAN"), q("kind", "organisation kind", enum=kinds), q("sector", "nis2:… or dhs:…"), limit, cursor], None, (200, page("Organisation"), None)),
+ ("post", "/api/v1/orgs", "org.create", "Create an organisation hosted on this node (keys are generated here)", [], "OrganisationInput", (201, ref("Organisation"), None)),
+ ("get", "/api/v1/orgs/{id}", "directory.read", "One organisation, with its public keys and fingerprint", [pid], None, (200, ref("Organisation"), None)),
+ ("put", "/api/v1/orgs/{id}", "org.write", "Replace the editable fields of an organisation (kind cannot change)", [pid], "OrganisationInput", (200, ref("Organisation"), None)),
+ ("get", "/api/v1/orgs/{id}/audit", "directory.read", "Audit trail of an organisation, newest first, read from the signed journal", [pid, limit, cursor], None, (200, page("AuditItem"), None)),
+ ("get", "/api/v1/orgs/{id}/pocs", "directory.read", "Points of contact of an organisation", [pid, limit, cursor], None, (200, page("PointOfContact"), None)),
+ ("post", "/api/v1/orgs/{id}/pocs", "poc.write", "Create a point of contact", [pid], "PointOfContactInput", (201, ref("PointOfContact"), None)),
+ ("get", "/api/v1/pocs", "directory.read", "Search points of contact", [q("q", "full text over name and function", maxLength=256), q("org", "organisation id"), q("country", "ISO 3166-1 alpha-2 of the organisation"), q("role", "diplomatic, technical or law_enforcement", enum=["diplomatic", "technical", "law_enforcement"]), q("language", "BCP 47 tag; en also matches en-GB"), limit, cursor], None, (200, page("PointOfContact"), None)),
+ ("get", "/api/v1/pocs/{id}", "directory.read", "One point of contact", [pid], None, (200, ref("PointOfContact"), None)),
+ ("put", "/api/v1/pocs/{id}", "poc.write", "Replace a point of contact", [pid], "PointOfContactInput", (200, ref("PointOfContact"), None)),
+ ("get", "/api/v1/pocs/{id}/audit", "directory.read", "Audit trail of a point of contact (field names only, never personal data)", [pid, limit, cursor], None, (200, page("AuditItem"), None)),
+ ("get", "/api/v1/pocs/{id}/export", "poc.write", "Everything stored about the person, with its change history (data-subject request)", [pid], None, (200, s("object"), None)),
+ ("post", "/api/v1/pocs/{id}/erase", "poc.write", "Erase the person's data (crypto-shredding); a tombstone stays in the journal", [pid], None, (200, ref("PointOfContact"), None)),
+]
+
+def problem(desc):
+    return {"description": desc, "content": {"application/problem+json": {"schema": ref("Problem")}}}
+
+paths = {}
+existing = {}
+path_file = os.path.join(os.path.dirname(__file__), "..", "src", "api", "openapi.json")
+try:
+    existing = json.load(open(path_file))
+except Exception:
+    pass
+for method, path, perm, summary, params, body, (status, schema, ctype) in R:
+    op = {"operationId": (method + path.replace("/api/v1", "").replace("/", "_").replace("{", "").replace("}", "")).strip("_") or "get_root",
+          "summary": summary, "description": f"{summary}. Permission: `{perm}`.", "x-entente-permission": perm,
+          "parameters": params}
+    if perm == "public":
+        op["security"] = []
+    if body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(body)}}}
+    content = {(ctype or "application/json"): ({"schema": schema} if schema else {})}
+    op["responses"] = {str(status): {"description": "OK", "content": content}}
+    if body or params:
+        op["responses"]["400"] = problem("malformed request (body not JSON, too deep, invalid UTF-8, duplicate keys)")
+        op["responses"]["422"] = problem("a field is invalid; `field` names it")
+    if perm != "public":
+        op["responses"]["401"] = problem("not signed in, or the token is invalid, expired or revoked")
+        op["responses"]["403"] = problem("your role or token scope does not allow this, or the CSRF token is missing")
+    if "{id}" in path or "{file}" in path:
+        op["responses"]["404"] = problem("no such resource")
+    if method in ("post", "put", "delete") and perm != "public":
+        op["responses"]["409"] = problem("conflict with the current state")
+    if path == "/api/v1/auth/login":
+        op["responses"]["401"] = problem("wrong user name or password, or a second-factor code is needed (`field` = totp)")
+        op["responses"]["429"] = problem("too many failed sign-ins")
+    paths.setdefault(path, {})[method] = op
+
+# Keep paths documented by other modules (e.g. the transparency log) when
+# this script only knows the core routes.
+for p, item in existing.get("paths", {}).items():
+    for m, op in item.items():
+        if p not in paths or m not in paths[p]:
+            paths.setdefault(p, {})[m] = op
+for n, sch in existing.get("components", {}).get("schemas", {}).items():
+    schemas.setdefault(n, sch)
+
+doc = {
+  "openapi": "3.1.0",
+  "info": {"title": "Entente node API", "version": "0.1.0",
+           "description": "The HTTP API of an Entente node. Errors are RFC 9457 problem details. Lists are paginated with an opaque `cursor` (the `next` of the previous page). State-changing requests made with the session cookie must carry the `X-CSRF-Token` header returned at sign-in."},
+  "servers": [{"url": "/"}],
+  "security": [{"bearerAuth": []}, {"sessionCookie": []}],
+  "paths": dict(sorted(paths.items())),
+  "components": {
+    "securitySchemes": {
+      "bearerAuth": {"type": "http", "scheme": "bearer", "description": "API token (ent_...), scoped read/write/admin"},
+      "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "entente_session",
+                        "description": "browser session; send X-CSRF-Token on POST, PUT, PATCH and DELETE"}},
+    "schemas": dict(sorted(schemas.items()))},
+}
+with open(path_file, "w") as f:
+    json.dump(doc, f, indent=1, ensure_ascii=False)
+    f.write("\n")
+print(f"{sum(len(v) for v in paths.values())} operations")

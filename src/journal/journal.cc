@@ -46,12 +46,14 @@ Result<std::int64_t> Journal::Record(store::Tx& tx, const Envelope& env,
     return Fail(ErrorCode::kAlreadyExists, "envelope " + env.id + " is already recorded", "id");
   ENTENTE_CHECK(VerifyAndApply(tx, registry_, keys_, env));
   if (db_.backend() == store::Backend::kPostgres) {
-    // Serialize appends so sequence order equals commit order.
+    // Serialize appends (held to commit) so that sequence numbers are gapless
+    // and their order is commit order, across processes.
     ENTENTE_TRY(tx.Query("SELECT pg_advisory_xact_lock(7361)"));
   }
+  // SQLite's single writer serializes appends already.
   auto rows = ENTENTE_TRY(tx.Query(
-      "INSERT INTO journal (id, type, author_org, origin_node, created, subject, envelope) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+      "INSERT INTO journal (seq, id, type, author_org, origin_node, created, subject, envelope) "
+      "VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM journal), ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
       {env.id, env.type, env.author_org, env.origin_node, env.created, subject, canonical}));
   if (rows.empty()) return Fail(ErrorCode::kInternal, "journal insert returned no sequence");
   return rows[0].Int(0);

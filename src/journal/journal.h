@@ -77,7 +77,8 @@ class Journal {
 
   // Verifies the signature, validates and applies `env` with its registered
   // applier, and appends it, all inside `tx`. Errors leave `tx` to be rolled
-  // back by the caller (Database::Transact does). Returns the sequence number.
+  // back by the caller (Database::Transact does). Returns the sequence number:
+  // gapless from 1, in commit order, also across processes on PostgreSQL.
   // kAlreadyExists when an envelope with the same id is already recorded.
   Result<std::int64_t> Record(store::Tx& tx, const Envelope& env, const std::string& subject);
 

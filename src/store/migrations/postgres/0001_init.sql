@@ -11,7 +11,7 @@ CREATE TABLE node (
 );
 
 CREATE TABLE journal (
-  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  seq BIGINT PRIMARY KEY,             -- gapless: assigned under an advisory lock
   id TEXT NOT NULL UNIQUE,
   type TEXT NOT NULL,
   author_org TEXT NOT NULL,

@@ -70,7 +70,9 @@ check "token printed" bash -c "[[ '$token' == ent_* ]]"
 openssl req -x509 -newkey ed25519 -nodes -keyout "$WORK/key.pem" -out "$WORK/cert.pem" \
   -subj "/CN=127.0.0.1" -days 1 2>/dev/null
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-E serve --listen "127.0.0.1:$PORT" --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" >"$WORK/serve.log" 2>&1 &
+# Started directly (not through the E function) so that $! is the server itself.
+"$BIN" --data "$WORK/var" "${DBARGS[@]}" serve --listen "127.0.0.1:$PORT" \
+  --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" >"$WORK/serve.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 200); do
   curl -skf "https://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
@@ -82,7 +84,8 @@ check "token lists organisations" bash -c "curl -skf -H 'Authorization: Bearer $
 check "no token: 401 problem" bash -c "curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:$PORT/api/v1/orgs | grep -q 401"
 check "secrets never logged" bash -c "! grep -q -e '$token' -e '$PASSWORD' $WORK/serve.log"
 kill "$SERVER_PID"
-wait "$SERVER_PID" 2>/dev/null
+wait "$SERVER_PID"
+check "serve stops cleanly on SIGTERM" test $? -eq 0
 SERVER_PID=
 
 # A wrong master key is refused at start with a clear message.

@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "api/node.h"
@@ -37,6 +38,21 @@ struct Common {
     o.master_key_file = fs::path(data_dir) / "master.key";
     return o;
   }
+};
+
+// Structured logs for production: one JSON object per line on stderr.
+class JsonLinesSink final : public spdlog::sinks::base_sink<std::mutex> {
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()).count();
+    Json line = {{"time", FormatRfc3339(ms)},
+                 {"level", std::string(spdlog::level::to_string_view(msg.level).data(),
+                                       spdlog::level::to_string_view(msg.level).size())},
+                 {"msg", std::string(msg.payload.data(), msg.payload.size())}};
+    std::string text = line.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+    std::fwrite(text.data(), 1, text.size(), stderr);
+  }
+  void flush_() override { std::fflush(stderr); }
 };
 
 [[noreturn]] void Die(const std::string& msg) {
@@ -146,10 +162,14 @@ int main(int argc, char** argv) {
   auto* serve = app.add_subcommand("serve", "serve the HTTP API");
   std::string listen = "127.0.0.1:8080", tls_cert, tls_key;
   bool insecure_cookies = false;
+  std::string log_format = "text";
   serve->add_option("--listen", listen, "address:port to listen on")->capture_default_str();
   serve->add_option("--tls-cert", tls_cert, "PEM certificate (enables HTTPS)");
   serve->add_option("--tls-key", tls_key, "PEM private key");
   serve->add_flag("--insecure-cookies", insecure_cookies, "omit the Secure cookie flag (plain-HTTP tests only)");
+  serve->add_option("--log-format", log_format, "text or json (JSON lines on stderr)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
 
   // org
   auto* org = app.add_subcommand("org", "organisations");
@@ -284,6 +304,8 @@ int main(int argc, char** argv) {
     api::Node* n = node.get();
     http::Server server(so, [n](http::Request& r) { return n->Dispatch(r); });
     int port = OrDie(server.Start());
+    if (log_format == "json")
+      spdlog::set_default_logger(std::make_shared<spdlog::logger>("entente", std::make_shared<JsonLinesSink>()));
     spdlog::set_level(spdlog::level::info);
     std::cout << fmt::format("entente node {} serving on {}://{}:{}\n", node->info().id,
                              server.tls() ? "https" : "http", so.host, port)

@@ -72,7 +72,8 @@ openssl req -x509 -newkey ed25519 -nodes -keyout "$WORK/key.pem" -out "$WORK/cer
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # Started directly (not through the E function) so that $! is the server itself.
 "$BIN" --data "$WORK/var" "${DBARGS[@]}" serve --listen "127.0.0.1:$PORT" \
-  --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" >"$WORK/serve.log" 2>&1 &
+  --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" --log-format json \
+  >"$WORK/serve.log" 2>"$WORK/serve.err" &
 SERVER_PID=$!
 for _ in $(seq 1 200); do
   curl -skf "https://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
@@ -82,7 +83,11 @@ check "https healthz" bash -c "curl -skf https://127.0.0.1:$PORT/healthz | grep 
 check "plain http refused on the TLS port" bash -c "! curl -sf --max-time 3 http://127.0.0.1:$PORT/healthz >/dev/null 2>&1"
 check "token lists organisations" bash -c "curl -skf -H 'Authorization: Bearer $token' https://127.0.0.1:$PORT/api/v1/orgs?limit=200 | python3 -c 'import json,sys; assert len(json.load(sys.stdin)[\"items\"])==12'"
 check "no token: 401 problem" bash -c "curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:$PORT/api/v1/orgs | grep -q 401"
-check "secrets never logged" bash -c "! grep -q -e '$token' -e '$PASSWORD' $WORK/serve.log"
+curl -sk -o /dev/null -H 'Content-Type: application/json' -d '{"username":"operator","password":"not \"it\""}' \
+  "https://127.0.0.1:$PORT/api/v1/auth/login"
+check "secrets never logged" bash -c "! grep -q -e '$token' -e '$PASSWORD' -e 'hunter2' $WORK/serve.log $WORK/serve.err"
+check "failed sign-in logged as a JSON line" bash -c "grep -q 'login failed: user=operator' $WORK/serve.err"
+check "every log line is JSON" python3 -c "import json,sys; [json.loads(l) for l in open(sys.argv[1]) if l.strip()]" "$WORK/serve.err"
 kill "$SERVER_PID"
 wait "$SERVER_PID"
 check "serve stops cleanly on SIGTERM" test $? -eq 0

@@ -3,8 +3,9 @@
 # Skips npm ci when node_modules matches the lockfile, and the build when
 # web/dist is newer than every source file.
 set -euo pipefail
-cd "$(dirname "$0")/../web"
-[[ -f package.json ]] || exit 0
+cd "$(dirname "$0")/.."
+[[ -f web/package.json ]] || exit 0
+cd web
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -83,7 +83,7 @@ check "https healthz" bash -c "curl -skf https://127.0.0.1:$PORT/healthz | grep 
 check "plain http refused on the TLS port" bash -c "! curl -sf --max-time 3 http://127.0.0.1:$PORT/healthz >/dev/null 2>&1"
 check "token lists organisations" bash -c "curl -skf -H 'Authorization: Bearer $token' https://127.0.0.1:$PORT/api/v1/orgs?limit=200 | python3 -c 'import json,sys; assert len(json.load(sys.stdin)[\"items\"])==12'"
 check "no token: 401 problem" bash -c "curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:$PORT/api/v1/orgs | grep -q 401"
-curl -sk -o /dev/null -H 'Content-Type: application/json' -d '{"username":"operator","password":"not \"it\""}' \
+curl -sk -o /dev/null -H 'Content-Type: application/json' -d '{"username":"operator","password":"hunter2 \"Zq9\""}' \
   "https://127.0.0.1:$PORT/api/v1/auth/login"
 check "secrets never logged" bash -c "! grep -q -e '$token' -e '$PASSWORD' -e 'hunter2' $WORK/serve.log $WORK/serve.err"
 check "failed sign-in logged as a JSON line" bash -c "grep -q 'login failed: user=operator' $WORK/serve.err"

@@ -1,0 +1,81 @@
+// Message catalogues in the six UN languages. English is bundled; the others
+// load on demand. The chosen language is remembered in localStorage (the
+// only thing the console stores there; never a secret).
+import en from './i18n/en.json';
+
+export type Lang = 'ar' | 'zh' | 'en' | 'fr' | 'ru' | 'es';
+export const LANGS: { code: Lang; name: string }[] = [
+  { code: 'ar', name: 'العربية' },
+  { code: 'zh', name: '中文' },
+  { code: 'en', name: 'English' },
+  { code: 'fr', name: 'Français' },
+  { code: 'ru', name: 'Русский' },
+  { code: 'es', name: 'Español' },
+];
+const loaders: Record<Lang, () => Promise<Record<string, string>>> = {
+  en: async () => en,
+  ar: () => import('./i18n/ar.json').then((m) => m.default),
+  zh: () => import('./i18n/zh.json').then((m) => m.default),
+  fr: () => import('./i18n/fr.json').then((m) => m.default),
+  ru: () => import('./i18n/ru.json').then((m) => m.default),
+  es: () => import('./i18n/es.json').then((m) => m.default),
+};
+
+let current: Lang = 'en';
+let messages: Record<string, string> = en;
+
+export function lang(): Lang {
+  return current;
+}
+
+export function initialLang(): Lang {
+  const saved = localStorage.getItem('entente.lang') as Lang | null;
+  if (saved && saved in loaders) return saved;
+  const nav = (navigator.language || 'en').slice(0, 2) as Lang;
+  return nav in loaders ? nav : 'en';
+}
+
+export async function setLang(l: Lang): Promise<void> {
+  messages = await loaders[l]();
+  current = l;
+  localStorage.setItem('entente.lang', l);
+  document.documentElement.lang = l;
+  document.documentElement.dir = l === 'ar' ? 'rtl' : 'ltr';
+}
+
+export function t(key: string, vars: Record<string, string> = {}): string {
+  let s = messages[key] ?? (en as Record<string, string>)[key] ?? key;
+  for (const [k, v] of Object.entries(vars)) s = s.replace(`{${k}}`, v);
+  return s;
+}
+
+export function formatDate(iso: string): string {
+  if (!iso) return '';
+  return new Intl.DateTimeFormat(current, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+}
+
+export function formatNumber(n: number): string {
+  return new Intl.NumberFormat(current).format(n);
+}
+
+export function countryName(code?: string): string {
+  if (!code) return '';
+  try {
+    return new Intl.DisplayNames([current], { type: 'region' }).of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+export function languageName(tag: string): string {
+  try {
+    return new Intl.DisplayNames([current], { type: 'language' }).of(tag) ?? tag;
+  } catch {
+    return tag;
+  }
+}
+
+// The organisation's name in the reader's language, else English, else any.
+export function pickName(names: Record<string, string>): string {
+  return names[current] ?? names.en ?? Object.values(names)[0] ?? '';
+}

@@ -1,0 +1,351 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, type Org, type Page, type User } from '../api';
+import type { Session } from '../app';
+import { formatDate, pickName, t } from '../i18n';
+import { Alert, errorText, Field, Fingerprint, Select } from '../ui';
+
+interface Token {
+  id: string;
+  name: string;
+  scopes: string[];
+  created: string;
+  expires: string;
+  revoked: string | null;
+}
+
+export function MyOrg({ session }: { session: Session }) {
+  const admin = session.user.role === 'admin' || session.user.operator;
+  const [org, setOrg] = useState<Org | null>(null);
+  useEffect(() => {
+    api<Org>('GET', `/api/v1/orgs/${session.user.org}`).then(setOrg, () => setOrg(null));
+  }, []);
+  return (
+    <section>
+      <h1>
+        {t('my.title')}
+        {org && <span class="subtitle"> — {pickName(org.names)}</span>}
+      </h1>
+      {session.mustEnrol && <Alert kind="info">{t('my.must_enrol')}</Alert>}
+      <SecondFactor session={session} />
+      {!session.mustEnrol && (
+        <>
+          {admin && <Users session={session} />}
+          <Tokens session={session} />
+          {admin && <OrgSecurity session={session} />}
+          {org && (
+            <>
+              <h2>{t('org.keys')}</h2>
+              <dl class="facts">
+                <dt>{t('org.fingerprint')}</dt>
+                <dd>
+                  <Fingerprint hex={org.fingerprint} />
+                </dd>
+                <dt>{t('org.sign_key')}</dt>
+                <dd>
+                  <code dir="ltr">{org.sign_public}</code>
+                </dd>
+                <dt>{t('org.box_key')}</dt>
+                <dd>
+                  <code dir="ltr">{org.box_public}</code>
+                </dd>
+              </dl>
+            </>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+function Users({ session }: { session: Session }) {
+  const [users, setUsers] = useState<User[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const [f, setF] = useState({ username: '', display_name: '', password: '', role: 'viewer' });
+  const load = () => api<Page<User>>('GET', `/api/v1/orgs/${session.user.org}/users`).then((p) => setUsers(p.items), setError);
+  useEffect(() => {
+    load();
+  }, []);
+  const roles = ['viewer', 'analyst', 'officer', 'admin'].map((r) => ({ value: r, label: t(`urole.${r}`) }));
+  return (
+    <>
+      <h2>{t('my.users')}</h2>
+      {error !== null && <Alert>{errorText(error)}</Alert>}
+      <table class="list">
+        <thead>
+          <tr>
+            <th scope="col">{t('my.username')}</th>
+            <th scope="col">{t('my.display_name')}</th>
+            <th scope="col">{t('my.role')}</th>
+            <th scope="col">{t('my.disabled')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {users.map((u) => (
+            <tr>
+              <td dir="ltr">{u.username}</td>
+              <td>{u.display_name}</td>
+              <td>
+                {u.id === session.user.id ? (
+                  t(`urole.${u.role}`)
+                ) : (
+                  <>
+                    <label class="visually-hidden" for={`role-${u.id}`}>
+                      {t('my.role')} {u.username}
+                    </label>
+                    <select
+                      id={`role-${u.id}`}
+                      value={u.role}
+                      onChange={async (e) => {
+                        try {
+                          await api('PUT', `/api/v1/users/${u.id}`, { role: (e.target as HTMLSelectElement).value });
+                          load();
+                        } catch (err) {
+                          setError(err);
+                        }
+                      }}
+                    >
+                      {roles.map((r) => (
+                        <option value={r.value}>{r.label}</option>
+                      ))}
+                    </select>
+                  </>
+                )}
+              </td>
+              <td>
+                {u.id !== session.user.id && (
+                  <button
+                    type="button"
+                    class="secondary"
+                    onClick={async () => {
+                      try {
+                        await api('PUT', `/api/v1/users/${u.id}`, { disabled: !u.disabled });
+                        load();
+                      } catch (err) {
+                        setError(err);
+                      }
+                    }}
+                  >
+                    {u.disabled ? t('my.enable') : t('my.disable')}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form
+        class="card form inline"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          try {
+            await api('POST', `/api/v1/orgs/${session.user.org}/users`, f);
+            setF({ username: '', display_name: '', password: '', role: 'viewer' });
+            setError(null);
+            load();
+          } catch (err) {
+            setError(err);
+          }
+        }}
+      >
+        <h3>{t('my.new_user')}</h3>
+        <Field label={t('my.username')} name="username" value={f.username} onInput={(v) => setF({ ...f, username: v })} error={error} required />
+        <Field label={t('my.display_name')} name="display_name" value={f.display_name} onInput={(v) => setF({ ...f, display_name: v })} error={error} required />
+        <Field label={t('signin.password')} name="password" type="password" value={f.password} onInput={(v) => setF({ ...f, password: v })} error={error} autoComplete="new-password" required />
+        <Select label={t('my.role')} name="role" value={f.role} onChange={(v) => setF({ ...f, role: v })} options={roles} />
+        <button type="submit">{t('common.create')}</button>
+      </form>
+    </>
+  );
+}
+
+function Tokens({ session }: { session: Session }) {
+  const [tokens, setTokens] = useState<Token[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const [shown, setShown] = useState<string | null>(null);
+  const [f, setF] = useState({ name: '', days: '90', scopes: ['read'] as string[] });
+  const load = () => api<Page<Token>>('GET', '/api/v1/tokens').then((p) => setTokens(p.items), setError);
+  useEffect(() => {
+    load();
+  }, []);
+  void session;
+  return (
+    <>
+      <h2>{t('my.tokens')}</h2>
+      {error !== null && <Alert>{errorText(error)}</Alert>}
+      {shown && (
+        <div class="card secret" role="status">
+          <p>{t('my.token_once')}</p>
+          <code dir="ltr" class="token-value">
+            {shown}
+          </code>{' '}
+          <button type="button" class="secondary" onClick={() => navigator.clipboard?.writeText(shown)}>
+            {t('common.copy')}
+          </button>
+        </div>
+      )}
+      <table class="list">
+        <thead>
+          <tr>
+            <th scope="col">{t('my.token_name')}</th>
+            <th scope="col">{t('my.scopes')}</th>
+            <th scope="col">{t('my.expires')}</th>
+            <th scope="col">
+              <span class="visually-hidden">{t('my.revoke')}</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {tokens.map((tk) => (
+            <tr>
+              <td>{tk.name}</td>
+              <td>{tk.scopes.map((s) => t(`scope.${s}`)).join(', ')}</td>
+              <td>{tk.revoked ? t('my.revoked') : formatDate(tk.expires)}</td>
+              <td>
+                {!tk.revoked && (
+                  <button
+                    type="button"
+                    class="danger"
+                    aria-label={`${t('my.revoke')} ${tk.name}`}
+                    onClick={async () => {
+                      try {
+                        await api('DELETE', `/api/v1/tokens/${tk.id}`);
+                        load();
+                      } catch (err) {
+                        setError(err);
+                      }
+                    }}
+                  >
+                    {t('my.revoke')}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form
+        class="card form inline"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          try {
+            const r = await api('POST', '/api/v1/tokens', { name: f.name, scopes: f.scopes, expires_in_days: Number(f.days) });
+            setShown(r.token);
+            setF({ ...f, name: '' });
+            setError(null);
+            load();
+          } catch (err) {
+            setError(err);
+          }
+        }}
+      >
+        <h3>{t('my.new_token')}</h3>
+        <Field label={t('my.token_name')} name="name" value={f.name} onInput={(v) => setF({ ...f, name: v })} error={error} required />
+        <Field label={t('my.expires_days')} name="expires_in_days" type="number" value={f.days} onInput={(v) => setF({ ...f, days: v })} error={error} />
+        <fieldset>
+          <legend>{t('my.scopes')}</legend>
+          {['read', 'write', 'admin'].map((s) => (
+            <label class="check">
+              <input
+                type="checkbox"
+                name={`scope-${s}`}
+                checked={f.scopes.includes(s)}
+                onChange={(e) => setF({ ...f, scopes: (e.target as HTMLInputElement).checked ? [...f.scopes, s] : f.scopes.filter((x) => x !== s) })}
+              />{' '}
+              {t(`scope.${s}`)}
+            </label>
+          ))}
+        </fieldset>
+        <button type="submit">{t('common.create')}</button>
+      </form>
+    </>
+  );
+}
+
+function OrgSecurity({ session }: { session: Session }) {
+  const [require, setRequire] = useState<boolean | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    api('GET', `/api/v1/orgs/${session.user.org}/settings`).then((s) => setRequire(s.require_totp), setError);
+  }, []);
+  return (
+    <>
+      <h2>{t('my.security')}</h2>
+      {error !== null && <Alert>{errorText(error)}</Alert>}
+      {require !== null && (
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={require}
+            onChange={async (e) => {
+              const v = (e.target as HTMLInputElement).checked;
+              try {
+                await api('PUT', `/api/v1/orgs/${session.user.org}/settings`, { require_totp: v });
+                setRequire(v);
+              } catch (err) {
+                setError(err);
+              }
+            }}
+          />{' '}
+          {t('my.require_totp')}
+        </label>
+      )}
+    </>
+  );
+}
+
+function SecondFactor({ session }: { session: Session }) {
+  const [setup, setSetup] = useState<{ secret: string; uri: string } | null>(null);
+  const [code, setCode] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const enabled = session.user.totp_enabled;
+  return (
+    <>
+      <h2>{t('my.totp')}</h2>
+      <p>{enabled ? t('my.totp_on') : t('my.totp_off')}</p>
+      {error !== null && <Alert>{errorText(error)}</Alert>}
+      {!enabled && !setup && (
+        <button
+          type="button"
+          onClick={async () => {
+            try {
+              setSetup(await api('POST', '/api/v1/auth/totp/setup', {}));
+            } catch (err) {
+              setError(err);
+            }
+          }}
+        >
+          {t('my.totp_setup')}
+        </button>
+      )}
+      {(setup || enabled) && (
+        <form
+          class="card form inline"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            try {
+              await api('POST', enabled ? '/api/v1/auth/totp/disable' : '/api/v1/auth/totp/enable', { code });
+              setSetup(null);
+              setCode('');
+              await session.refresh();
+            } catch (err) {
+              setError(err);
+            }
+          }}
+        >
+          {setup && (
+            <>
+              <p>{t('my.totp_secret')}</p>
+              <code dir="ltr" class="token-value">
+                {setup.secret}
+              </code>
+            </>
+          )}
+          <Field label={t('signin.totp')} name="code" value={code} onInput={setCode} inputMode="numeric" autoComplete="one-time-code" error={error} required />
+          <button type="submit" class={enabled ? 'danger' : undefined}>
+            {enabled ? t('my.totp_disable') : t('my.totp_enable')}
+          </button>
+        </form>
+      )}
+    </>
+  );
+}

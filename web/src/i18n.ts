@@ -58,8 +58,13 @@ export function formatNumber(n: number): string {
   return new Intl.NumberFormat(current).format(n);
 }
 
+// ISO 3166-1 user-assigned codes (AA, QM-QZ, XA-XZ, ZZ) name no country;
+// ICU maps some of them to pseudo-locales, so show the code itself.
+const USER_ASSIGNED = /^(AA|ZZ|Q[M-Z]|X[A-Z])$/;
+
 export function countryName(code?: string): string {
   if (!code) return '';
+  if (USER_ASSIGNED.test(code)) return code;
   try {
     return new Intl.DisplayNames([current], { type: 'region' }).of(code) ?? code;
   } catch {

@@ -85,7 +85,7 @@ function OrgSearch({ session }: { session: Session }) {
           <tbody>
             {page.items.map((o) => (
               <tr>
-                <td>
+                <td dir="auto">
                   <a href={`#/orgs/${o.id}`}>{pickName(o.names)}</a>
                 </td>
                 <td>{t(`kind.${o.kind}`)}</td>
@@ -153,10 +153,10 @@ function PocSearch({ session }: { session: Session }) {
           <tbody>
             {page.items.map((p) => (
               <tr>
-                <td>
+                <td dir="auto">
                   <a href={`#/orgs/${p.org}`}>{p.erased ? t('poc.erased') : p.name || '—'}</a>
                 </td>
-                <td>{p.function_title}</td>
+                <td dir="auto">{p.function_title}</td>
                 <td>{t(`role.${p.role}`)}</td>
                 <td dir="ltr">{p.timezone}</td>
               </tr>

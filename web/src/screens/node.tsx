@@ -65,7 +65,7 @@ export function NodePage({ session }: { session: Session }) {
         <tbody>
           {orgs.map((o) => (
             <tr>
-              <td>
+              <td dir="auto">
                 <a href={`#/orgs/${o.id}`}>{pickName(o.names)}</a>
               </td>
               <td>{t(`kind.${o.kind}`)}</td>

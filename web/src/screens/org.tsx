@@ -53,7 +53,7 @@ export function OrgPage({ session, id }: { session: Session; id: string }) {
         <a href="#/">{t('nav.directory')}</a>
       </p>
       <div class="title-row">
-        <h1>{pickName(org.names)}</h1>
+        <h1 dir="auto">{pickName(org.names)}</h1>
         {canWriteOrg(session, org.id) && editing !== 'org' && (
           <button type="button" class="secondary" onClick={() => setEditing('org')}>
             {t('org.edit')}

@@ -65,14 +65,16 @@ after(async () => {
 async function newPage() {
   const context = await browser.newContext({ locale: 'en-GB' });
   const page = await context.newPage();
-  page.on('pageerror', (e) => {
-    throw e;
-  });
-  const cspViolations = [];
+  // Script errors and CSP violations fail the test that caused them.
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
-    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    if (/Content Security Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
   });
-  page.cspViolations = cspViolations;
+  page.done = async () => {
+    assert.deepEqual(problems, []);
+    await context.close();
+  };
   return page;
 }
 
@@ -115,8 +117,7 @@ test('sign-in page is accessible and keyboard-only sign-in works', async () => {
   // No secret is kept in web storage.
   const stored = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
   assert.doesNotMatch(stored, /csrf|token|session|password/i);
-  assert.deepEqual(page.cspViolations, []);
-  await page.context().close();
+  await page.done();
 });
 
 test('wrong password shows an error and keeps the user on sign-in', async () => {
@@ -126,7 +127,7 @@ test('wrong password shows an error and keeps the user on sign-in', async () => 
   await page.getByLabel('Password').fill('not the password');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('alert').waitFor();
-  await page.context().close();
+  await page.done();
 });
 
 test('search the directory, open an organisation, see its fingerprint', async () => {
@@ -151,7 +152,7 @@ test('search the directory, open an organisation, see its fingerprint', async ()
   await page.getByRole('button', { name: 'Search' }).click();
   await page.getByRole('link', { name: 'Ирина Соколова' }).waitFor();
   await axe(page, '04-contacts');
-  await page.context().close();
+  await page.done();
 });
 
 test('an officer edits a contact of their organisation', async () => {
@@ -174,7 +175,7 @@ test('an officer edits a contact of their organisation', async () => {
   await page.getByLabel('Time zone').fill('Mars/Olympus');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByText(/timezone/).first().waitFor();
-  await page.context().close();
+  await page.done();
 });
 
 test('markup in names is shown as text everywhere', async () => {
@@ -191,7 +192,7 @@ test('markup in names is shown as text everywhere', async () => {
   await page.getByRole('tab', { name: 'Points of contact' }).click();
   await page.getByRole('link', { name: XSS }).waitFor();
   assert.equal(await page.evaluate(() => window.__xss), undefined);
-  await page.context().close();
+  await page.done();
 });
 
 test('Arabic renders right to left and is remembered', async () => {
@@ -209,7 +210,7 @@ test('Arabic renders right to left and is remembered', async () => {
     await page.getByRole('heading', { name: heading }).waitFor();
     assert.equal(await page.evaluate(() => document.documentElement.dir), 'ltr');
   }
-  await page.context().close();
+  await page.done();
 });
 
 test('create a token (shown once) and revoke it', async () => {
@@ -231,7 +232,7 @@ test('create a token (shown once) and revoke it', async () => {
   await page.reload();
   await page.getByRole('heading', { name: 'API tokens' }).waitFor();
   assert.equal(await page.getByText(value).count(), 0, 'the token is never shown again');
-  await page.context().close();
+  await page.done();
 });
 
 test('node operator screen and session expiry', async () => {
@@ -245,5 +246,5 @@ test('node operator screen and session expiry', async () => {
   await page.context().clearCookies();
   await page.getByRole('link', { name: 'Directory' }).click();
   await page.getByText('Your session has ended').waitFor();
-  await page.context().close();
+  await page.done();
 });

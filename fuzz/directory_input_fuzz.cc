@@ -18,7 +18,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Accepted input must serialise and canonicalise.
     if (!jcs::Canonicalize(o->ToJson())) abort();
     // Re-decoding the editable fields of the result must succeed.
-    nlohmann::json again = {{"kind", o->kind}, {"names", o->names}, {"groupings", o->groupings},
+    nlohmann::json again = {{"kind", o->kind},
+                            {"names", o->names},
+                            {"groupings", o->groupings},
                             {"sectors", o->sectors}};
     if (o->country) again["country"] = *o->country;
     if (o->website) again["website"] = *o->website;

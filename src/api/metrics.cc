@@ -19,7 +19,8 @@ std::string Escape(const std::string& s) {
 }
 }  // namespace
 
-void Metrics::Observe(const std::string& method, const std::string& route, int status, double seconds) {
+void Metrics::Observe(const std::string& method, const std::string& route, int status,
+                      double seconds) {
   std::lock_guard lock(mu_);
   ++requests_[{method, route, status}];
   auto& h = latency_[route];
@@ -44,23 +45,29 @@ std::string Metrics::Render() const {
     out += "# TYPE entente_http_requests_total counter\n";
     for (const auto& [k, n] : requests_) {
       const auto& [method, route, status] = k;
-      out += fmt::format("entente_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{}\"}} {}\n",
-                         Escape(method), Escape(route), status, n);
+      out += fmt::format(
+          "entente_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{}\"}} {}\n",
+          Escape(method), Escape(route), status, n);
     }
     out += "# HELP entente_http_request_duration_seconds Request latency by route.\n";
     out += "# TYPE entente_http_request_duration_seconds histogram\n";
     for (const auto& [route, h] : latency_) {
       for (size_t i = 0; i < kBuckets.size(); ++i)
-        out += fmt::format("entente_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
-                           Escape(route), kBuckets[i], h.counts[i]);
-      out += fmt::format("entente_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n",
+        out += fmt::format(
+            "entente_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
+            Escape(route), kBuckets[i], h.counts[i]);
+      out += fmt::format(
+          "entente_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n",
+          Escape(route), h.total);
+      out += fmt::format("entente_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n",
+                         Escape(route), h.sum);
+      out += fmt::format("entente_http_request_duration_seconds_count{{route=\"{}\"}} {}\n",
                          Escape(route), h.total);
-      out += fmt::format("entente_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", Escape(route), h.sum);
-      out += fmt::format("entente_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", Escape(route), h.total);
     }
   }
   for (const auto& g : gauges) {
-    out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", g.name, g.help, g.name, g.name, g.read());
+    out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", g.name, g.help, g.name, g.name,
+                       g.read());
   }
   return out;
 }

@@ -21,7 +21,7 @@ class Metrics {
   std::string Render() const;
 
   static constexpr std::array<double, 10> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                     0.05,  0.1,    0.25,  0.5,  1.0};
+                                                      0.05,  0.1,    0.25,  0.5,  1.0};
 
  private:
   struct Histogram {

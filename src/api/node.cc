@@ -1,8 +1,8 @@
 #include "api/node.h"
 
-#include <chrono>
-
 #include <spdlog/spdlog.h>
+
+#include <chrono>
 
 #include "crypto/crypto.h"
 #include "jcs/jcs.h"
@@ -11,17 +11,26 @@ namespace entente::api {
 
 int HttpStatus(const Error& e) {
   switch (e.code) {
-    case ErrorCode::kInvalidArgument: return e.field == "body" || e.field.empty() ? 400 : 422;
-    case ErrorCode::kUnauthenticated: return 401;
-    case ErrorCode::kPermissionDenied: return 403;
-    case ErrorCode::kNotFound: return 404;
+    case ErrorCode::kInvalidArgument:
+      return e.field == "body" || e.field.empty() ? 400 : 422;
+    case ErrorCode::kUnauthenticated:
+      return 401;
+    case ErrorCode::kPermissionDenied:
+      return 403;
+    case ErrorCode::kNotFound:
+      return 404;
     case ErrorCode::kAlreadyExists:
     case ErrorCode::kConflict:
-    case ErrorCode::kFailedPrecondition: return 409;
-    case ErrorCode::kResourceExhausted: return e.field == "body" ? 413 : 429;
-    case ErrorCode::kUnavailable: return 503;
-    case ErrorCode::kDataLoss: return e.field == "sig" ? 422 : 500;
-    case ErrorCode::kInternal: return 500;
+    case ErrorCode::kFailedPrecondition:
+      return 409;
+    case ErrorCode::kResourceExhausted:
+      return e.field == "body" ? 413 : 429;
+    case ErrorCode::kUnavailable:
+      return 503;
+    case ErrorCode::kDataLoss:
+      return e.field == "sig" ? 422 : 500;
+    case ErrorCode::kInternal:
+      return 500;
   }
   return 500;
 }
@@ -29,28 +38,40 @@ int HttpStatus(const Error& e) {
 namespace {
 const char* Title(int status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Content Too Large";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 503: return "Service Unavailable";
-    default: return "Internal Server Error";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Content Too Large";
+    case 422:
+      return "Unprocessable Content";
+    case 429:
+      return "Too Many Requests";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Internal Server Error";
   }
 }
 }  // namespace
 
 http::Response Problem(const Error& e, const std::string& instance) {
   int status = HttpStatus(e);
-  Json j = {{"type", "urn:entente:problem:" + std::string(ErrorCodeName(e.code))},
-            {"title", Title(status)},
-            {"status", status},
-            {"detail", status >= 500 && e.code == ErrorCode::kInternal ? "internal error" : e.message},
-            {"instance", instance}};
+  Json j = {
+      {"type", "urn:entente:problem:" + std::string(ErrorCodeName(e.code))},
+      {"title", Title(status)},
+      {"status", status},
+      {"detail", status >= 500 && e.code == ErrorCode::kInternal ? "internal error" : e.message},
+      {"instance", instance}};
   if (!e.field.empty()) j["field"] = e.field;
   http::Response r;
   r.status = status;
@@ -73,7 +94,8 @@ Status Node::Init(const NodeOptions& opts, const InitOptions& init) {
   if (env && *env) {
     mk = std::make_unique<identity::MasterKey>(ENTENTE_TRY(identity::MasterKey::FromHex(env)));
   } else if (std::filesystem::exists(opts.master_key_file)) {
-    mk = std::make_unique<identity::MasterKey>(ENTENTE_TRY(identity::MasterKey::Load(opts.master_key_file)));
+    mk = std::make_unique<identity::MasterKey>(
+        ENTENTE_TRY(identity::MasterKey::Load(opts.master_key_file)));
   } else {
     mk = std::make_unique<identity::MasterKey>(
         ENTENTE_TRY(identity::MasterKey::CreateFile(opts.master_key_file)));
@@ -97,7 +119,8 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& opts) {
   n->clock_ = opts.clock ? opts.clock : &SystemClock::Instance();
   n->db_ = ENTENTE_TRY(store::Open(opts.db_url));
   ENTENTE_CHECK(store::Migrate(*n->db_, store::BuiltinMigrations(n->db_->backend())));
-  n->master_ = std::make_unique<identity::MasterKey>(ENTENTE_TRY(identity::MasterKey::Load(opts.master_key_file)));
+  n->master_ = std::make_unique<identity::MasterKey>(
+      ENTENTE_TRY(identity::MasterKey::Load(opts.master_key_file)));
   n->info_ = ENTENTE_TRY(identity::NodeIdentity::Load(*n->db_));
   // The master key must open the node key: a wrong key is caught at start.
   ENTENTE_TRY(identity::NodeIdentity::LoadSecret(*n->db_, *n->master_));
@@ -106,14 +129,15 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& opts) {
   // Directory is the KeyResolver; build it before the journal uses it.
   struct Resolver : journal::KeyResolver {
     directory::Directory* d = nullptr;
-    Result<std::vector<std::uint8_t>> SigningKey(store::Tx& tx, const journal::Envelope& e) override {
+    Result<std::vector<std::uint8_t>> SigningKey(store::Tx& tx,
+                                                 const journal::Envelope& e) override {
       return d->SigningKey(tx, e);
     }
   };
   auto resolver = std::make_shared<Resolver>();
   n->journal_ = std::make_unique<journal::Journal>(*n->db_, *n->registry_, *resolver);
-  n->directory_ = std::make_unique<directory::Directory>(*n->db_, *n->journal_, *n->keys_, *n->master_,
-                                                         n->info_.id, *n->clock_);
+  n->directory_ = std::make_unique<directory::Directory>(*n->db_, *n->journal_, *n->keys_,
+                                                         *n->master_, n->info_.id, *n->clock_);
   resolver->d = n->directory_.get();
   n->resolver_keepalive_ = resolver;
   ENTENTE_CHECK(n->directory_->RegisterAppliers(*n->registry_));
@@ -130,7 +154,8 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& opts) {
 Node::~Node() = default;
 
 Result<std::string> Node::FoundingOrg() {
-  auto rows = ENTENTE_TRY(db_->Query("SELECT org_id FROM users WHERE is_operator = 1 ORDER BY created LIMIT 1"));
+  auto rows = ENTENTE_TRY(
+      db_->Query("SELECT org_id FROM users WHERE is_operator = 1 ORDER BY created LIMIT 1"));
   if (rows.empty()) return Fail(ErrorCode::kNotFound, "no operator");
   return rows[0].Text(0);
 }
@@ -138,17 +163,21 @@ Result<std::string> Node::FoundingOrg() {
 namespace {
 
 void SecurityHeaders(http::Response& r) {
-  r.headers.emplace("Content-Security-Policy",
-                    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
-                    "form-action 'self'");
+  r.headers.emplace(
+      "Content-Security-Policy",
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+      "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+      "form-action 'self'");
   r.headers.emplace("X-Content-Type-Options", "nosniff");
   r.headers.emplace("Referrer-Policy", "no-referrer");
   r.headers.emplace("X-Frame-Options", "DENY");
-  if (r.headers.find("Cache-Control") == r.headers.end()) r.headers.emplace("Cache-Control", "no-store");
+  if (r.headers.find("Cache-Control") == r.headers.end())
+    r.headers.emplace("Cache-Control", "no-store");
 }
 
-bool StateChanging(const std::string& m) { return m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE"; }
+bool StateChanging(const std::string& m) {
+  return m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE";
+}
 
 }  // namespace
 
@@ -178,11 +207,12 @@ Result<http::Response> Node::Run(const Route& route, Context& ctx) {
     return Fail(ErrorCode::kUnauthenticated, "sign in or send an API token");
   // An organisation that requires a second factor: until the user enrols,
   // only sign-out, the profile and enrolment itself are open.
-  if (ctx.principal && ctx.principal->must_enrol_totp && route.permission != auth::Permission::kPublic &&
-      route.pattern != "/api/v1/auth/me" && route.pattern != "/api/v1/auth/logout" &&
-      route.pattern.rfind("/api/v1/auth/totp/", 0) != 0)
+  if (ctx.principal && ctx.principal->must_enrol_totp &&
+      route.permission != auth::Permission::kPublic && route.pattern != "/api/v1/auth/me" &&
+      route.pattern != "/api/v1/auth/logout" && route.pattern.rfind("/api/v1/auth/totp/", 0) != 0)
     return Fail(ErrorCode::kPermissionDenied,
-                "your organisation requires a second factor: enrol one first (POST /api/v1/auth/totp/setup)");
+                "your organisation requires a second factor: enrol one first (POST "
+                "/api/v1/auth/totp/setup)");
   std::optional<std::string> target;
   if (route.target) target = ENTENTE_TRY(route.target(req));
   if (!auth::Decide(ctx.principal, route.permission, target))
@@ -200,7 +230,8 @@ http::Response Node::Dispatch(http::Request& req) {
   std::string route_name = route ? route->pattern : "unmatched";
   if (!route) {
     if (path_matched) {
-      res = Problem(Error(ErrorCode::kNotFound, "method " + req.method + " is not allowed here"), req.path);
+      res = Problem(Error(ErrorCode::kNotFound, "method " + req.method + " is not allowed here"),
+                    req.path);
       res.status = 405;
       Json j = Json::parse(res.body);
       j["status"] = 405;

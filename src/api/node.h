@@ -11,9 +11,8 @@
 
 #include <filesystem>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "api/metrics.h"
 #include "api/router.h"
@@ -29,15 +28,15 @@ namespace entente::api {
 using Json = nlohmann::json;
 
 struct NodeOptions {
-  std::string db_url;                      // sqlite path or postgresql:// URL
-  std::filesystem::path master_key_file;   // used unless ENTENTE_MASTER_KEY is set
-  const Clock* clock = nullptr;            // default: system clock
+  std::string db_url;                     // sqlite path or postgresql:// URL
+  std::filesystem::path master_key_file;  // used unless ENTENTE_MASTER_KEY is set
+  const Clock* clock = nullptr;           // default: system clock
   bool secure_cookies = true;
 };
 
 struct InitOptions {
   std::string base_url = "http://127.0.0.1:8080";
-  Json founding_org;         // directory org input for the operator's organisation
+  Json founding_org;  // directory org input for the operator's organisation
   std::string operator_username = "operator";
   std::string operator_password;  // >= 12 characters
   bool create_master_key_file = true;

@@ -32,8 +32,10 @@ const Route* Router::Match(http::Request& req, bool* path_matched) const {
     bool ok = true;
     for (size_t i = 0; i < pat.size() && ok; ++i) {
       if (pat[i].size() > 2 && pat[i].front() == '{' && pat[i].back() == '}') {
-        if (segs[i].empty() || segs[i].size() > 128) ok = false;
-        else params[std::string(pat[i].substr(1, pat[i].size() - 2))] = std::string(segs[i]);
+        if (segs[i].empty() || segs[i].size() > 128)
+          ok = false;
+        else
+          params[std::string(pat[i].substr(1, pat[i].size() - 2))] = std::string(segs[i]);
       } else {
         ok = pat[i] == segs[i];
       }

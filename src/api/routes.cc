@@ -1,17 +1,16 @@
 // The HTTP routes of the node. Each route declares its permission; the
 // dispatcher authenticates and calls auth::Decide before any handler runs.
+#include <sodium.h>
+
 #include <set>
 
 #include "api/console.h"
 #include "api/node.h"
+#include "core/ids.h"
+#include "crypto/crypto.h"
 #include "directory/reference_tables.h"
 #include "jcs/jcs.h"
 #include "schema/reader.h"
-
-#include <sodium.h>
-
-#include "core/ids.h"
-#include "crypto/crypto.h"
 
 namespace entente::api {
 
@@ -23,8 +22,9 @@ Result<Json> ParseBody(const http::Request& req) {
   std::string ct = req.Header("Content-Type");
   if (ct.rfind("application/json", 0) != 0)
     return Invalid("Content-Type must be application/json", "body");
-  auto j = jcs::ParseUntrusted(req.body, {.max_bytes = 1 << 20, .max_depth = 32,
-                                          .max_string_bytes = 65536, .max_elements = 20000});
+  auto j = jcs::ParseUntrusted(
+      req.body,
+      {.max_bytes = 1 << 20, .max_depth = 32, .max_string_bytes = 65536, .max_elements = 20000});
   if (!j) {
     Error e = j.error();
     e.field = "body";
@@ -46,7 +46,8 @@ Result<int> Limit(const http::Request& req) {
   if (!v) return 50;
   int n = 0;
   for (char c : *v) {
-    if (c < '0' || c > '9' || n > 10000) return Invalid("must be an integer from 1 to 200", "limit");
+    if (c < '0' || c > '9' || n > 10000)
+      return Invalid("must be an integer from 1 to 200", "limit");
     n = n * 10 + (c - '0');
   }
   if (n < 1 || n > 200) return Invalid("must be an integer from 1 to 200", "limit");
@@ -68,12 +69,15 @@ std::string EncodeCursor(const std::string& s) {
 }
 
 Json PageJson(Json items, const std::string& next) {
-  return Json{{"items", std::move(items)}, {"next", next.empty() ? Json() : Json(EncodeCursor(next))}};
+  return Json{{"items", std::move(items)},
+              {"next", next.empty() ? Json() : Json(EncodeCursor(next))}};
 }
 
 std::string Param(const http::Request& req, const char* name) { return req.path_params.at(name); }
 
-directory::Actor ActorOf(const Context& ctx) { return {ctx.principal->user_id, ctx.principal->org_id}; }
+directory::Actor ActorOf(const Context& ctx) {
+  return {ctx.principal->user_id, ctx.principal->org_id};
+}
 
 Json UserJson(const auth::User& u) {
   return Json{{"id", u.id},
@@ -143,10 +147,10 @@ void Node::RegisterConsoleRoutes() {
       r.headers.emplace("Cache-Control", "public, max-age=31536000, immutable");
     return r;
   };
-  router_.Add({"GET", "/", Permission::kPublic,
-               [serve](Context&) { return serve("/"); }});
-  router_.Add({"GET", "/assets/{file}", Permission::kPublic,
-               [serve](Context& ctx) { return serve("/assets/" + ctx.req.path_params.at("file")); }});
+  router_.Add({"GET", "/", Permission::kPublic, [serve](Context&) { return serve("/"); }});
+  router_.Add({"GET", "/assets/{file}", Permission::kPublic, [serve](Context& ctx) {
+                 return serve("/assets/" + ctx.req.path_params.at("file"));
+               }});
 }
 
 void Node::RegisterNodeRoutes() {
@@ -161,23 +165,25 @@ void Node::RegisterNodeRoutes() {
                  r.body = metrics_.Render();
                  return r;
                }});
-  router_.Add({"GET", "/api/v1/openapi.json", Permission::kPublic,
-               [](Context&) -> Result<http::Response> {
-                 http::Response r;
-                 r.body = OpenApiDocument();
-                 return r;
-               }});
-  router_.Add({"GET", "/api/v1/node", Permission::kPublic, [this](Context&) -> Result<http::Response> {
-                 return JsonResponse(200, {{"id", info_.id},
-                                           {"public_key", crypto::Base64UrlEncode(info_.public_key)},
-                                           {"base_url", info_.base_url},
-                                           {"version", "0.1.0"}});
-               }});
+  router_.Add(
+      {"GET", "/api/v1/openapi.json", Permission::kPublic, [](Context&) -> Result<http::Response> {
+         http::Response r;
+         r.body = OpenApiDocument();
+         return r;
+       }});
+  router_.Add(
+      {"GET", "/api/v1/node", Permission::kPublic, [this](Context&) -> Result<http::Response> {
+         return JsonResponse(200, {{"id", info_.id},
+                                   {"public_key", crypto::Base64UrlEncode(info_.public_key)},
+                                   {"base_url", info_.base_url},
+                                   {"version", "0.1.0"}});
+       }});
   router_.Add({"GET", "/api/v1/node/health", Permission::kNodeAdmin,
                [this](Context&) -> Result<http::Response> {
                  auto version = ENTENTE_TRY(store::SchemaVersion(*db_));
                  auto size = ENTENTE_TRY(journal_->Size());
-                 auto orgs = ENTENTE_TRY(db_->Query("SELECT COUNT(*) FROM orgs WHERE home_node = ?", {info_.id}));
+                 auto orgs = ENTENTE_TRY(
+                     db_->Query("SELECT COUNT(*) FROM orgs WHERE home_node = ?", {info_.id}));
                  auto ps = db_->pool_stats();
                  return JsonResponse(200, {{"database", db_->description()},
                                            {"schema_version", version},
@@ -188,21 +194,23 @@ void Node::RegisterNodeRoutes() {
   router_.Add({"POST", "/api/v1/node/rebuild", Permission::kNodeAdmin,
                [this](Context&) -> Result<http::Response> {
                  ENTENTE_CHECK(journal_->Rebuild());
-                 return JsonResponse(200, {{"rebuilt", true}, {"journal_size", ENTENTE_TRY(journal_->Size())}});
+                 return JsonResponse(
+                     200, {{"rebuilt", true}, {"journal_size", ENTENTE_TRY(journal_->Size())}});
                }});
-  router_.Add({"GET", "/api/v1/reference", Permission::kPublic, [](Context&) -> Result<http::Response> {
-                 auto list = [](const std::vector<directory::CodeName>& v) {
-                   Json a = Json::array();
-                   for (const auto& c : v) a.push_back({{"code", c.code}, {"name", c.name}});
-                   return a;
-                 };
-                 return JsonResponse(200, {{"countries", list(directory::Countries())},
-                                           {"languages", list(directory::Languages())},
-                                           {"sectors", list(directory::Sectors())},
-                                           {"org_kinds", directory::OrgKinds()},
-                                           {"poc_roles", directory::PocRoles()},
-                                           {"user_roles", auth::RoleNames()}});
-               }});
+  router_.Add(
+      {"GET", "/api/v1/reference", Permission::kPublic, [](Context&) -> Result<http::Response> {
+         auto list = [](const std::vector<directory::CodeName>& v) {
+           Json a = Json::array();
+           for (const auto& c : v) a.push_back({{"code", c.code}, {"name", c.name}});
+           return a;
+         };
+         return JsonResponse(200, {{"countries", list(directory::Countries())},
+                                   {"languages", list(directory::Languages())},
+                                   {"sectors", list(directory::Sectors())},
+                                   {"org_kinds", directory::OrgKinds()},
+                                   {"poc_roles", directory::PocRoles()},
+                                   {"user_roles", auth::RoleNames()}});
+       }});
 }
 
 void Node::RegisterAuthRoutes() {
@@ -214,8 +222,8 @@ void Node::RegisterAuthRoutes() {
                  std::string password = ENTENTE_TRY(r.String("password", {.max = 1024}));
                  auto totp = ENTENTE_TRY(r.OptString("totp", {.max = 6}));
                  ENTENTE_CHECK(r.Finish());
-                 auth::User u = ENTENTE_TRY(auth_->SignIn(username, password, totp.value_or(""),
-                                                          ctx.req.remote_addr));
+                 auth::User u = ENTENTE_TRY(
+                     auth_->SignIn(username, password, totp.value_or(""), ctx.req.remote_addr));
                  sodium_memzero(password.data(), password.size());
                  auto s = ENTENTE_TRY(auth_->CreateSession(u.id));
                  http::Response res = JsonResponse(200, {{"user", UserJson(u)}, {"csrf", s.csrf}});
@@ -231,17 +239,19 @@ void Node::RegisterAuthRoutes() {
                  std::string sid = ctx.req.Cookie("entente_session");
                  if (!sid.empty()) ENTENTE_CHECK(auth_->DeleteSession(sid));
                  http::Response res = JsonResponse(200, {{"signed_out", true}});
-                 res.headers.emplace("Set-Cookie",
-                                     "entente_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+                 res.headers.emplace(
+                     "Set-Cookie",
+                     "entente_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
                  return res;
                }});
-  router_.Add({"GET", "/api/v1/auth/me", Permission::kAuthenticated,
-               [this](Context& ctx) -> Result<http::Response> {
-                 auto u = ENTENTE_TRY(auth_->GetUser(ctx.principal->user_id));
-                 Json j = {{"user", UserJson(u)}, {"must_enrol_totp", ctx.principal->must_enrol_totp}};
-                 if (!ctx.principal->via_token) j["csrf"] = ctx.principal->csrf;
-                 return JsonResponse(200, j);
-               }});
+  router_.Add(
+      {"GET", "/api/v1/auth/me", Permission::kAuthenticated,
+       [this](Context& ctx) -> Result<http::Response> {
+         auto u = ENTENTE_TRY(auth_->GetUser(ctx.principal->user_id));
+         Json j = {{"user", UserJson(u)}, {"must_enrol_totp", ctx.principal->must_enrol_totp}};
+         if (!ctx.principal->via_token) j["csrf"] = ctx.principal->csrf;
+         return JsonResponse(200, j);
+       }});
   // Second factor (browser sessions only).
   router_.Add({"POST", "/api/v1/auth/totp/setup", Permission::kAccountSecurity,
                [this](Context& ctx) -> Result<http::Response> {
@@ -285,7 +295,8 @@ void Node::RegisterAuthRoutes() {
                  std::string org = Param(ctx.req, "id");
                  ENTENTE_TRY(directory_->GetOrg(org));
                  if (!keys_->Holds(org))
-                   return Fail(ErrorCode::kFailedPrecondition, "organisation is not hosted on this node");
+                   return Fail(ErrorCode::kFailedPrecondition,
+                               "organisation is not hosted on this node");
                  Json body = ENTENTE_TRY(ParseBody(ctx.req));
                  schema::ObjectReader r(body);
                  std::string username = ENTENTE_TRY(r.String("username", {.min = 2, .max = 64}));
@@ -296,19 +307,22 @@ void Node::RegisterAuthRoutes() {
                  auto op = ENTENTE_TRY(r.OptBool("operator"));
                  ENTENTE_CHECK(r.Finish());
                  if (op.value_or(false) && !ctx.principal->is_operator)
-                   return Fail(ErrorCode::kPermissionDenied, "only operators can create operators", "operator");
-                 auto u = ENTENTE_TRY(auth_->CreateUser(org, username, display, password, role, op.value_or(false)));
+                   return Fail(ErrorCode::kPermissionDenied, "only operators can create operators",
+                               "operator");
+                 auto u = ENTENTE_TRY(
+                     auth_->CreateUser(org, username, display, password, role, op.value_or(false)));
                  sodium_memzero(password.data(), password.size());
                  return JsonResponse(201, UserJson(u));
                },
                org_param});
-  router_.Add({"GET", "/api/v1/orgs/{id}/settings", Permission::kOrgAdmin,
-               [this](Context& ctx) -> Result<http::Response> {
-                 std::string org = Param(ctx.req, "id");
-                 ENTENTE_TRY(directory_->GetOrg(org));
-                 return JsonResponse(200, {{"require_totp", ENTENTE_TRY(auth_->OrgRequiresTotp(org))}});
-               },
-               org_param});
+  router_.Add(
+      {"GET", "/api/v1/orgs/{id}/settings", Permission::kOrgAdmin,
+       [this](Context& ctx) -> Result<http::Response> {
+         std::string org = Param(ctx.req, "id");
+         ENTENTE_TRY(directory_->GetOrg(org));
+         return JsonResponse(200, {{"require_totp", ENTENTE_TRY(auth_->OrgRequiresTotp(org))}});
+       },
+       org_param});
   router_.Add({"PUT", "/api/v1/orgs/{id}/settings", Permission::kOrgAdmin,
                [this](Context& ctx) -> Result<http::Response> {
                  std::string org = Param(ctx.req, "id");
@@ -331,14 +345,17 @@ void Node::RegisterAuthRoutes() {
                  auto disabled = ENTENTE_TRY(r.OptBool("disabled"));
                  ENTENTE_CHECK(r.Finish());
                  if (id == ctx.principal->user_id)
-                   return Fail(ErrorCode::kFailedPrecondition, "you cannot change your own role or disable yourself");
+                   return Fail(ErrorCode::kFailedPrecondition,
+                               "you cannot change your own role or disable yourself");
                  auth::User u = ENTENTE_TRY(auth_->GetUser(id));
-                 if (role_s) u = ENTENTE_TRY(auth_->SetRole(id, ENTENTE_TRY(auth::ParseRole(*role_s))));
+                 if (role_s)
+                   u = ENTENTE_TRY(auth_->SetRole(id, ENTENTE_TRY(auth::ParseRole(*role_s))));
                  if (disabled) u = ENTENTE_TRY(auth_->SetDisabled(id, *disabled));
                  return JsonResponse(200, UserJson(u));
                },
                [this](const http::Request& req) -> Result<std::optional<std::string>> {
-                 if (!IsUuid(req.path_params.at("id"))) return Fail(ErrorCode::kNotFound, "no such user");
+                 if (!IsUuid(req.path_params.at("id")))
+                   return Fail(ErrorCode::kNotFound, "no such user");
                  auto u = ENTENTE_TRY(auth_->GetUser(req.path_params.at("id")));
                  return std::optional<std::string>(u.org_id);
                }});
@@ -373,8 +390,9 @@ void Node::RegisterAuthRoutes() {
                    // Organisation admins may revoke tokens of their users.
                    auto owner = ENTENTE_TRY(auth_->GetUser(t.user_id));
                    if (!auth::Decide(ctx.principal, Permission::kOrgAdmin, owner.org_id))
-                     return Fail(ErrorCode::kPermissionDenied,
-                                 "only the token's owner or an admin of its organisation may revoke it");
+                     return Fail(
+                         ErrorCode::kPermissionDenied,
+                         "only the token's owner or an admin of its organisation may revoke it");
                  }
                  ENTENTE_CHECK(auth_->RevokeToken(id));
                  return JsonResponse(200, {{"revoked", id}});
@@ -384,7 +402,8 @@ void Node::RegisterAuthRoutes() {
 void Node::RegisterDirectoryRoutes() {
   router_.Add({"GET", "/api/v1/orgs", Permission::kDirectoryRead,
                [this](Context& ctx) -> Result<http::Response> {
-                 ENTENTE_CHECK(OnlyQuery(ctx.req, {"q", "country", "grouping", "kind", "sector", "limit", "cursor"}));
+                 ENTENTE_CHECK(OnlyQuery(
+                     ctx.req, {"q", "country", "grouping", "kind", "sector", "limit", "cursor"}));
                  directory::OrgQuery q;
                  q.q = ctx.req.Query("q").value_or("");
                  q.country = ctx.req.Query("country").value_or("");
@@ -392,8 +411,9 @@ void Node::RegisterDirectoryRoutes() {
                    return Invalid("is not an ISO 3166-1 alpha-2 country code", "country");
                  q.grouping = ctx.req.Query("grouping").value_or("");
                  q.kind = ctx.req.Query("kind").value_or("");
-                 if (!q.kind.empty() && std::find(directory::OrgKinds().begin(), directory::OrgKinds().end(),
-                                                  q.kind) == directory::OrgKinds().end())
+                 if (!q.kind.empty() &&
+                     std::find(directory::OrgKinds().begin(), directory::OrgKinds().end(),
+                               q.kind) == directory::OrgKinds().end())
                    return Invalid("is not a known organisation kind", "kind");
                  q.sector = ctx.req.Query("sector").value_or("");
                  if (!q.sector.empty() && !directory::IsSector(q.sector))
@@ -412,7 +432,8 @@ void Node::RegisterDirectoryRoutes() {
                  return JsonResponse(201, o.ToJson());
                }});
   auto org_param = [](const http::Request& req) -> Result<std::optional<std::string>> {
-    if (!IsUuid(req.path_params.at("id"))) return Fail(ErrorCode::kNotFound, "no such organisation");
+    if (!IsUuid(req.path_params.at("id")))
+      return Fail(ErrorCode::kNotFound, "no such organisation");
     return std::optional<std::string>(req.path_params.at("id"));
   };
   router_.Add({"GET", "/api/v1/orgs/{id}", Permission::kDirectoryRead,
@@ -424,7 +445,8 @@ void Node::RegisterDirectoryRoutes() {
   router_.Add({"PUT", "/api/v1/orgs/{id}", Permission::kOrgWrite,
                [this](Context& ctx) -> Result<http::Response> {
                  Json body = ENTENTE_TRY(ParseBody(ctx.req));
-                 auto o = ENTENTE_TRY(directory_->UpdateOrg(ActorOf(ctx), Param(ctx.req, "id"), body));
+                 auto o =
+                     ENTENTE_TRY(directory_->UpdateOrg(ActorOf(ctx), Param(ctx.req, "id"), body));
                  return JsonResponse(200, o.ToJson());
                },
                org_param});
@@ -455,13 +477,15 @@ void Node::RegisterDirectoryRoutes() {
   router_.Add({"POST", "/api/v1/orgs/{id}/pocs", Permission::kPocWrite,
                [this](Context& ctx) -> Result<http::Response> {
                  Json body = ENTENTE_TRY(ParseBody(ctx.req));
-                 auto p = ENTENTE_TRY(directory_->CreatePoc(ActorOf(ctx), Param(ctx.req, "id"), body));
+                 auto p =
+                     ENTENTE_TRY(directory_->CreatePoc(ActorOf(ctx), Param(ctx.req, "id"), body));
                  return JsonResponse(201, p.ToJson(true));
                },
                org_param});
   router_.Add({"GET", "/api/v1/pocs", Permission::kDirectoryRead,
                [this](Context& ctx) -> Result<http::Response> {
-                 ENTENTE_CHECK(OnlyQuery(ctx.req, {"q", "org", "country", "role", "language", "limit", "cursor"}));
+                 ENTENTE_CHECK(OnlyQuery(
+                     ctx.req, {"q", "org", "country", "role", "language", "limit", "cursor"}));
                  directory::PocQuery q;
                  q.q = ctx.req.Query("q").value_or("");
                  q.org = ctx.req.Query("org").value_or("");
@@ -469,8 +493,9 @@ void Node::RegisterDirectoryRoutes() {
                  if (!q.country.empty() && !directory::IsCountry(q.country))
                    return Invalid("is not an ISO 3166-1 alpha-2 country code", "country");
                  q.role = ctx.req.Query("role").value_or("");
-                 if (!q.role.empty() && std::find(directory::PocRoles().begin(), directory::PocRoles().end(),
-                                                  q.role) == directory::PocRoles().end())
+                 if (!q.role.empty() &&
+                     std::find(directory::PocRoles().begin(), directory::PocRoles().end(),
+                               q.role) == directory::PocRoles().end())
                    return Invalid("must be diplomatic, technical or law_enforcement", "role");
                  q.language = ctx.req.Query("language").value_or("");
                  if (!q.language.empty() && !directory::IsLanguageTag(q.language))
@@ -483,7 +508,8 @@ void Node::RegisterDirectoryRoutes() {
                  return JsonResponse(200, PageJson(items, page.next));
                }});
   auto poc_org = [this](const http::Request& req) -> Result<std::optional<std::string>> {
-    if (!IsUuid(req.path_params.at("id"))) return Fail(ErrorCode::kNotFound, "no such point of contact");
+    if (!IsUuid(req.path_params.at("id")))
+      return Fail(ErrorCode::kNotFound, "no such point of contact");
     auto p = ENTENTE_TRY(directory_->GetPoc(req.path_params.at("id")));
     return std::optional<std::string>(p.org_id);
   };
@@ -496,7 +522,8 @@ void Node::RegisterDirectoryRoutes() {
   router_.Add({"PUT", "/api/v1/pocs/{id}", Permission::kPocWrite,
                [this](Context& ctx) -> Result<http::Response> {
                  Json body = ENTENTE_TRY(ParseBody(ctx.req));
-                 auto p = ENTENTE_TRY(directory_->UpdatePoc(ActorOf(ctx), Param(ctx.req, "id"), body));
+                 auto p =
+                     ENTENTE_TRY(directory_->UpdatePoc(ActorOf(ctx), Param(ctx.req, "id"), body));
                  return JsonResponse(200, p.ToJson(true));
                },
                poc_org});
@@ -514,8 +541,8 @@ void Node::RegisterDirectoryRoutes() {
                [this](Context& ctx) -> Result<http::Response> {
                  auto j = ENTENTE_TRY(directory_->ExportPoc(Param(ctx.req, "id")));
                  http::Response r = JsonResponse(200, j);
-                 r.headers.emplace("Content-Disposition",
-                                   "attachment; filename=\"poc-" + Param(ctx.req, "id") + ".json\"");
+                 r.headers.emplace("Content-Disposition", "attachment; filename=\"poc-" +
+                                                              Param(ctx.req, "id") + ".json\"");
                  return r;
                },
                poc_org});

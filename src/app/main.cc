@@ -4,17 +4,17 @@
 // the node's database directly, acting as the node's founding organisation;
 // `serve` runs the HTTP API. Exit code 0 on success; otherwise one line on
 // stderr and a non-zero code.
+#include <fmt/format.h>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-#include <spdlog/sinks/base_sink.h>
-#include <spdlog/spdlog.h>
 
 #include "api/node.h"
 #include "crypto/crypto.h"
@@ -44,7 +44,8 @@ struct Common {
 class JsonLinesSink final : public spdlog::sinks::base_sink<std::mutex> {
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()).count();
+    auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()).count();
     Json line = {{"time", FormatRfc3339(ms)},
                  {"level", std::string(spdlog::level::to_string_view(msg.level).data(),
                                        spdlog::level::to_string_view(msg.level).size())},
@@ -85,9 +86,7 @@ Json ReadJsonArg(const std::string& arg) {
   return *j;
 }
 
-directory::Actor NodeActor(api::Node& node) {
-  return {"", OrDie(node.FoundingOrg())};
-}
+directory::Actor NodeActor(api::Node& node) { return {"", OrDie(node.FoundingOrg())}; }
 
 void PrintOrgs(const std::vector<directory::Organisation>& orgs, bool json) {
   if (json) {
@@ -134,7 +133,6 @@ Status LoadDemo(api::Node& node, const std::string& file, const std::string& pas
   return Ok();
 }
 
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -143,20 +141,25 @@ int main(int argc, char** argv) {
   CLI::App app{"entente — sovereign, federated cooperation on cyber incidents"};
   app.require_subcommand(1);
   Common c;
-  app.add_option("--data", c.data_dir, "node data directory (database, master key)")->capture_default_str();
+  app.add_option("--data", c.data_dir, "node data directory (database, master key)")
+      ->capture_default_str();
   app.add_option("--db", c.db_url, "database URL: a SQLite path or postgresql://...");
   app.add_flag("--json", c.json, "print JSON");
 
   // init
-  auto* init = app.add_subcommand("init", "create a node: master key, database, node key, founding organisation, operator");
+  auto* init = app.add_subcommand(
+      "init", "create a node: master key, database, node key, founding organisation, operator");
   std::string base_url = "http://127.0.0.1:8080", org_name, org_kind = "national_csirt", country,
               op_user = "operator", op_password;
   init->add_option("--base-url", base_url, "public URL of this node")->capture_default_str();
-  init->add_option("--org-name", org_name, "name (English) of the founding organisation")->required();
-  init->add_option("--org-kind", org_kind, "kind of the founding organisation")->capture_default_str();
+  init->add_option("--org-name", org_name, "name (English) of the founding organisation")
+      ->required();
+  init->add_option("--org-kind", org_kind, "kind of the founding organisation")
+      ->capture_default_str();
   init->add_option("--country", country, "ISO 3166-1 country of the founding organisation");
   init->add_option("--operator", op_user, "operator user name")->capture_default_str();
-  init->add_option("--operator-password", op_password, "operator password (or ENTENTE_OPERATOR_PASSWORD)");
+  init->add_option("--operator-password", op_password,
+                   "operator password (or ENTENTE_OPERATOR_PASSWORD)");
 
   // serve
   auto* serve = app.add_subcommand("serve", "serve the HTTP API");
@@ -166,7 +169,8 @@ int main(int argc, char** argv) {
   serve->add_option("--listen", listen, "address:port to listen on")->capture_default_str();
   serve->add_option("--tls-cert", tls_cert, "PEM certificate (enables HTTPS)");
   serve->add_option("--tls-key", tls_key, "PEM private key");
-  serve->add_flag("--insecure-cookies", insecure_cookies, "omit the Secure cookie flag (plain-HTTP tests only)");
+  serve->add_flag("--insecure-cookies", insecure_cookies,
+                  "omit the Secure cookie flag (plain-HTTP tests only)");
   serve->add_option("--log-format", log_format, "text or json (JSON lines on stderr)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
@@ -185,7 +189,8 @@ int main(int argc, char** argv) {
   auto* org_show = org->add_subcommand("show", "show one organisation");
   std::string id;
   org_show->add_option("id", id)->required();
-  auto* org_create = org->add_subcommand("create", "create an organisation from JSON (text or @file)");
+  auto* org_create =
+      org->add_subcommand("create", "create an organisation from JSON (text or @file)");
   std::string json_arg;
   org_create->add_option("json", json_arg)->required();
   auto* org_audit = org->add_subcommand("audit", "audit trail of an organisation");
@@ -271,7 +276,8 @@ int main(int argc, char** argv) {
     if (!country.empty()) io.founding_org["country"] = country;
     io.operator_username = op_user;
     io.operator_password = env_or(op_password, "ENTENTE_OPERATOR_PASSWORD");
-    if (io.operator_password.empty()) Die("--operator-password or ENTENTE_OPERATOR_PASSWORD is required");
+    if (io.operator_password.empty())
+      Die("--operator-password or ENTENTE_OPERATOR_PASSWORD is required");
     OrDie(api::Node::Init(c.Options(), io));
     auto node = OpenNode(c);
     std::cout << "node " << node->info().id << " initialised in " << c.data_dir << "\n";
@@ -305,7 +311,8 @@ int main(int argc, char** argv) {
     http::Server server(so, [n](http::Request& r) { return n->Dispatch(r); });
     int port = OrDie(server.Start());
     if (log_format == "json")
-      spdlog::set_default_logger(std::make_shared<spdlog::logger>("entente", std::make_shared<JsonLinesSink>()));
+      spdlog::set_default_logger(
+          std::make_shared<spdlog::logger>("entente", std::make_shared<JsonLinesSink>()));
     spdlog::set_level(spdlog::level::info);
     std::cout << fmt::format("entente node {} serving on {}://{}:{}\n", node->info().id,
                              server.tls() ? "https" : "http", so.host, port)
@@ -323,8 +330,10 @@ int main(int argc, char** argv) {
     std::cout << OrDie(node->directory().GetOrg(id)).ToJson().dump(2) << "\n";
   } else if (org_create->parsed()) {
     auto o = OrDie(node->directory().CreateOrg(NodeActor(*node), ReadJsonArg(json_arg)));
-    if (c.json) std::cout << o.ToJson().dump(2) << "\n";
-    else std::cout << o.id << "\n";
+    if (c.json)
+      std::cout << o.ToJson().dump(2) << "\n";
+    else
+      std::cout << o.id << "\n";
   } else if (org_audit->parsed()) {
     auto page = OrDie(node->directory().AuditTrail(id, "", 200));
     for (const auto& a : page.items)
@@ -334,8 +343,10 @@ int main(int argc, char** argv) {
     PrintPocs(OrDie(node->directory().SearchPocs(pq)).items, c.json);
   } else if (poc_create->parsed()) {
     auto p = OrDie(node->directory().CreatePoc(NodeActor(*node), org_id, ReadJsonArg(json_arg)));
-    if (c.json) std::cout << p.ToJson(true).dump(2) << "\n";
-    else std::cout << p.id << "\n";
+    if (c.json)
+      std::cout << p.ToJson(true).dump(2) << "\n";
+    else
+      std::cout << p.id << "\n";
   } else if (poc_show->parsed()) {
     std::cout << OrDie(node->directory().GetPoc(id)).ToJson(true).dump(2) << "\n";
   } else if (poc_erase->parsed()) {
@@ -364,8 +375,9 @@ int main(int argc, char** argv) {
     auto rows = OrDie(node->db().Query("SELECT id FROM users WHERE username = ?", {username}));
     if (rows.empty()) Die("no user " + username);
     for (const auto& t : OrDie(node->auth().ListTokens(rows[0].Text(0))))
-      std::cout << fmt::format("{}  {:<20} [{}] expires {}{}\n", t.id, t.name, fmt::join(t.scopes, ","),
-                               FormatRfc3339(t.expires), t.revoked ? " REVOKED" : "");
+      std::cout << fmt::format("{}  {:<20} [{}] expires {}{}\n", t.id, t.name,
+                               fmt::join(t.scopes, ","), FormatRfc3339(t.expires),
+                               t.revoked ? " REVOKED" : "");
   } else if (token_revoke->parsed()) {
     OrDie(node->auth().RevokeToken(id));
     std::cout << "revoked " << id << "\n";

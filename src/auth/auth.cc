@@ -1,14 +1,14 @@
 #include "auth/auth.h"
 
-#include <algorithm>
-#include <regex>
-
-#include <nlohmann/json.hpp>
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
-#include "core/ids.h"
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <regex>
+
 #include "auth/totp.h"
+#include "core/ids.h"
 #include "crypto/crypto.h"
 
 namespace entente::auth {
@@ -31,16 +31,26 @@ Result<Role> ParseRole(std::string_view s) {
 
 std::string_view PermissionName(Permission p) {
   switch (p) {
-    case Permission::kPublic: return "public";
-    case Permission::kAuthenticated: return "authenticated";
-    case Permission::kDirectoryRead: return "directory.read";
-    case Permission::kPocWrite: return "poc.write";
-    case Permission::kOrgWrite: return "org.write";
-    case Permission::kOrgAdmin: return "org.admin";
-    case Permission::kOrgCreate: return "org.create";
-    case Permission::kNodeAdmin: return "node.admin";
-    case Permission::kTokenManage: return "token.manage";
-    case Permission::kAccountSecurity: return "account.security";
+    case Permission::kPublic:
+      return "public";
+    case Permission::kAuthenticated:
+      return "authenticated";
+    case Permission::kDirectoryRead:
+      return "directory.read";
+    case Permission::kPocWrite:
+      return "poc.write";
+    case Permission::kOrgWrite:
+      return "org.write";
+    case Permission::kOrgAdmin:
+      return "org.admin";
+    case Permission::kOrgCreate:
+      return "org.create";
+    case Permission::kNodeAdmin:
+      return "node.admin";
+    case Permission::kTokenManage:
+      return "token.manage";
+    case Permission::kAccountSecurity:
+      return "account.security";
   }
   return "unknown";
 }
@@ -57,20 +67,25 @@ bool Decide(const std::optional<Principal>& who, Permission need,
   const Principal& p = *who;
   bool own = !target_org || *target_org == p.org_id;
   switch (need) {
-    case Permission::kPublic: return true;
-    case Permission::kAuthenticated: return p.HasScope(Scope::kRead);
-    case Permission::kDirectoryRead: return p.HasScope(Scope::kRead);
+    case Permission::kPublic:
+      return true;
+    case Permission::kAuthenticated:
+      return p.HasScope(Scope::kRead);
+    case Permission::kDirectoryRead:
+      return p.HasScope(Scope::kRead);
     case Permission::kPocWrite:
-      return p.HasScope(Scope::kWrite) &&
-             ((own && p.role >= Role::kOfficer) || p.is_operator);
+      return p.HasScope(Scope::kWrite) && ((own && p.role >= Role::kOfficer) || p.is_operator);
     case Permission::kOrgWrite:
       return p.HasScope(Scope::kWrite) && ((own && p.role >= Role::kAdmin) || p.is_operator);
     case Permission::kOrgAdmin:
       return p.HasScope(Scope::kAdmin) && ((own && p.role >= Role::kAdmin) || p.is_operator);
     case Permission::kOrgCreate:
-    case Permission::kNodeAdmin: return p.HasScope(Scope::kAdmin) && p.is_operator;
-    case Permission::kTokenManage: return p.HasScope(Scope::kAdmin);
-    case Permission::kAccountSecurity: return !p.via_token;
+    case Permission::kNodeAdmin:
+      return p.HasScope(Scope::kAdmin) && p.is_operator;
+    case Permission::kTokenManage:
+      return p.HasScope(Scope::kAdmin);
+    case Permission::kAccountSecurity:
+      return !p.via_token;
   }
   return false;
 }
@@ -102,10 +117,14 @@ constexpr const char* kUserCols =
 Result<std::vector<Scope>> ParseScopes(const std::vector<std::string>& names) {
   std::vector<Scope> out;
   for (const auto& s : names) {
-    if (s == "read") out.push_back(Scope::kRead);
-    else if (s == "write") out.push_back(Scope::kWrite);
-    else if (s == "admin") out.push_back(Scope::kAdmin);
-    else return Invalid("unknown scope '" + s + "' (read, write, admin)", "scopes");
+    if (s == "read")
+      out.push_back(Scope::kRead);
+    else if (s == "write")
+      out.push_back(Scope::kWrite);
+    else if (s == "admin")
+      out.push_back(Scope::kAdmin);
+    else
+      return Invalid("unknown scope '" + s + "' (read, write, admin)", "scopes");
   }
   return out;
 }
@@ -146,8 +165,7 @@ Result<User> Auth::CreateUser(const std::string& org_id, const std::string& user
   u.created = clock_.NowMillis();
   auto st = db_.Transact([&](store::Tx& tx) -> Status {
     auto exists = ENTENTE_TRY(tx.Query("SELECT 1 FROM users WHERE username = ?", {username}));
-    if (!exists.empty())
-      return Fail(ErrorCode::kAlreadyExists, "user name is taken", "username");
+    if (!exists.empty()) return Fail(ErrorCode::kAlreadyExists, "user name is taken", "username");
     ENTENTE_TRY(tx.Exec(
         "INSERT INTO users (id, org_id, username, display_name, password_hash, role, is_operator, "
         "disabled, created) VALUES (?,?,?,?,?,?,?,0,?)",
@@ -161,14 +179,16 @@ Result<User> Auth::CreateUser(const std::string& org_id, const std::string& user
 }
 
 Result<User> Auth::GetUser(const std::string& id) {
-  auto rows = ENTENTE_TRY(db_.Query(std::string("SELECT ") + kUserCols + " FROM users WHERE id = ?", {id}));
+  auto rows =
+      ENTENTE_TRY(db_.Query(std::string("SELECT ") + kUserCols + " FROM users WHERE id = ?", {id}));
   if (rows.empty()) return Fail(ErrorCode::kNotFound, "no user " + id);
   return UserFromRow(rows[0]);
 }
 
 Result<std::vector<User>> Auth::ListUsers(const std::string& org_id) {
   auto rows = ENTENTE_TRY(db_.Query(
-      std::string("SELECT ") + kUserCols + " FROM users WHERE org_id = ? ORDER BY username", {org_id}));
+      std::string("SELECT ") + kUserCols + " FROM users WHERE org_id = ? ORDER BY username",
+      {org_id}));
   std::vector<User> out;
   for (const auto& r : rows) out.push_back(UserFromRow(r));
   return out;
@@ -176,8 +196,8 @@ Result<std::vector<User>> Auth::ListUsers(const std::string& org_id) {
 
 Result<User> Auth::SetRole(const std::string& user_id, Role role) {
   auto st = db_.Transact([&](store::Tx& tx) -> Status {
-    auto n = ENTENTE_TRY(tx.Exec("UPDATE users SET role = ? WHERE id = ?",
-                                 {std::string(RoleName(role)), user_id}));
+    auto n = ENTENTE_TRY(
+        tx.Exec("UPDATE users SET role = ? WHERE id = ?", {std::string(RoleName(role)), user_id}));
     if (n == 0) return Fail(ErrorCode::kNotFound, "no user " + user_id);
     return Ok();
   });
@@ -198,7 +218,8 @@ Result<User> Auth::SetDisabled(const std::string& user_id, bool disabled) {
 }
 
 Result<bool> Auth::Limited(const std::string& key) {
-  auto rows = ENTENTE_TRY(db_.Query("SELECT window_start, count FROM login_failures WHERE key = ?", {key}));
+  auto rows =
+      ENTENTE_TRY(db_.Query("SELECT window_start, count FROM login_failures WHERE key = ?", {key}));
   if (rows.empty()) return false;
   if (clock_.NowMillis() - rows[0].Int(0) > opts_.failure_window) return false;
   return rows[0].Int(1) >= opts_.max_failures;
@@ -208,9 +229,11 @@ Status Auth::NoteFailure(store::Tx& tx, const std::string& key) {
   Millis now = clock_.NowMillis();
   auto rows = ENTENTE_TRY(tx.Query("SELECT window_start FROM login_failures WHERE key = ?", {key}));
   if (rows.empty()) {
-    ENTENTE_TRY(tx.Exec("INSERT INTO login_failures (key, window_start, count) VALUES (?, ?, 1)", {key, now}));
+    ENTENTE_TRY(tx.Exec("INSERT INTO login_failures (key, window_start, count) VALUES (?, ?, 1)",
+                        {key, now}));
   } else if (now - rows[0].Int(0) > opts_.failure_window) {
-    ENTENTE_TRY(tx.Exec("UPDATE login_failures SET window_start = ?, count = 1 WHERE key = ?", {now, key}));
+    ENTENTE_TRY(
+        tx.Exec("UPDATE login_failures SET window_start = ?, count = 1 WHERE key = ?", {now, key}));
   } else {
     ENTENTE_TRY(tx.Exec("UPDATE login_failures SET count = count + 1 WHERE key = ?", {key}));
   }
@@ -225,7 +248,8 @@ Result<User> Auth::CheckPassword(const std::string& username, const std::string&
     return Fail(ErrorCode::kResourceExhausted, "too many failed sign-ins; try again later");
   }
   auto rows = ENTENTE_TRY(db_.Query(
-      std::string("SELECT ") + kUserCols + ", password_hash FROM users WHERE username = ?", {username}));
+      std::string("SELECT ") + kUserCols + ", password_hash FROM users WHERE username = ?",
+      {username}));
   bool ok = false;
   if (!rows.empty()) {
     ok = crypto::VerifyPassword(rows[0].Text(9), password) && rows[0].Int(6) == 0;
@@ -251,11 +275,13 @@ Result<User> Auth::CheckPassword(const std::string& username, const std::string&
 }
 
 Result<NewSession> Auth::CreateSession(const std::string& user_id) {
-  NewSession s{crypto::RandomToken(32), crypto::RandomToken(32), clock_.NowMillis() + opts_.session_ttl};
+  NewSession s{crypto::RandomToken(32), crypto::RandomToken(32),
+               clock_.NowMillis() + opts_.session_ttl};
   ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
     ENTENTE_TRY(tx.Exec("DELETE FROM sessions WHERE expires < ?", {clock_.NowMillis()}));
-    ENTENTE_TRY(tx.Exec("INSERT INTO sessions (id_hash, user_id, csrf, created, expires) VALUES (?,?,?,?,?)",
-                        {HashSecret(s.session_id), user_id, s.csrf, clock_.NowMillis(), s.expires}));
+    ENTENTE_TRY(tx.Exec(
+        "INSERT INTO sessions (id_hash, user_id, csrf, created, expires) VALUES (?,?,?,?,?)",
+        {HashSecret(s.session_id), user_id, s.csrf, clock_.NowMillis(), s.expires}));
     return Ok();
   }));
   return s;
@@ -280,7 +306,8 @@ Result<Principal> Auth::ResolveSession(const std::string& session_id) {
   auto rows = ENTENTE_TRY(db_.Query("SELECT user_id, csrf, expires FROM sessions WHERE id_hash = ?",
                                     {HashSecret(session_id)}));
   if (rows.empty()) return Fail(ErrorCode::kUnauthenticated, "session is unknown or has ended");
-  if (rows[0].Int(2) < clock_.NowMillis()) return Fail(ErrorCode::kUnauthenticated, "session expired");
+  if (rows[0].Int(2) < clock_.NowMillis())
+    return Fail(ErrorCode::kUnauthenticated, "session expired");
   Principal p = ENTENTE_TRY(PrincipalFor(rows[0].Text(0)));
   p.csrf = rows[0].Text(1);
   return p;
@@ -303,25 +330,28 @@ Result<NewToken> Auth::CreateToken(const std::string& user_id, const std::string
   ENTENTE_TRY(GetUser(user_id));
   NewToken t;
   t.token = "ent_" + crypto::RandomToken(32);
-  t.info = {NewUuidV7(clock_), user_id, name, scopes, clock_.NowMillis(), clock_.NowMillis() + ttl,
-            std::nullopt};
+  t.info = {NewUuidV7(clock_),        user_id,     name, scopes, clock_.NowMillis(),
+            clock_.NowMillis() + ttl, std::nullopt};
   ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
-    ENTENTE_TRY(tx.Exec(
-        "INSERT INTO api_tokens (id, user_id, name, token_hash, scopes, created, expires) "
-        "VALUES (?,?,?,?,?,?,?)",
-        {t.info.id, user_id, name, HashSecret(t.token), Json(scopes).dump(), t.info.created,
-         t.info.expires}));
+    ENTENTE_TRY(
+        tx.Exec("INSERT INTO api_tokens (id, user_id, name, token_hash, scopes, created, expires) "
+                "VALUES (?,?,?,?,?,?,?)",
+                {t.info.id, user_id, name, HashSecret(t.token), Json(scopes).dump(), t.info.created,
+                 t.info.expires}));
     return Ok();
   }));
-  spdlog::info("api token created: id={} user={} scopes={}", t.info.id, user_id, Json(scopes).dump());
+  spdlog::info("api token created: id={} user={} scopes={}", t.info.id, user_id,
+               Json(scopes).dump());
   return t;
 }
 
 Result<Principal> Auth::ResolveToken(const std::string& token) {
-  if (token.size() < 8 || token.size() > 128) return Fail(ErrorCode::kUnauthenticated, "invalid token");
-  auto rows = ENTENTE_TRY(db_.Query(
-      "SELECT id, user_id, name, scopes, created, expires, revoked FROM api_tokens WHERE token_hash = ?",
-      {HashSecret(token)}));
+  if (token.size() < 8 || token.size() > 128)
+    return Fail(ErrorCode::kUnauthenticated, "invalid token");
+  auto rows =
+      ENTENTE_TRY(db_.Query("SELECT id, user_id, name, scopes, created, expires, revoked FROM "
+                            "api_tokens WHERE token_hash = ?",
+                            {HashSecret(token)}));
   if (rows.empty()) return Fail(ErrorCode::kUnauthenticated, "invalid token");
   TokenInfo t = TokenFromRow(rows[0]);
   if (t.revoked) return Fail(ErrorCode::kUnauthenticated, "token was revoked");
@@ -333,10 +363,11 @@ Result<Principal> Auth::ResolveToken(const std::string& token) {
 }
 
 Result<std::vector<TokenInfo>> Auth::ListTokens(const std::string& user_id) {
-  auto rows = ENTENTE_TRY(db_.Query(
-      "SELECT id, user_id, name, scopes, created, expires, revoked FROM api_tokens WHERE user_id = ? "
-      "ORDER BY created",
-      {user_id}));
+  auto rows =
+      ENTENTE_TRY(db_.Query("SELECT id, user_id, name, scopes, created, expires, revoked FROM "
+                            "api_tokens WHERE user_id = ? "
+                            "ORDER BY created",
+                            {user_id}));
   std::vector<TokenInfo> out;
   for (const auto& r : rows) out.push_back(TokenFromRow(r));
   return out;
@@ -352,8 +383,9 @@ Result<TokenInfo> Auth::GetToken(const std::string& token_id) {
 
 Status Auth::RevokeToken(const std::string& token_id) {
   return db_.Transact([&](store::Tx& tx) -> Status {
-    auto n = ENTENTE_TRY(tx.Exec("UPDATE api_tokens SET revoked = ? WHERE id = ? AND revoked IS NULL",
-                                 {clock_.NowMillis(), token_id}));
+    auto n =
+        ENTENTE_TRY(tx.Exec("UPDATE api_tokens SET revoked = ? WHERE id = ? AND revoked IS NULL",
+                            {clock_.NowMillis(), token_id}));
     if (n == 0) return Fail(ErrorCode::kNotFound, "no active token " + token_id);
     spdlog::info("api token revoked: id={}", token_id);
     return Ok();
@@ -404,7 +436,8 @@ Result<User> Auth::SignIn(const std::string& username, const std::string& passwo
 Result<TotpEnrolment> Auth::TotpSetup(const std::string& user_id) {
   User u = ENTENTE_TRY(GetUser(user_id));
   if (u.totp_enabled)
-    return Fail(ErrorCode::kFailedPrecondition, "a second factor is already enabled; disable it first");
+    return Fail(ErrorCode::kFailedPrecondition,
+                "a second factor is already enabled; disable it first");
   crypto::Bytes secret(20);
   crypto::RandomFill(secret);
   std::string enc = ENTENTE_TRY(master_.Encrypt(secret, "totp:" + user_id));
@@ -414,9 +447,10 @@ Result<TotpEnrolment> Auth::TotpSetup(const std::string& user_id) {
   e.uri = "otpauth://totp/Entente:" + u.username + "?secret=" + e.secret +
           "&issuer=Entente&algorithm=SHA1&digits=6&period=30";
   ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
-    ENTENTE_TRY(tx.Exec("UPDATE users SET totp_secret_enc = ?, totp_enabled = 0, totp_last_step = 0 "
-                        "WHERE id = ?",
-                        {enc, user_id}));
+    ENTENTE_TRY(
+        tx.Exec("UPDATE users SET totp_secret_enc = ?, totp_enabled = 0, totp_last_step = 0 "
+                "WHERE id = ?",
+                {enc, user_id}));
     return Ok();
   }));
   return e;
@@ -448,16 +482,18 @@ Status Auth::TotpDisable(const std::string& user_id, const std::string& code) {
 }
 
 Result<bool> Auth::OrgRequiresTotp(const std::string& org_id) {
-  auto rows = ENTENTE_TRY(db_.Query("SELECT require_totp FROM org_settings WHERE org_id = ?", {org_id}));
+  auto rows =
+      ENTENTE_TRY(db_.Query("SELECT require_totp FROM org_settings WHERE org_id = ?", {org_id}));
   return !rows.empty() && rows[0].Int(0) != 0;
 }
 
 Status Auth::SetOrgRequiresTotp(const std::string& org_id, bool require) {
   return db_.Transact([&](store::Tx& tx) -> Status {
-    ENTENTE_TRY(tx.Exec(
-        "INSERT INTO org_settings (org_id, require_totp, updated) VALUES (?, ?, ?) "
-        "ON CONFLICT (org_id) DO UPDATE SET require_totp = excluded.require_totp, updated = excluded.updated",
-        {org_id, static_cast<std::int64_t>(require), clock_.NowMillis()}));
+    ENTENTE_TRY(
+        tx.Exec("INSERT INTO org_settings (org_id, require_totp, updated) VALUES (?, ?, ?) "
+                "ON CONFLICT (org_id) DO UPDATE SET require_totp = excluded.require_totp, updated "
+                "= excluded.updated",
+                {org_id, static_cast<std::int64_t>(require), clock_.NowMillis()}));
     return Ok();
   });
 }

@@ -53,16 +53,16 @@ struct Principal {
 
 // What a route requires.
 enum class Permission {
-  kPublic,          // no login (health, metrics, OpenAPI, login)
-  kAuthenticated,   // any user (own profile, sign-out, own tokens)
-  kDirectoryRead,   // read the directory (personal data of contacts included)
-  kPocWrite,        // create/edit/erase contacts of one's own organisation (officer+)
-  kOrgWrite,        // edit one's own organisation (admin)
-  kOrgAdmin,        // manage users and tokens of one's own organisation (admin)
-  kOrgCreate,       // create organisations on this node (operator)
-  kNodeAdmin,       // node identity, health, rebuild (operator)
-  kTokenManage,     // create/revoke one's own API tokens (sessions, or tokens with admin scope)
-  kAccountSecurity, // one's own second factor (browser sessions only, never API tokens)
+  kPublic,           // no login (health, metrics, OpenAPI, login)
+  kAuthenticated,    // any user (own profile, sign-out, own tokens)
+  kDirectoryRead,    // read the directory (personal data of contacts included)
+  kPocWrite,         // create/edit/erase contacts of one's own organisation (officer+)
+  kOrgWrite,         // edit one's own organisation (admin)
+  kOrgAdmin,         // manage users and tokens of one's own organisation (admin)
+  kOrgCreate,        // create organisations on this node (operator)
+  kNodeAdmin,        // node identity, health, rebuild (operator)
+  kTokenManage,      // create/revoke one's own API tokens (sessions, or tokens with admin scope)
+  kAccountSecurity,  // one's own second factor (browser sessions only, never API tokens)
 };
 std::string_view PermissionName(Permission p);
 
@@ -105,7 +105,7 @@ struct NewToken {
 
 struct AuthOptions {
   Millis session_ttl = 8 * 3600 * 1000;
-  int max_failures = 5;                     // per window, per user name and per address
+  int max_failures = 5;  // per window, per user name and per address
   Millis failure_window = 15 * 60 * 1000;
   Millis max_token_ttl = 365LL * 24 * 3600 * 1000;
 };

@@ -18,8 +18,8 @@ std::string TotpCode(std::span<const std::uint8_t> secret, std::int64_t unix_sec
   unsigned int len = 0;
   HMAC(EVP_sha1(), secret.data(), static_cast<int>(secret.size()), msg, sizeof msg, mac, &len);
   int offset = mac[len - 1] & 0x0F;
-  std::uint32_t bin = (mac[offset] & 0x7F) << 24 | mac[offset + 1] << 16 | mac[offset + 2] << 8 |
-                      mac[offset + 3];
+  std::uint32_t bin =
+      (mac[offset] & 0x7F) << 24 | mac[offset + 1] << 16 | mac[offset + 2] << 8 | mac[offset + 3];
   std::uint32_t mod = 1;
   for (int i = 0; i < digits; ++i) mod *= 10;
   std::string code = std::to_string(bin % mod);
@@ -67,9 +67,12 @@ Result<std::vector<std::uint8_t>> Base32Decode(std::string_view s) {
     if (ch == '=' || ch == ' ') continue;
     char c = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= '2' && c <= '7') v = c - '2' + 26;
-    else return Invalid("not base32");
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= '2' && c <= '7')
+      v = c - '2' + 26;
+    else
+      return Invalid("not base32");
     acc = acc << 5 | static_cast<std::uint32_t>(v);
     bits += 5;
     if (bits >= 8) {

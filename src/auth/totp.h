@@ -15,7 +15,8 @@
 namespace entente::auth {
 
 // The code for `unix_seconds` (step = floor(t / 30)) with `digits` digits.
-std::string TotpCode(std::span<const std::uint8_t> secret, std::int64_t unix_seconds, int digits = 6);
+std::string TotpCode(std::span<const std::uint8_t> secret, std::int64_t unix_seconds,
+                     int digits = 6);
 // Checks `code` at the current step and one step either side. Returns the
 // matched step (callers store it to refuse replays), or nullopt.
 std::optional<std::int64_t> TotpCheck(std::span<const std::uint8_t> secret, std::string_view code,

@@ -68,18 +68,19 @@ inline Status Ok() { return {}; }
 // uses do not shadow each other.
 #define ENTENTE_CONCAT_INNER_(a, b) a##b
 #define ENTENTE_CONCAT_(a, b) ENTENTE_CONCAT_INNER_(a, b)
-#define ENTENTE_TRY_IMPL_(var, ...)                              \
-  ({                                                             \
-    auto var = (__VA_ARGS__);                                    \
-    if (!var) return std::unexpected(std::move(var).error());    \
-    std::move(var).value();                                      \
+#define ENTENTE_TRY_IMPL_(var, ...)                           \
+  ({                                                          \
+    auto var = (__VA_ARGS__);                                 \
+    if (!var) return std::unexpected(std::move(var).error()); \
+    std::move(var).value();                                   \
   })
 #define ENTENTE_TRY(...) ENTENTE_TRY_IMPL_(ENTENTE_CONCAT_(entente_try_, __COUNTER__), __VA_ARGS__)
 
 // ENTENTE_CHECK(status_expr): for Status (no value).
-#define ENTENTE_CHECK_IMPL_(var, ...)                            \
-  do {                                                           \
-    auto var = (__VA_ARGS__);                                    \
-    if (!var) return std::unexpected(std::move(var).error());    \
+#define ENTENTE_CHECK_IMPL_(var, ...)                         \
+  do {                                                        \
+    auto var = (__VA_ARGS__);                                 \
+    if (!var) return std::unexpected(std::move(var).error()); \
   } while (0)
-#define ENTENTE_CHECK(...) ENTENTE_CHECK_IMPL_(ENTENTE_CONCAT_(entente_check_, __COUNTER__), __VA_ARGS__)
+#define ENTENTE_CHECK(...) \
+  ENTENTE_CHECK_IMPL_(ENTENTE_CONCAT_(entente_check_, __COUNTER__), __VA_ARGS__)

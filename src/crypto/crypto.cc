@@ -169,7 +169,7 @@ Result<SigningKeyPair> SigningKeyFromSeed(std::span<const std::uint8_t> seed32) 
 }
 
 Result<std::array<std::uint8_t, kSignatureBytes>> Sign(const SecretBytes& secret_key,
-                                                        std::span<const std::uint8_t> message) {
+                                                       std::span<const std::uint8_t> message) {
   if (secret_key.size() != kSignSecretKeyBytes) return Invalid("an Ed25519 secret key is 64 bytes");
   std::array<std::uint8_t, kSignatureBytes> sig{};
   crypto_sign_detached(sig.data(), nullptr, message.data(), message.size(), secret_key.data());
@@ -201,8 +201,8 @@ constexpr size_t kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
 constexpr size_t kTag = crypto_aead_xchacha20poly1305_ietf_ABYTES;
 }  // namespace
 
-Result<Sealed> Seal(std::span<const std::uint8_t> plaintext, const std::vector<Recipient>& recipients,
-                    std::span<const std::uint8_t> aad) {
+Result<Sealed> Seal(std::span<const std::uint8_t> plaintext,
+                    const std::vector<Recipient>& recipients, std::span<const std::uint8_t> aad) {
   if (recipients.empty()) return Invalid("a sealed message needs at least one recipient");
   SecretBytes key = GenerateSymmetricKey();
   Sealed s;
@@ -235,16 +235,16 @@ Result<SecretBytes> Open(const Sealed& sealed, std::string_view id, const BoxKey
       keys.secret_key.size() != kBoxSecretKeyBytes)
     return Fail(ErrorCode::kDataLoss, "wrapped key is malformed");
   SecretBytes key(kSymmetricKeyBytes);
-  if (crypto_box_seal_open(key.data(), it->wrapped.data(), it->wrapped.size(), keys.public_key.data(),
-                           keys.secret_key.data()) != 0)
+  if (crypto_box_seal_open(key.data(), it->wrapped.data(), it->wrapped.size(),
+                           keys.public_key.data(), keys.secret_key.data()) != 0)
     return Fail(ErrorCode::kDataLoss, "cannot unwrap the content key");
   if (sealed.nonce.size() != kNonce || sealed.ciphertext.size() < kTag)
     return Fail(ErrorCode::kDataLoss, "sealed message is malformed");
   SecretBytes out(sealed.ciphertext.size() - kTag);
   unsigned long long mlen = 0;
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(out.data(), &mlen, nullptr, sealed.ciphertext.data(),
-                                                 sealed.ciphertext.size(), aad.data(), aad.size(),
-                                                 sealed.nonce.data(), key.data()) != 0)
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+          out.data(), &mlen, nullptr, sealed.ciphertext.data(), sealed.ciphertext.size(),
+          aad.data(), aad.size(), sealed.nonce.data(), key.data()) != 0)
     return Fail(ErrorCode::kDataLoss, "sealed message does not authenticate");
   return out;
 }
@@ -289,14 +289,16 @@ Result<std::string> HashPassword(std::string_view password) {
   if (password.empty()) return Invalid("password must not be empty", "password");
   if (password.size() > 1024) return Invalid("password must be at most 1024 bytes", "password");
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                            crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0)
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(),
+                            crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0)
     return Fail(ErrorCode::kResourceExhausted, "out of memory while hashing a password");
   return std::string(out);
 }
 
 bool VerifyPassword(std::string_view encoded_hash, std::string_view password) {
-  if (encoded_hash.empty() || encoded_hash.size() >= crypto_pwhash_STRBYTES || password.size() > 1024)
+  if (encoded_hash.empty() || encoded_hash.size() >= crypto_pwhash_STRBYTES ||
+      password.size() > 1024)
     return false;
   std::string h(encoded_hash);
   return crypto_pwhash_str_verify(h.c_str(), password.data(), password.size()) == 0;

@@ -83,7 +83,7 @@ SigningKeyPair GenerateSigningKey();
 Result<SigningKeyPair> SigningKeyFromSeed(std::span<const std::uint8_t> seed32);
 // Detached signature over `message`. Fails only on a malformed secret key.
 Result<std::array<std::uint8_t, kSignatureBytes>> Sign(const SecretBytes& secret_key,
-                                                        std::span<const std::uint8_t> message);
+                                                       std::span<const std::uint8_t> message);
 // True only for a valid signature by `public_key` (wrong sizes are false).
 bool Verify(std::span<const std::uint8_t> public_key, std::span<const std::uint8_t> message,
             std::span<const std::uint8_t> signature);
@@ -116,7 +116,8 @@ struct Recipient {
 // Encrypts `plaintext` under a fresh random content key, wrapped for every
 // recipient. `aad` is authenticated, not encrypted. Fails on a bad public key
 // or an empty recipient list.
-Result<Sealed> Seal(std::span<const std::uint8_t> plaintext, const std::vector<Recipient>& recipients,
+Result<Sealed> Seal(std::span<const std::uint8_t> plaintext,
+                    const std::vector<Recipient>& recipients,
                     std::span<const std::uint8_t> aad = {});
 // Opens `sealed` as recipient `id` with its key pair. kPermissionDenied when
 // `id` is not a recipient, kDataLoss when anything fails to authenticate.

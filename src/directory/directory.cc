@@ -1,5 +1,7 @@
 #include "directory/directory.h"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <regex>
@@ -11,8 +13,6 @@
 #include "jcs/jcs.h"
 #include "schema/reader.h"
 
-#include <sodium.h>
-
 namespace entente::directory {
 
 using schema::ObjectReader;
@@ -20,9 +20,8 @@ using schema::StringRule;
 
 const std::vector<std::string>& OrgKinds() {
   static const std::vector<std::string> k = {
-      "state",          "national_csirt",  "regional_org",       "tld_registry",
-      "registrar",      "law_enforcement", "ci_operator",        "private_sector",
-      "civil_society",  "academia"};
+      "state",           "national_csirt", "regional_org",   "tld_registry",  "registrar",
+      "law_enforcement", "ci_operator",    "private_sector", "civil_society", "academia"};
   return k;
 }
 
@@ -120,7 +119,8 @@ Result<std::map<std::string, std::string>> ReadNames(const Json* names, const st
 // Shared by API input and stored state: the editable fields of an org.
 Status ReadOrgFields(ObjectReader& r, Organisation& o, bool kind_fixed) {
   std::string kind = ENTENTE_TRY(r.String("kind", {.max = 32}));
-  if (!Contains(OrgKinds(), kind)) return Invalid("is not a known organisation kind", r.PathOf("kind"));
+  if (!Contains(OrgKinds(), kind))
+    return Invalid("is not a known organisation kind", r.PathOf("kind"));
   if (kind_fixed && kind != o.kind) return Invalid("cannot be changed", r.PathOf("kind"));
   o.kind = kind;
   o.names = ENTENTE_TRY(ReadNames(ENTENTE_TRY(r.Object("names")), r.PathOf("names")));
@@ -215,7 +215,8 @@ Result<std::vector<Channel>> ReadChannels(const Json* a, const std::string& path
     if (c.type == "email") {
       if (!IsEmail(c.value)) return Invalid("is not an email address", p + ".value");
     } else if (c.type == "phone") {
-      if (!IsPhone(c.value)) return Invalid("must be an international number such as +33 1 23 45 67 89", p + ".value");
+      if (!IsPhone(c.value))
+        return Invalid("must be an international number such as +33 1 23 45 67 89", p + ".value");
     } else if (c.type != "platform") {
       return Invalid("must be platform, email or phone", p + ".type");
     }
@@ -295,7 +296,8 @@ bool IsTimeZone(std::string_view tz) {
   if (tz.empty() || tz.size() > 64 || tz.find("..") != std::string_view::npos || tz[0] == '/')
     return false;
   for (char c : tz)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-' || c == '+'))
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-' ||
+          c == '+'))
       return false;
   if (tz == "UTC") return true;
   std::error_code ec;
@@ -378,10 +380,12 @@ class Directory::OrgApplier final : public journal::Applier {
     if (b["action"] == "create" && !rows.empty())
       return Fail(ErrorCode::kAlreadyExists, "organisation " + o.id + " already exists", "org.id");
     if (b["action"] == "update") {
-      if (rows.empty()) return Fail(ErrorCode::kNotFound, "organisation " + o.id + " does not exist");
+      if (rows.empty())
+        return Fail(ErrorCode::kNotFound, "organisation " + o.id + " does not exist");
       if (rows[0].Text(0) != o.kind) return Invalid("cannot be changed", "org.kind");
       if (!env.supersedes || *env.supersedes != rows[0].Text(1))
-        return Fail(ErrorCode::kConflict, "update does not supersede the current version", "supersedes");
+        return Fail(ErrorCode::kConflict, "update does not supersede the current version",
+                    "supersedes");
     }
     return Ok();
   }
@@ -410,7 +414,8 @@ class Directory::OrgApplier final : public journal::Applier {
       ENTENTE_TRY(tx.Exec("INSERT INTO org_sectors (org_id, sector) VALUES (?, ?)", {o.id, s}));
     if (db_.backend() == store::Backend::kSqlite) {
       ENTENTE_TRY(tx.Exec("DELETE FROM org_search WHERE org_id = ?", {o.id}));
-      ENTENTE_TRY(tx.Exec("INSERT INTO org_search (org_id, body) VALUES (?, ?)", {o.id, SearchText(o)}));
+      ENTENTE_TRY(
+          tx.Exec("INSERT INTO org_search (org_id, body) VALUES (?, ?)", {o.id, SearchText(o)}));
     } else {
       ENTENTE_TRY(tx.Exec("UPDATE orgs SET search = to_tsvector('simple', ?) WHERE id = ?",
                           {SearchText(o), o.id}));
@@ -449,7 +454,8 @@ class Directory::PocApplier final : public journal::Applier {
       std::string id = ENTENTE_TRY(r.String("poc", {.max = 36}));
       ENTENTE_CHECK(r.Finish());
       auto rows = ENTENTE_TRY(tx.Query("SELECT erased FROM pocs WHERE id = ?", {id}));
-      if (rows.empty()) return Fail(ErrorCode::kNotFound, "point of contact " + id + " does not exist");
+      if (rows.empty())
+        return Fail(ErrorCode::kNotFound, "point of contact " + id + " does not exist");
       return Ok();
     }
     ENTENTE_CHECK(CheckAction(b));
@@ -458,16 +464,22 @@ class Directory::PocApplier final : public journal::Applier {
     ENTENTE_CHECK(r.Finish());
     PointOfContact p = ENTENTE_TRY(PocFromState(*poc));
     auto org = ENTENTE_TRY(tx.Query("SELECT 1 FROM orgs WHERE id = ?", {p.org_id}));
-    if (org.empty()) return Fail(ErrorCode::kNotFound, "organisation " + p.org_id + " does not exist", "org");
-    auto rows = ENTENTE_TRY(tx.Query("SELECT org_id, envelope_id, erased FROM pocs WHERE id = ?", {p.id}));
+    if (org.empty())
+      return Fail(ErrorCode::kNotFound, "organisation " + p.org_id + " does not exist", "org");
+    auto rows =
+        ENTENTE_TRY(tx.Query("SELECT org_id, envelope_id, erased FROM pocs WHERE id = ?", {p.id}));
     if (b["action"] == "create" && !rows.empty())
       return Fail(ErrorCode::kAlreadyExists, "point of contact " + p.id + " already exists");
     if (b["action"] == "update") {
-      if (rows.empty()) return Fail(ErrorCode::kNotFound, "point of contact " + p.id + " does not exist");
-      if (rows[0].Text(0) != p.org_id) return Invalid("cannot move to another organisation", "poc.org");
-      if (rows[0].Int(2)) return Fail(ErrorCode::kFailedPrecondition, "point of contact was erased");
+      if (rows.empty())
+        return Fail(ErrorCode::kNotFound, "point of contact " + p.id + " does not exist");
+      if (rows[0].Text(0) != p.org_id)
+        return Invalid("cannot move to another organisation", "poc.org");
+      if (rows[0].Int(2))
+        return Fail(ErrorCode::kFailedPrecondition, "point of contact was erased");
       if (!env.supersedes || *env.supersedes != rows[0].Text(1))
-        return Fail(ErrorCode::kConflict, "update does not supersede the current version", "supersedes");
+        return Fail(ErrorCode::kConflict, "update does not supersede the current version",
+                    "supersedes");
     }
     return Ok();
   }
@@ -489,15 +501,15 @@ class Directory::PocApplier final : public journal::Applier {
     auto key_rows = ENTENTE_TRY(tx.Query("SELECT key_enc FROM poc_keys WHERE poc_id = ?", {p.id}));
     p.erased = true;
     if (!key_rows.empty()) {
-      auto personal = ENTENTE_TRY(OpenPersonal(key_rows[0].Text(0), p.id,
-                                               env.body->at("poc").at("personal").get<std::string>()));
+      auto personal = ENTENTE_TRY(OpenPersonal(
+          key_rows[0].Text(0), p.id, env.body->at("poc").at("personal").get<std::string>()));
       p.name = personal.first;
       p.channels = personal.second;
       p.erased = false;
     }
     store::Value name_v = p.name ? store::Value(*p.name) : store::Value(store::Null{});
-    store::Value channels_v = p.erased ? store::Value(store::Null{})
-                                       : store::Value(ChannelsJson(p.channels).dump());
+    store::Value channels_v =
+        p.erased ? store::Value(store::Null{}) : store::Value(ChannelsJson(p.channels).dump());
     ENTENTE_TRY(tx.Exec(
         "INSERT INTO pocs (id, org_id, role, function_title, languages, timezone, hours, erased, "
         "name, channels, envelope_id, created, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
@@ -506,8 +518,8 @@ class Directory::PocApplier final : public journal::Applier {
         "hours = excluded.hours, erased = excluded.erased, name = excluded.name, channels = "
         "excluded.channels, envelope_id = excluded.envelope_id, updated = excluded.updated",
         {p.id, p.org_id, p.role, p.function_title, Json(p.languages).dump(), p.timezone,
-         HoursJson(p.hours).dump(), static_cast<std::int64_t>(p.erased), name_v, channels_v,
-         env.id, env.created, env.created}));
+         HoursJson(p.hours).dump(), static_cast<std::int64_t>(p.erased), name_v, channels_v, env.id,
+         env.created, env.created}));
     ENTENTE_TRY(tx.Exec("DELETE FROM poc_languages WHERE poc_id = ?", {p.id}));
     for (const auto& l : p.languages)
       ENTENTE_TRY(tx.Exec("INSERT INTO poc_languages (poc_id, lang) VALUES (?, ?)", {p.id, l}));
@@ -563,7 +575,8 @@ class Directory::PocApplier final : public journal::Applier {
       ENTENTE_TRY(tx.Exec("DELETE FROM poc_search WHERE poc_id = ?", {id}));
       ENTENTE_TRY(tx.Exec("INSERT INTO poc_search (poc_id, body) VALUES (?, ?)", {id, text}));
     } else {
-      ENTENTE_TRY(tx.Exec("UPDATE pocs SET search = to_tsvector('simple', ?) WHERE id = ?", {text, id}));
+      ENTENTE_TRY(
+          tx.Exec("UPDATE pocs SET search = to_tsvector('simple', ?) WHERE id = ?", {text, id}));
     }
     return Ok();
   }
@@ -594,7 +607,8 @@ Status Directory::RegisterAppliers(journal::ApplierRegistry& registry) {
   return Ok();
 }
 
-Result<std::vector<std::uint8_t>> Directory::SigningKey(store::Tx& tx, const journal::Envelope& env) {
+Result<std::vector<std::uint8_t>> Directory::SigningKey(store::Tx& tx,
+                                                        const journal::Envelope& env) {
   auto rows = ENTENTE_TRY(tx.Query("SELECT sign_public FROM orgs WHERE id = ?", {env.author_org}));
   std::string key;
   if (!rows.empty()) {
@@ -616,7 +630,8 @@ Result<std::vector<std::uint8_t>> Directory::SigningKey(store::Tx& tx, const jou
 }
 
 Result<journal::Envelope> Directory::MakeEnvelope(const Actor& actor, const std::string& type,
-                                                  Json body, std::optional<std::string> supersedes) {
+                                                  Json body,
+                                                  std::optional<std::string> supersedes) {
   journal::Envelope env;
   env.type = type;
   env.id = NewUuidV7(clock_);
@@ -658,7 +673,8 @@ Result<Organisation> Directory::WriteOrg(const Actor& actor, const std::string& 
     journal::Envelope env;
     if (actor.org_id == org.id && generate_keys) {
       // Keys are not committed yet: read the secret through this transaction.
-      auto rows = ENTENTE_TRY(tx.Query("SELECT sign_secret_enc FROM org_keys WHERE org_id = ?", {org.id}));
+      auto rows =
+          ENTENTE_TRY(tx.Query("SELECT sign_secret_enc FROM org_keys WHERE org_id = ?", {org.id}));
       crypto::SecretBytes secret =
           ENTENTE_TRY(master_.Decrypt(rows.at(0).Text(0), "org-sign:" + org.id));
       env.type = "directory.org";
@@ -770,7 +786,8 @@ PointOfContact PocFromRow(const store::Row& r) {
 }  // namespace
 
 Result<Organisation> Directory::GetOrg(const std::string& id) {
-  auto rows = ENTENTE_TRY(db_.Query(std::string("SELECT ") + kOrgCols + " FROM orgs o WHERE o.id = ?", {id}));
+  auto rows = ENTENTE_TRY(
+      db_.Query(std::string("SELECT ") + kOrgCols + " FROM orgs o WHERE o.id = ?", {id}));
   if (rows.empty()) return Fail(ErrorCode::kNotFound, "no organisation " + id);
   return OrgFromRow(rows[0]);
 }
@@ -821,8 +838,8 @@ Result<Page<Organisation>> Directory::SearchOrgs(const OrgQuery& q) {
 }
 
 Result<PointOfContact> Directory::WritePoc(const Actor& actor, const std::string& action,
-                                           PointOfContact poc, std::optional<std::string> supersedes,
-                                           bool new_key) {
+                                           PointOfContact poc,
+                                           std::optional<std::string> supersedes, bool new_key) {
   ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
     crypto::SecretBytes key;
     if (new_key) {
@@ -838,7 +855,8 @@ Result<PointOfContact> Directory::WritePoc(const Actor& actor, const std::string
     Json personal = {{"name", poc.name ? Json(*poc.name) : Json()},
                      {"channels", ChannelsJson(poc.channels)}};
     std::string text = personal.dump();
-    auto box = ENTENTE_TRY(crypto::EncryptAtRest(key, crypto::AsBytes(text), crypto::AsBytes("poc:" + poc.id)));
+    auto box = ENTENTE_TRY(
+        crypto::EncryptAtRest(key, crypto::AsBytes(text), crypto::AsBytes("poc:" + poc.id)));
     sodium_memzero(text.data(), text.size());
     Json body = {{"action", action},
                  {"actor", ActorJson(actor)},
@@ -862,19 +880,22 @@ Result<PointOfContact> Directory::CreatePoc(const Actor& actor, const std::strin
 Result<PointOfContact> Directory::UpdatePoc(const Actor& actor, const std::string& id,
                                             const Json& input) {
   PointOfContact current = ENTENTE_TRY(GetPoc(id));
-  if (current.erased) return Fail(ErrorCode::kFailedPrecondition, "point of contact " + id + " was erased");
+  if (current.erased)
+    return Fail(ErrorCode::kFailedPrecondition, "point of contact " + id + " was erased");
   PointOfContact p = ENTENTE_TRY(DecodePocInput(input, &current));
   return WritePoc(actor, "update", std::move(p), current.envelope_id, false);
 }
 
 Result<PointOfContact> Directory::GetPoc(const std::string& id) {
-  auto rows = ENTENTE_TRY(db_.Query(std::string("SELECT ") + kPocCols + " FROM pocs p WHERE p.id = ?", {id}));
+  auto rows = ENTENTE_TRY(
+      db_.Query(std::string("SELECT ") + kPocCols + " FROM pocs p WHERE p.id = ?", {id}));
   if (rows.empty()) return Fail(ErrorCode::kNotFound, "no point of contact " + id);
   return PocFromRow(rows[0]);
 }
 
 Result<Page<PointOfContact>> Directory::SearchPocs(const PocQuery& q) {
-  std::string sql = std::string("SELECT ") + kPocCols + " FROM pocs p JOIN orgs o ON o.id = p.org_id WHERE 1=1";
+  std::string sql =
+      std::string("SELECT ") + kPocCols + " FROM pocs p JOIN orgs o ON o.id = p.org_id WHERE 1=1";
   store::Params params;
   if (!q.org.empty()) {
     sql += " AND p.org_id = ?";
@@ -889,7 +910,9 @@ Result<Page<PointOfContact>> Directory::SearchPocs(const PocQuery& q) {
     params.push_back(q.role);
   }
   if (!q.language.empty()) {
-    sql += " AND EXISTS (SELECT 1 FROM poc_languages l WHERE l.poc_id = p.id AND (l.lang = ? OR l.lang LIKE ?))";
+    sql +=
+        " AND EXISTS (SELECT 1 FROM poc_languages l WHERE l.poc_id = p.id AND (l.lang = ? OR "
+        "l.lang LIKE ?))";
     params.push_back(q.language);
     params.push_back(q.language + "-%");
   }
@@ -921,7 +944,8 @@ Result<Page<PointOfContact>> Directory::SearchPocs(const PocQuery& q) {
 
 Status Directory::ErasePoc(const Actor& actor, const std::string& id) {
   PointOfContact p = ENTENTE_TRY(GetPoc(id));
-  if (p.erased) return Fail(ErrorCode::kFailedPrecondition, "point of contact " + id + " is already erased");
+  if (p.erased)
+    return Fail(ErrorCode::kFailedPrecondition, "point of contact " + id + " is already erased");
   Json body = {{"actor", ActorJson(actor)}, {"poc", id}};
   auto env = ENTENTE_TRY(MakeEnvelope(actor, "directory.poc.erase", body, p.envelope_id));
   ENTENTE_TRY(journal_.RecordOne(env, id));
@@ -934,8 +958,10 @@ Result<Json> Directory::ExportPoc(const std::string& id) {
   auto trail = ENTENTE_TRY(AuditTrail(id, "", 1000));
   Json history = Json::array();
   for (const auto& a : trail.items)
-    history.push_back({{"envelope_id", a.envelope_id}, {"action", a.action},
-                       {"at", FormatRfc3339(a.created)}, {"by_org", a.author_org},
+    history.push_back({{"envelope_id", a.envelope_id},
+                       {"action", a.action},
+                       {"at", FormatRfc3339(a.created)},
+                       {"by_org", a.author_org},
                        {"changed", a.changed}});
   out["history"] = history;
   out["exported_at"] = FormatRfc3339(clock_.NowMillis());

@@ -21,11 +21,10 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/clock.h"
 #include "core/error.h"
@@ -71,10 +70,10 @@ struct Channel {
 };
 
 struct Hours {
-  bool always = false;             // 24x7
-  std::vector<std::string> days;   // mon..sun
-  std::string start;               // HH:MM
-  std::string end;                 // HH:MM
+  bool always = false;            // 24x7
+  std::vector<std::string> days;  // mon..sun
+  std::string start;              // HH:MM
+  std::string end;                // HH:MM
 };
 
 struct PointOfContact {
@@ -148,7 +147,8 @@ class Directory final : public journal::KeyResolver {
   Result<Organisation> GetOrg(const std::string& id);
   Result<Page<Organisation>> SearchOrgs(const OrgQuery& q);
 
-  Result<PointOfContact> CreatePoc(const Actor& actor, const std::string& org_id, const Json& input);
+  Result<PointOfContact> CreatePoc(const Actor& actor, const std::string& org_id,
+                                   const Json& input);
   Result<PointOfContact> UpdatePoc(const Actor& actor, const std::string& id, const Json& input);
   Result<PointOfContact> GetPoc(const std::string& id);
   Result<Page<PointOfContact>> SearchPocs(const PocQuery& q);
@@ -158,10 +158,12 @@ class Directory final : public journal::KeyResolver {
   Result<Json> ExportPoc(const std::string& id);
 
   // Changes to an organisation or contact, newest first.
-  Result<Page<AuditItem>> AuditTrail(const std::string& subject, const std::string& before, int limit);
+  Result<Page<AuditItem>> AuditTrail(const std::string& subject, const std::string& before,
+                                     int limit);
 
   // journal::KeyResolver
-  Result<std::vector<std::uint8_t>> SigningKey(store::Tx& tx, const journal::Envelope& env) override;
+  Result<std::vector<std::uint8_t>> SigningKey(store::Tx& tx,
+                                               const journal::Envelope& env) override;
 
   class OrgApplier;
   class PocApplier;
@@ -171,9 +173,8 @@ class Directory final : public journal::KeyResolver {
                                          std::optional<std::string> supersedes);
   Result<Organisation> WriteOrg(const Actor& actor, const std::string& action, Organisation org,
                                 std::optional<std::string> supersedes, bool generate_keys);
-  Result<PointOfContact> WritePoc(const Actor& actor, const std::string& action,
-                                  PointOfContact poc, std::optional<std::string> supersedes,
-                                  bool new_key);
+  Result<PointOfContact> WritePoc(const Actor& actor, const std::string& action, PointOfContact poc,
+                                  std::optional<std::string> supersedes, bool new_key);
 
   store::Database& db_;
   journal::Journal& journal_;

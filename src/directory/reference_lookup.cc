@@ -21,7 +21,8 @@ const std::unordered_set<std::string>& SetOf(const std::vector<CodeName>& v) {
   return s;
 }
 bool AllOf(std::string_view s, int (*pred)(int)) {
-  return std::all_of(s.begin(), s.end(), [&](char c) { return pred(static_cast<unsigned char>(c)); });
+  return std::all_of(s.begin(), s.end(),
+                     [&](char c) { return pred(static_cast<unsigned char>(c)); });
 }
 }  // namespace
 
@@ -72,8 +73,9 @@ bool IsLanguageTag(std::string_view tag) {
   // variants: 5-8 alphanumerics or digit + 3 alphanumerics
   for (; i < parts.size(); ++i) {
     auto v = parts[i];
-    bool ok = (v.size() >= 5 && v.size() <= 8 && AllOf(v, ::isalnum)) ||
-              (v.size() == 4 && std::isdigit(static_cast<unsigned char>(v[0])) && AllOf(v, ::isalnum));
+    bool ok =
+        (v.size() >= 5 && v.size() <= 8 && AllOf(v, ::isalnum)) ||
+        (v.size() == 4 && std::isdigit(static_cast<unsigned char>(v[0])) && AllOf(v, ::isalnum));
     if (!ok) return false;
   }
   return true;

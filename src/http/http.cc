@@ -1,10 +1,10 @@
 #include "http/http.h"
 
 #include <httplib.h>
+#include <strings.h>
 
 #include <atomic>
 #include <cctype>
-#include <strings.h>
 
 namespace entente::http {
 
@@ -70,7 +70,8 @@ Result<int> Server::Start() {
       return Invalid("TLS needs both a certificate and a key file");
     auto s = std::make_unique<httplib::SSLServer>(o.tls_cert_file.c_str(), o.tls_key_file.c_str());
     if (!s->is_valid())
-      return Invalid("cannot load TLS certificate " + o.tls_cert_file + " or key " + o.tls_key_file);
+      return Invalid("cannot load TLS certificate " + o.tls_cert_file + " or key " +
+                     o.tls_key_file);
     impl_->server = std::move(s);
   } else {
     impl_->server = std::make_unique<httplib::Server>();
@@ -97,19 +98,25 @@ Result<int> Server::Start() {
   };
   for (const char* m : {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"}) {
     std::string method = m;
-    if (method == "GET") srv.Get(".*", handler);
-    else if (method == "POST") srv.Post(".*", handler);
-    else if (method == "PUT") srv.Put(".*", handler);
-    else if (method == "PATCH") srv.Patch(".*", handler);
-    else if (method == "DELETE") srv.Delete(".*", handler);
-    else if (method == "OPTIONS") srv.Options(".*", handler);
+    if (method == "GET")
+      srv.Get(".*", handler);
+    else if (method == "POST")
+      srv.Post(".*", handler);
+    else if (method == "PUT")
+      srv.Put(".*", handler);
+    else if (method == "PATCH")
+      srv.Patch(".*", handler);
+    else if (method == "DELETE")
+      srv.Delete(".*", handler);
+    else if (method == "OPTIONS")
+      srv.Options(".*", handler);
   }
   // Oversize bodies and other transport errors: problem+json, not HTML.
   srv.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;
     std::string title = res.status == 413 ? "Payload Too Large" : "Error";
-    res.set_content("{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" +
-                        std::to_string(res.status) + "}",
+    res.set_content("{\"type\":\"about:blank\",\"title\":\"" + title +
+                        "\",\"status\":" + std::to_string(res.status) + "}",
                     "application/problem+json");
   });
   int port = o.port;
@@ -162,19 +169,29 @@ Result<ClientResponse> Send(const std::string& base_url, const std::string& meth
   httplib::Headers h;
   std::string content_type = "application/json";
   for (const auto& [k, v] : headers) {
-    if (strcasecmp(k.c_str(), "Content-Type") == 0) content_type = v;
-    else h.emplace(k, v);
+    if (strcasecmp(k.c_str(), "Content-Type") == 0)
+      content_type = v;
+    else
+      h.emplace(k, v);
   }
   httplib::Result r(nullptr, httplib::Error::Unknown);
-  if (method == "GET") r = cli.Get(path_and_query, h);
-  else if (method == "DELETE") r = cli.Delete(path_and_query, h, body, content_type);
-  else if (method == "POST") r = cli.Post(path_and_query, h, body, content_type);
-  else if (method == "PUT") r = cli.Put(path_and_query, h, body, content_type);
-  else if (method == "PATCH") r = cli.Patch(path_and_query, h, body, content_type);
-  else if (method == "OPTIONS") r = cli.Options(path_and_query, h);
-  else return Invalid("unsupported method " + method);
-  if (!r) return Fail(ErrorCode::kUnavailable, "request to " + base_url + " failed: " +
-                                                   httplib::to_string(r.error()));
+  if (method == "GET")
+    r = cli.Get(path_and_query, h);
+  else if (method == "DELETE")
+    r = cli.Delete(path_and_query, h, body, content_type);
+  else if (method == "POST")
+    r = cli.Post(path_and_query, h, body, content_type);
+  else if (method == "PUT")
+    r = cli.Put(path_and_query, h, body, content_type);
+  else if (method == "PATCH")
+    r = cli.Patch(path_and_query, h, body, content_type);
+  else if (method == "OPTIONS")
+    r = cli.Options(path_and_query, h);
+  else
+    return Invalid("unsupported method " + method);
+  if (!r)
+    return Fail(ErrorCode::kUnavailable,
+                "request to " + base_url + " failed: " + httplib::to_string(r.error()));
   ClientResponse out;
   out.status = r->status;
   for (const auto& [k, v] : r->headers) out.headers.emplace(k, v);

@@ -45,12 +45,12 @@ Result<MasterKey> MasterKey::Load(const fs::path& path) {
   if (const char* env = std::getenv("ENTENTE_MASTER_KEY"); env && *env) return FromHex(env);
   struct stat st {};
   if (stat(path.c_str(), &st) != 0)
-    return Fail(ErrorCode::kFailedPrecondition,
-                "no master key: set ENTENTE_MASTER_KEY or create " + path.string() +
-                    " with entente init");
+    return Fail(ErrorCode::kFailedPrecondition, "no master key: set ENTENTE_MASTER_KEY or create " +
+                                                    path.string() + " with entente init");
   if ((st.st_mode & 077) != 0)
     return Fail(ErrorCode::kPermissionDenied,
-                "master key file " + path.string() + " must not be readable by group or others (chmod 600)");
+                "master key file " + path.string() +
+                    " must not be readable by group or others (chmod 600)");
   std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();
@@ -136,7 +136,8 @@ Result<OrgPublicKeys> OrgKeyStore::Generate(store::Tx& tx, const std::string& or
 }
 
 Result<crypto::SecretBytes> OrgKeyStore::SigningSecret(const std::string& org_id) {
-  auto rows = ENTENTE_TRY(db_.Query("SELECT sign_secret_enc FROM org_keys WHERE org_id = ?", {org_id}));
+  auto rows =
+      ENTENTE_TRY(db_.Query("SELECT sign_secret_enc FROM org_keys WHERE org_id = ?", {org_id}));
   if (rows.empty())
     return Fail(ErrorCode::kNotFound, "this node holds no signing key for organisation " + org_id);
   return mk_.Decrypt(rows[0].Text(0), "org-sign:" + org_id);
@@ -146,7 +147,8 @@ Result<crypto::BoxKeyPair> OrgKeyStore::BoxKeys(const std::string& org_id) {
   auto rows = ENTENTE_TRY(
       db_.Query("SELECT box_public, box_secret_enc FROM org_keys WHERE org_id = ?", {org_id}));
   if (rows.empty())
-    return Fail(ErrorCode::kNotFound, "this node holds no encryption key for organisation " + org_id);
+    return Fail(ErrorCode::kNotFound,
+                "this node holds no encryption key for organisation " + org_id);
   crypto::BoxKeyPair kp;
   auto pk = crypto::Base64UrlDecode(rows[0].Text(0));
   if (!pk || pk->size() != 32) return Fail(ErrorCode::kDataLoss, "box public key is corrupt");

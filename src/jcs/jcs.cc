@@ -1,8 +1,8 @@
 #include "jcs/jcs.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <algorithm>
 #include <set>
 #include <vector>
 
@@ -18,10 +18,19 @@ std::u16string Utf16(const std::string& s) {
     unsigned char c = s[i];
     char32_t cp;
     int n;
-    if (c < 0x80) { cp = c; n = 1; }
-    else if ((c >> 5) == 6) { cp = c & 0x1F; n = 2; }
-    else if ((c >> 4) == 14) { cp = c & 0x0F; n = 3; }
-    else { cp = c & 0x07; n = 4; }
+    if (c < 0x80) {
+      cp = c;
+      n = 1;
+    } else if ((c >> 5) == 6) {
+      cp = c & 0x1F;
+      n = 2;
+    } else if ((c >> 4) == 14) {
+      cp = c & 0x0F;
+      n = 3;
+    } else {
+      cp = c & 0x07;
+      n = 4;
+    }
     for (int k = 1; k < n && i + k < s.size(); ++k) cp = cp << 6 | (s[i + k] & 0x3F);
     i += n;
     if (cp >= 0x10000) {
@@ -40,13 +49,27 @@ void AppendString(std::string& out, const std::string& s) {
   out.push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           out += "\\u00";
@@ -102,20 +125,28 @@ constexpr std::int64_t kMaxSafe = 9007199254740992;  // 2^53
 
 Status Write(const Json& v, std::string& out) {
   switch (v.type()) {
-    case Json::value_t::null: out += "null"; return Ok();
-    case Json::value_t::boolean: out += v.get<bool>() ? "true" : "false"; return Ok();
+    case Json::value_t::null:
+      out += "null";
+      return Ok();
+    case Json::value_t::boolean:
+      out += v.get<bool>() ? "true" : "false";
+      return Ok();
     // Integers are IEEE doubles in JSON (RFC 8785, I-JSON): beyond 2^53 they
     // take the value of the nearest double, exactly as ECMAScript would.
     case Json::value_t::number_integer: {
       auto i = v.get<std::int64_t>();
-      if (i <= kMaxSafe && i >= -kMaxSafe) out += std::to_string(i);
-      else out += FormatNumber(static_cast<double>(i));
+      if (i <= kMaxSafe && i >= -kMaxSafe)
+        out += std::to_string(i);
+      else
+        out += FormatNumber(static_cast<double>(i));
       return Ok();
     }
     case Json::value_t::number_unsigned: {
       auto u = v.get<std::uint64_t>();
-      if (u <= static_cast<std::uint64_t>(kMaxSafe)) out += std::to_string(u);
-      else out += FormatNumber(static_cast<double>(u));
+      if (u <= static_cast<std::uint64_t>(kMaxSafe))
+        out += std::to_string(u);
+      else
+        out += FormatNumber(static_cast<double>(u));
       return Ok();
     }
     case Json::value_t::number_float: {
@@ -124,7 +155,9 @@ Status Write(const Json& v, std::string& out) {
       out += FormatNumber(d);
       return Ok();
     }
-    case Json::value_t::string: AppendString(out, v.get_ref<const std::string&>()); return Ok();
+    case Json::value_t::string:
+      AppendString(out, v.get_ref<const std::string&>());
+      return Ok();
     case Json::value_t::array: {
       out.push_back('[');
       bool first = true;
@@ -140,7 +173,8 @@ Status Write(const Json& v, std::string& out) {
       std::vector<std::pair<std::u16string, const std::string*>> keys;
       keys.reserve(v.size());
       for (auto it = v.begin(); it != v.end(); ++it) keys.emplace_back(Utf16(it.key()), &it.key());
-      std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      std::sort(keys.begin(), keys.end(),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
       out.push_back('{');
       bool first = true;
       for (const auto& [u16, key] : keys) {
@@ -154,7 +188,8 @@ Status Write(const Json& v, std::string& out) {
       return Ok();
     }
     case Json::value_t::binary:
-    case Json::value_t::discarded: return Invalid("value cannot be represented in JSON");
+    case Json::value_t::discarded:
+      return Invalid("value cannot be represented in JSON");
   }
   return Invalid("unknown JSON value");
 }
@@ -182,10 +217,17 @@ bool IsValidUtf8(std::string_view s) {
     }
     int len;
     char32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
-    else return false;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      cp = c & 0x07;
+    } else
+      return false;
     if (i + len > n) return false;
     for (int k = 1; k < len; ++k) {
       if ((p[i + k] & 0xC0) != 0x80) return false;
@@ -214,7 +256,8 @@ Result<Json> ParseUntrusted(std::string_view text, const Limits& limits) {
         if (static_cast<size_t>(depth) >= limits.max_depth)
           throw LimitError{"JSON nesting is deeper than " + std::to_string(limits.max_depth)};
         if (++elements > limits.max_elements)
-          throw LimitError{"JSON document has more than " + std::to_string(limits.max_elements) + " values"};
+          throw LimitError{"JSON document has more than " + std::to_string(limits.max_elements) +
+                           " values"};
         break;
       case Json::parse_event_t::object_end:
         if (!keys.empty()) keys.pop_back();
@@ -227,12 +270,16 @@ Result<Json> ParseUntrusted(std::string_view text, const Limits& limits) {
         break;
       }
       case Json::parse_event_t::value:
-        if (parsed.is_string() && parsed.get_ref<const std::string&>().size() > limits.max_string_bytes)
-          throw LimitError{"JSON string is longer than " + std::to_string(limits.max_string_bytes) + " bytes"};
+        if (parsed.is_string() &&
+            parsed.get_ref<const std::string&>().size() > limits.max_string_bytes)
+          throw LimitError{"JSON string is longer than " + std::to_string(limits.max_string_bytes) +
+                           " bytes"};
         if (++elements > limits.max_elements)
-          throw LimitError{"JSON document has more than " + std::to_string(limits.max_elements) + " values"};
+          throw LimitError{"JSON document has more than " + std::to_string(limits.max_elements) +
+                           " values"};
         break;
-      case Json::parse_event_t::array_end: break;
+      case Json::parse_event_t::array_end:
+        break;
     }
     return true;
   };

@@ -33,11 +33,16 @@ Result<std::string> GetString(const Json& j, const char* key, const std::string&
 
 std::string_view DistributionKindName(DistributionKind k) {
   switch (k) {
-    case DistributionKind::kOrg: return "org";
-    case DistributionKind::kOrgs: return "orgs";
-    case DistributionKind::kCommunity: return "community";
-    case DistributionKind::kFederation: return "federation";
-    case DistributionKind::kPublic: return "public";
+    case DistributionKind::kOrg:
+      return "org";
+    case DistributionKind::kOrgs:
+      return "orgs";
+    case DistributionKind::kCommunity:
+      return "community";
+    case DistributionKind::kFederation:
+      return "federation";
+    case DistributionKind::kPublic:
+      return "public";
   }
   return "org";
 }
@@ -81,8 +86,8 @@ Result<std::string> Envelope::Canonical() const { return jcs::Canonicalize(ToJso
 Result<Envelope> Envelope::FromJson(const Json& j) {
   if (!j.is_object()) return Invalid("envelope must be a JSON object");
   static const std::set<std::string> kAllowed = {
-      "v",           "type", "id",  "origin_node", "author_org", "created", "supersedes",
-      "distribution", "tlp", "pap", "body",        "sealed",     "sig"};
+      "v",   "type", "id",   "origin_node", "author_org", "created", "supersedes", "distribution",
+      "tlp", "pap",  "body", "sealed",      "sig"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (!kAllowed.contains(it.key())) return Invalid("unknown member", it.key());
   }
@@ -161,7 +166,8 @@ Status VerifyEnvelope(const Envelope& env, std::span<const std::uint8_t> author_
   if (!msg) return std::unexpected(msg.error());
   if (!crypto::Verify(author_public_key, crypto::AsBytes(*msg), *sig))
     return Fail(ErrorCode::kDataLoss,
-                "signature does not verify for envelope " + env.id + " by " + env.author_org, "sig");
+                "signature does not verify for envelope " + env.id + " by " + env.author_org,
+                "sig");
   return Ok();
 }
 

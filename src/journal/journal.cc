@@ -73,14 +73,17 @@ Result<Entry> Journal::EntryFromRow(const store::Row& r) {
   e.seq = r.Int(0);
   e.subject = r.Text(1);
   e.canonical = r.Text(2);
-  auto j = jcs::ParseUntrusted(e.canonical, {.max_bytes = 64u << 20, .max_depth = 64,
+  auto j = jcs::ParseUntrusted(e.canonical, {.max_bytes = 64u << 20,
+                                             .max_depth = 64,
                                              .max_string_bytes = 64u << 20,
                                              .max_elements = 10'000'000});
-  if (!j) return Fail(ErrorCode::kDataLoss, "journal row " + std::to_string(e.seq) +
-                                                " is not valid JSON: " + j.error().message);
+  if (!j)
+    return Fail(ErrorCode::kDataLoss, "journal row " + std::to_string(e.seq) +
+                                          " is not valid JSON: " + j.error().message);
   auto env = Envelope::FromJson(*j);
-  if (!env) return Fail(ErrorCode::kDataLoss, "journal row " + std::to_string(e.seq) +
-                                                  " is not an envelope: " + env.error().ToString());
+  if (!env)
+    return Fail(ErrorCode::kDataLoss, "journal row " + std::to_string(e.seq) +
+                                          " is not an envelope: " + env.error().ToString());
   e.envelope = std::move(*env);
   return e;
 }
@@ -96,9 +99,9 @@ Result<std::vector<Entry>> Journal::ReadAfter(std::int64_t after, int limit) {
 Result<std::vector<Entry>> Journal::ReadSubject(const std::string& subject, std::int64_t before,
                                                 int limit) {
   if (before <= 0) before = INT64_MAX;
-  auto rows = ENTENTE_TRY(db_.Query(
-      std::string(kSelect) + "WHERE subject = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
-      {subject, before, static_cast<std::int64_t>(limit)}));
+  auto rows = ENTENTE_TRY(
+      db_.Query(std::string(kSelect) + "WHERE subject = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+                {subject, before, static_cast<std::int64_t>(limit)}));
   std::vector<Entry> out;
   for (const auto& r : rows) out.push_back(ENTENTE_TRY(EntryFromRow(r)));
   return out;
@@ -122,8 +125,8 @@ Status Journal::Rebuild() {
     for (auto it = all.rbegin(); it != all.rend(); ++it) ENTENTE_CHECK((*it)->Reset(tx));
     std::int64_t after = 0;
     for (;;) {
-      auto rows = ENTENTE_TRY(tx.Query(std::string(kSelect) + "WHERE seq > ? ORDER BY seq LIMIT 500",
-                                       {after}));
+      auto rows = ENTENTE_TRY(
+          tx.Query(std::string(kSelect) + "WHERE seq > ? ORDER BY seq LIMIT 500", {after}));
       if (rows.empty()) break;
       for (const auto& r : rows) {
         Entry e = ENTENTE_TRY(EntryFromRow(r));

@@ -28,7 +28,8 @@ Status CheckString(const std::string& s, const StringRule& rule, const std::stri
     return Invalid(rule.min == 1 ? "must not be empty"
                                  : "must be at least " + std::to_string(rule.min) + " characters",
                    field);
-  if (cps > rule.max) return Invalid("must be at most " + std::to_string(rule.max) + " characters", field);
+  if (cps > rule.max)
+    return Invalid("must be at most " + std::to_string(rule.max) + " characters", field);
   for (unsigned char c : s) {
     if (c < 0x20 && !(rule.multiline && (c == '\n' || c == '\t' || c == '\r')))
       return Invalid("must not contain control characters", field);
@@ -37,7 +38,8 @@ Status CheckString(const std::string& s, const StringRule& rule, const std::stri
   return Ok();
 }
 
-Result<std::optional<std::string>> ObjectReader::OptString(const std::string& key, StringRule rule) {
+Result<std::optional<std::string>> ObjectReader::OptString(const std::string& key,
+                                                           StringRule rule) {
   ENTENTE_CHECK(valid());
   read_.insert(key);
   auto it = j_.find(key);

@@ -1,5 +1,6 @@
 #include "store/postgres_database.h"
 
+#include <fmt/format.h>
 #include <libpq-fe.h>
 
 #include <charconv>
@@ -13,8 +14,6 @@
 #include <utility>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include "store/internal.h"
 
 namespace entente::store {
@@ -23,8 +22,8 @@ namespace {
 
 bool IsIdentChar(char c) {
   const auto u = static_cast<unsigned char>(c);
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '_' || c == '$' || u >= 0x80;
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '$' || u >= 0x80;
 }
 
 bool IsTagStart(char c) {
@@ -296,8 +295,7 @@ std::string ScrubParams(std::string msg, const Params& params) {
     const auto* s = std::get_if<std::string>(&v);
     if (s == nullptr || s->empty()) continue;
     const std::string quoted = "\"" + *s + "\"";
-    for (size_t pos = msg.find(quoted); pos != std::string::npos;
-         pos = msg.find(quoted, pos + 1)) {
+    for (size_t pos = msg.find(quoted); pos != std::string::npos; pos = msg.find(quoted, pos + 1)) {
       msg.replace(pos, quoted.size(), "\"(parameter)\"");
     }
     if (s->size() >= 8) {
@@ -348,7 +346,8 @@ std::expected<ResultPtr, Failure> Run(PGconn* conn, const std::string& sql, cons
         if (s->find('\0') != std::string::npos) {
           return std::unexpected(Failure{
               Error(ErrorCode::kInvalidArgument,
-                    fmt::format("parameter {} holds a NUL byte, which PostgreSQL text cannot", i + 1)),
+                    fmt::format("parameter {} holds a NUL byte, which PostgreSQL text cannot",
+                                i + 1)),
               false, false});
         }
         text[i] = *s;
@@ -364,7 +363,8 @@ std::expected<ResultPtr, Failure> Run(PGconn* conn, const std::string& sql, cons
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return res;
   if (status == PGRES_EMPTY_QUERY) {
     if (script) return res;
-    return std::unexpected(Failure{Error(ErrorCode::kInternal, "empty SQL statement"), false, false});
+    return std::unexpected(
+        Failure{Error(ErrorCode::kInternal, "empty SQL statement"), false, false});
   }
 
   Failure f;
@@ -440,8 +440,10 @@ class Pool;
 // when it goes out of scope.
 class Lease {
  public:
-  Lease(Pool* pool, ConnPtr conn, bool fresh) : pool_(pool), conn_(std::move(conn)), fresh_(fresh) {}
-  Lease(Lease&& o) noexcept : pool_(std::exchange(o.pool_, nullptr)), conn_(std::move(o.conn_)), fresh_(o.fresh_) {}
+  Lease(Pool* pool, ConnPtr conn, bool fresh)
+      : pool_(pool), conn_(std::move(conn)), fresh_(fresh) {}
+  Lease(Lease&& o) noexcept
+      : pool_(std::exchange(o.pool_, nullptr)), conn_(std::move(o.conn_)), fresh_(o.fresh_) {}
   Lease& operator=(Lease&&) = delete;
   ~Lease();
   PGconn* get() const { return conn_.get(); }
@@ -575,11 +577,11 @@ class PostgresTx final : public Tx {
     ENTENTE_CHECK(CheckUsable());
     pg::RewrittenSql rewritten = pg::RewritePlaceholders(sql);
     if (rewritten.placeholders != static_cast<int>(params.size())) {
-      return Record(Failure{Error(ErrorCode::kInternal,
-                                  fmt::format("statement has {} placeholders but {} parameters "
-                                              "were given",
-                                              rewritten.placeholders, params.size())),
-                            false, false});
+      return Record(Failure{
+          Error(ErrorCode::kInternal, fmt::format("statement has {} placeholders but {} parameters "
+                                                  "were given",
+                                                  rewritten.placeholders, params.size())),
+          false, false});
     }
     auto r = Run(conn_, rewritten.sql, params, /*script=*/false);
     if (!r) return Record(std::move(r).error());

@@ -47,7 +47,7 @@ struct RewrittenSql {
 RewrittenSql RewritePlaceholders(std::string_view sql);
 
 struct ParsedUrl {
-  std::string conninfo;     // the URL without pool_size, for libpq
+  std::string conninfo;  // the URL without pool_size, for libpq
   int pool_size = 4;
   std::string description;  // "postgresql://host:port/db", no credentials
   std::string password;     // decoded, to scrub from messages ("" if none)

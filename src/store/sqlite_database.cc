@@ -1,5 +1,6 @@
 #include "store/sqlite_database.h"
 
+#include <fmt/format.h>
 #include <sqlite3.h>
 
 #include <atomic>
@@ -12,8 +13,6 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "store/internal.h"
 
@@ -165,7 +164,8 @@ class Connection {
         return sqlite3_column_double(stmt, c);
       case SQLITE_TEXT: {
         const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
-        return std::string(p != nullptr ? p : "", static_cast<size_t>(sqlite3_column_bytes(stmt, c)));
+        return std::string(p != nullptr ? p : "",
+                           static_cast<size_t>(sqlite3_column_bytes(stmt, c)));
       }
       case SQLITE_BLOB: {
         const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt, c));
@@ -328,7 +328,8 @@ class SqliteDatabase final : public Database {
   Result<std::unique_ptr<Connection>> AcquireReader() {
     {
       std::unique_lock lock(readers_mu_);
-      readers_cv_.wait(lock, [&] { return !idle_readers_.empty() || open_readers_ < max_readers_; });
+      readers_cv_.wait(lock,
+                       [&] { return !idle_readers_.empty() || open_readers_ < max_readers_; });
       ++readers_in_use_;
       if (!idle_readers_.empty()) {
         auto conn = std::move(idle_readers_.back());

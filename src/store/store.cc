@@ -1,13 +1,13 @@
 #include "store/store.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
 #include <string>
 #include <system_error>
-
-#include <fmt/format.h>
 
 #include "core/clock.h"
 #include "store/internal.h"
@@ -191,9 +191,9 @@ Status Migrate(Database& db, const std::vector<Migration>& migrations) {
 
   Status created = db.Transact([&](Tx& tx) -> Status {
     ENTENTE_CHECK(LockForMigration(db, tx));
-    ENTENTE_TRY(tx.Exec(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"));
+    ENTENTE_TRY(
+        tx.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"));
     return Ok();
   });
   if (!created) return created;
@@ -211,8 +211,7 @@ Status Migrate(Database& db, const std::vector<Migration>& migrations) {
     Status step = db.Transact([&](Tx& tx) -> Status {
       ENTENTE_CHECK(LockForMigration(db, tx));
       // Another process may have applied it while we waited for the lock.
-      Rows done = ENTENTE_TRY(
-          tx.Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+      Rows done = ENTENTE_TRY(tx.Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
       const std::int64_t applied = done.empty() ? 0 : done[0].Int(0);
       if (applied >= m.version) {
         if (applied > newest_known) {
@@ -224,12 +223,13 @@ Status Migrate(Database& db, const std::vector<Migration>& migrations) {
         return Ok();
       }
       if (auto s = tx.ExecScript(m.sql); !s) {
-        return Fail(s.error().code, fmt::format("migration {:04}_{}: {}", m.version, m.name,
-                                                s.error().message));
+        return Fail(s.error().code,
+                    fmt::format("migration {:04}_{}: {}", m.version, m.name, s.error().message));
       }
-      ENTENTE_TRY(tx.Exec("INSERT INTO schema_migrations (version, name, applied_at) "
-                          "VALUES (?, ?, ?)",
-                          {std::int64_t{m.version}, m.name, SystemClock::Instance().NowMillis()}));
+      ENTENTE_TRY(
+          tx.Exec("INSERT INTO schema_migrations (version, name, applied_at) "
+                  "VALUES (?, ?, ?)",
+                  {std::int64_t{m.version}, m.name, SystemClock::Instance().NowMillis()}));
       return Ok();
     });
     if (!step) return step;

@@ -3,8 +3,8 @@
 // keeps serving), rate-limited logins, health and metrics.
 #include <gtest/gtest.h>
 
-#include "api/node_fixture.h"
 #include "api/console.h"
+#include "api/node_fixture.h"
 #include "auth/totp.h"
 #include "jcs/jcs.h"
 
@@ -57,8 +57,9 @@ TEST_P(ApiTest, SessionLoginRequiresCsrfForWrites) {
   auto no_csrf = Call("POST", "/api/v1/orgs/" + org_.id + "/pocs", "", poc,
                       {{"Cookie", sid}, {"Content-Type", "application/json"}});
   EXPECT_EQ(no_csrf.status, 403) << no_csrf.body;
-  auto bad_csrf = Call("POST", "/api/v1/orgs/" + org_.id + "/pocs", "", poc,
-                       {{"Cookie", sid}, {"Content-Type", "application/json"}, {"X-CSRF-Token", "x"}});
+  auto bad_csrf =
+      Call("POST", "/api/v1/orgs/" + org_.id + "/pocs", "", poc,
+           {{"Cookie", sid}, {"Content-Type", "application/json"}, {"X-CSRF-Token", "x"}});
   EXPECT_EQ(bad_csrf.status, 403);
   EXPECT_TRUE(node_->directory().SearchPocs({})->items.empty());
   auto ok = Call("POST", "/api/v1/orgs/" + org_.id + "/pocs", "", poc,
@@ -86,9 +87,10 @@ TEST_P(ApiTest, SessionExpires) {
 
 TEST_P(ApiTest, FailedLoginsAreRateLimitedAndNeverLogTheSecret) {
   for (int i = 0; i < 5; ++i) {
-    auto r = Call("POST", "/api/v1/auth/login", "",
-                  Json{{"username", "api-admin"}, {"password", "wrong password " + std::to_string(i)}}.dump(),
-                  {{"Content-Type", "application/json"}});
+    auto r = Call(
+        "POST", "/api/v1/auth/login", "",
+        Json{{"username", "api-admin"}, {"password", "wrong password " + std::to_string(i)}}.dump(),
+        {{"Content-Type", "application/json"}});
     EXPECT_EQ(r.status, 401);
   }
   // Now even the right password is refused until the window passes.
@@ -104,13 +106,15 @@ TEST_P(ApiTest, FailedLoginsAreRateLimitedAndNeverLogTheSecret) {
 }
 
 TEST_P(ApiTest, TokensAreShownOnceScopedAndRevocable) {
-  auto res = PostJson("/api/v1/tokens", Json{{"name", "ci"}, {"scopes", {"read"}}, {"expires_in_days", 7}}.dump());
+  auto res = PostJson("/api/v1/tokens",
+                      Json{{"name", "ci"}, {"scopes", {"read"}}, {"expires_in_days", 7}}.dump());
   ASSERT_EQ(res.status, 201) << res.body;
   Json t = Body(res);
   std::string secret = t["token"];
   ASSERT_EQ(secret.rfind("ent_", 0), 0u);
   // Stored hashed: the secret is nowhere in the database.
-  auto rows = node_->db().Query("SELECT token_hash FROM api_tokens WHERE id = ?", {t["id"].get<std::string>()});
+  auto rows = node_->db().Query("SELECT token_hash FROM api_tokens WHERE id = ?",
+                                {t["id"].get<std::string>()});
   ASSERT_TRUE(rows && rows->size() == 1);
   EXPECT_NE(rows->at(0).Text(0), secret);
   auto list = Call("GET", "/api/v1/tokens", token_);
@@ -118,11 +122,15 @@ TEST_P(ApiTest, TokensAreShownOnceScopedAndRevocable) {
   // Read scope: can read, cannot write.
   EXPECT_EQ(Call("GET", "/api/v1/orgs", secret).status, 200);
   EXPECT_EQ(Call("POST", "/api/v1/orgs/" + org_.id + "/pocs", secret, PocInput("x").dump(),
-                 {{"Content-Type", "application/json"}}).status, 403);
+                 {{"Content-Type", "application/json"}})
+                .status,
+            403);
   EXPECT_EQ(Call("DELETE", "/api/v1/tokens/" + t["id"].get<std::string>(), token_).status, 200);
   EXPECT_EQ(Call("GET", "/api/v1/orgs", secret).status, 401);
   // Expiry.
-  auto res2 = PostJson("/api/v1/tokens", Json{{"name", "short"}, {"scopes", {"read"}}, {"expires_in_days", 1}}.dump());
+  auto res2 =
+      PostJson("/api/v1/tokens",
+               Json{{"name", "short"}, {"scopes", {"read"}}, {"expires_in_days", 1}}.dump());
   std::string s2 = Body(res2)["token"];
   clock_.Advance(25LL * 3600 * 1000);
   EXPECT_EQ(Call("GET", "/api/v1/orgs", s2).status, 401);
@@ -136,17 +144,21 @@ TEST_P(ApiTest, BadInputGetsProblemJsonNamingTheFieldAndStoresNothing) {
     int status;
     std::string field;
   } cases[] = {
-      {"{", 400, "body"},                                        // malformed
+      {"{", 400, "body"},  // malformed
       {"[1,2", 400, "body"},
-      {"\"just a string\"", 400, "body"},                       // wrong top-level type
-      {std::string("{\"name\":\"\xC0\xAF\"}"), 400, "body"},     // invalid UTF-8 (overlong)
+      {"\"just a string\"", 400, "body"},                          // wrong top-level type
+      {std::string("{\"name\":\"\xC0\xAF\"}"), 400, "body"},       // invalid UTF-8 (overlong)
       {std::string(40, '[') + std::string(40, ']'), 400, "body"},  // deep nesting
-      {"{\"role\":\"technical\"}", 422, "function_title"},      // missing fields
-      {R"({"role":7})", 422, "role"},                           // wrong type
-      {R"({"role":"technical","function_title":"x","languages":["en"],"timezone":"UTC","hours":{"always":true},"shoe_size":44})", 422, "shoe_size"},
-      {R"({"role":"technical","function_title":"x","languages":["qq"],"timezone":"UTC","hours":{"always":true}})", 422, "languages[0]"},
-      {R"({"role":"technical","function_title":"x","languages":["en"],"timezone":"UTC","hours":{"always":true},"name":")" + std::string(300, 'a') + "\"}", 422, "name"},
-      {R"({"a":1,"a":2})", 400, "body"},                        // duplicate keys
+      {"{\"role\":\"technical\"}", 422, "function_title"},         // missing fields
+      {R"({"role":7})", 422, "role"},                              // wrong type
+      {R"({"role":"technical","function_title":"x","languages":["en"],"timezone":"UTC","hours":{"always":true},"shoe_size":44})",
+       422, "shoe_size"},
+      {R"({"role":"technical","function_title":"x","languages":["qq"],"timezone":"UTC","hours":{"always":true}})",
+       422, "languages[0]"},
+      {R"({"role":"technical","function_title":"x","languages":["en"],"timezone":"UTC","hours":{"always":true},"name":")" +
+           std::string(300, 'a') + "\"}",
+       422, "name"},
+      {R"({"a":1,"a":2})", 400, "body"},  // duplicate keys
   };
   for (const auto& c : cases) {
     auto res = Call("POST", path, token_, c.body, {{"Content-Type", "application/json"}});
@@ -182,13 +194,17 @@ TEST_P(ApiTest, BadInputGetsProblemJsonNamingTheFieldAndStoresNothing) {
 
 TEST_P(ApiTest, DirectoryOverHttpWithPaginationAndAudit) {
   for (int i = 0; i < 5; ++i) {
-    auto r = PostJson("/api/v1/orgs/" + org_.id + "/pocs", PocInput("Person " + std::to_string(i)).dump());
+    auto r = PostJson("/api/v1/orgs/" + org_.id + "/pocs",
+                      PocInput("Person " + std::to_string(i)).dump());
     ASSERT_EQ(r.status, 201) << r.body;
   }
   std::vector<std::string> seen;
   std::string next;
   do {
-    auto r = Call("GET", "/api/v1/orgs/" + org_.id + "/pocs?limit=2" + (next.empty() ? "" : "&cursor=" + next), token_);
+    auto r =
+        Call("GET",
+             "/api/v1/orgs/" + org_.id + "/pocs?limit=2" + (next.empty() ? "" : "&cursor=" + next),
+             token_);
     ASSERT_EQ(r.status, 200) << r.body;
     Json j = Body(r);
     for (auto& p : j["items"]) seen.push_back(p["name"]);
@@ -196,7 +212,8 @@ TEST_P(ApiTest, DirectoryOverHttpWithPaginationAndAudit) {
   } while (!next.empty());
   EXPECT_EQ(seen.size(), 5u);
   Json upd = OrgInput("CERT Api renamed");
-  auto put = Call("PUT", "/api/v1/orgs/" + org_.id, token_, upd.dump(), {{"Content-Type", "application/json"}});
+  auto put = Call("PUT", "/api/v1/orgs/" + org_.id, token_, upd.dump(),
+                  {{"Content-Type", "application/json"}});
   ASSERT_EQ(put.status, 200) << put.body;
   auto audit = Call("GET", "/api/v1/orgs/" + org_.id + "/audit", token_);
   ASSERT_EQ(audit.status, 200);
@@ -232,12 +249,18 @@ TEST_P(ApiTest, HealthMetricsAndSecurityHeaders) {
   Call("GET", "/api/v1/orgs/" + org_.id, "");
   auto m = Call("GET", "/metrics");
   EXPECT_EQ(m.status, 200);
-  EXPECT_NE(m.body.find("entente_http_requests_total{method=\"GET\",route=\"/api/v1/orgs\",status=\"200\"} 1"),
-            std::string::npos) << m.body;
-  EXPECT_NE(m.body.find("entente_http_requests_total{method=\"GET\",route=\"/api/v1/orgs/{id}\",status=\"401\"} 1"),
+  EXPECT_NE(
+      m.body.find(
+          "entente_http_requests_total{method=\"GET\",route=\"/api/v1/orgs\",status=\"200\"} 1"),
+      std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find("entente_http_requests_total{method=\"GET\",route=\"/api/v1/orgs/"
+                        "{id}\",status=\"401\"} 1"),
             std::string::npos);
-  EXPECT_NE(m.body.find("entente_http_request_duration_seconds_bucket{route=\"/api/v1/orgs\",le=\"+Inf\"} 1"),
-            std::string::npos);
+  EXPECT_NE(
+      m.body.find(
+          "entente_http_request_duration_seconds_bucket{route=\"/api/v1/orgs\",le=\"+Inf\"} 1"),
+      std::string::npos);
   EXPECT_NE(m.body.find("entente_db_pool_connections"), std::string::npos);
   // Secrets never appear in metrics.
   EXPECT_EQ(m.body.find(token_), std::string::npos);
@@ -247,13 +270,15 @@ TEST_P(ApiTest, TotpSecondFactorEnrolmentSignInAndOrgRequirement) {
   auto login = [&](const std::string& totp, std::string* csrf) -> std::pair<int, std::string> {
     Json in = {{"username", "api-admin"}, {"password", kPassword}};
     if (!totp.empty()) in["totp"] = totp;
-    auto r = Call("POST", "/api/v1/auth/login", "", in.dump(), {{"Content-Type", "application/json"}});
+    auto r =
+        Call("POST", "/api/v1/auth/login", "", in.dump(), {{"Content-Type", "application/json"}});
     std::string cookie = r.Header("Set-Cookie");
     if (csrf && r.status == 200) *csrf = Body(r)["csrf"];
     EXPECT_EQ(r.status == 401 ? Body(r).value("field", "") : "totp", "totp") << r.body;
     return {r.status, cookie.substr(0, cookie.find(';'))};
   };
-  auto post = [&](const std::string& path, const std::string& sid, const std::string& csrf, Json body) {
+  auto post = [&](const std::string& path, const std::string& sid, const std::string& csrf,
+                  Json body) {
     return Call("POST", path, "", body.dump(),
                 {{"Cookie", sid}, {"X-CSRF-Token", csrf}, {"Content-Type", "application/json"}});
   };
@@ -262,20 +287,24 @@ TEST_P(ApiTest, TotpSecondFactorEnrolmentSignInAndOrgRequirement) {
   ASSERT_EQ(st, 200);
   // The organisation starts requiring a second factor: the session is
   // limited to enrolment until the user has one.
-  auto req = Call("PUT", "/api/v1/orgs/" + org_.id + "/settings", token_, Json{{"require_totp", true}}.dump(),
-                  {{"Content-Type", "application/json"}});
+  auto req = Call("PUT", "/api/v1/orgs/" + org_.id + "/settings", token_,
+                  Json{{"require_totp", true}}.dump(), {{"Content-Type", "application/json"}});
   ASSERT_EQ(req.status, 200) << req.body;
   auto blocked = Call("GET", "/api/v1/orgs", "", "", {{"Cookie", sid}});
   EXPECT_EQ(blocked.status, 403);
   auto me = Call("GET", "/api/v1/auth/me", "", "", {{"Cookie", sid}});
   EXPECT_EQ(Body(me)["must_enrol_totp"], true);
   // Tokens cannot manage second factors.
-  EXPECT_EQ(Call("POST", "/api/v1/auth/totp/setup", token_, "{}", {{"Content-Type", "application/json"}}).status, 403);
+  EXPECT_EQ(
+      Call("POST", "/api/v1/auth/totp/setup", token_, "{}", {{"Content-Type", "application/json"}})
+          .status,
+      403);
   auto setup = post("/api/v1/auth/totp/setup", sid, csrf, Json::object());
   ASSERT_EQ(setup.status, 200) << setup.body;
   auto secret = auth::Base32Decode(Body(setup)["secret"].get<std::string>());
   ASSERT_TRUE(secret && secret->size() == 20);
-  EXPECT_NE(Body(setup)["uri"].get<std::string>().find("otpauth://totp/Entente:api-admin?secret="), std::string::npos);
+  EXPECT_NE(Body(setup)["uri"].get<std::string>().find("otpauth://totp/Entente:api-admin?secret="),
+            std::string::npos);
   std::int64_t now = clock_.NowMillis() / 1000;
   EXPECT_EQ(post("/api/v1/auth/totp/enable", sid, csrf, {{"code", "000000"}}).status == 200,
             auth::TotpCode(*secret, now) == "000000");
@@ -295,7 +324,9 @@ TEST_P(ApiTest, TotpSecondFactorEnrolmentSignInAndOrgRequirement) {
   // Disabling is refused while the organisation requires it.
   clock_.Advance(30'000);
   now = clock_.NowMillis() / 1000;
-  EXPECT_EQ(post("/api/v1/auth/totp/disable", sid2, csrf2, {{"code", auth::TotpCode(*secret, now)}}).status, 409);
+  EXPECT_EQ(post("/api/v1/auth/totp/disable", sid2, csrf2, {{"code", auth::TotpCode(*secret, now)}})
+                .status,
+            409);
   // The secret is stored encrypted.
   auto rows = node_->db().Query("SELECT totp_secret_enc FROM users WHERE id = ?", {admin_.id});
   ASSERT_TRUE(rows && !rows->empty());

@@ -79,7 +79,8 @@ class NodeTest : public store::testing::BackendTest {
     return u.value_or(auth::User{});
   }
 
-  std::string MakeToken(const std::string& user_id, std::vector<std::string> scopes = {"read", "write", "admin"}) {
+  std::string MakeToken(const std::string& user_id,
+                        std::vector<std::string> scopes = {"read", "write", "admin"}) {
     auto t = node_->auth().CreateToken(user_id, "test", scopes, 3600 * 1000);
     EXPECT_TRUE(t) << t.error().ToString();
     return t ? t->token : std::string();

@@ -13,7 +13,7 @@ namespace {
 
 // Principals, in the order of the expectation strings below.
 enum P { kAnon, kViewer, kAnalyst, kOfficer, kAdmin, kOtherAdmin, kOperator, kReadToken, kCount };
-const char* kNames[] = {"anonymous", "viewer",   "analyst",  "officer",
+const char* kNames[] = {"anonymous", "viewer",          "analyst",  "officer",
                         "admin",     "other-org admin", "operator", "read-only token"};
 
 // A = allowed, D = denied (401 without login, 403 otherwise).
@@ -84,11 +84,16 @@ TEST_P(RoutesTest, EveryRouteTimesEveryRole) {
       auto pos = p.find("{id}");
       if (pos != std::string::npos) p.replace(pos, 4, value);
     };
-    if (pattern == "/assets/{file}") p = "/assets/missing.js";
-    else if (pattern.rfind("/api/v1/orgs/{id}", 0) == 0) put(org.id);
-    else if (pattern.rfind("/api/v1/pocs/{id}", 0) == 0) put(poc->id);
-    else if (pattern.rfind("/api/v1/users/{id}", 0) == 0) put(viewer.id);
-    else if (pattern.rfind("/api/v1/tokens/{id}", 0) == 0) put(victim->info.id);
+    if (pattern == "/assets/{file}")
+      p = "/assets/missing.js";
+    else if (pattern.rfind("/api/v1/orgs/{id}", 0) == 0)
+      put(org.id);
+    else if (pattern.rfind("/api/v1/pocs/{id}", 0) == 0)
+      put(poc->id);
+    else if (pattern.rfind("/api/v1/users/{id}", 0) == 0)
+      put(viewer.id);
+    else if (pattern.rfind("/api/v1/tokens/{id}", 0) == 0)
+      put(victim->info.id);
     (void)method;
     return p;
   };
@@ -97,12 +102,14 @@ TEST_P(RoutesTest, EveryRouteTimesEveryRole) {
   for (const auto& route : node_->router().routes()) {
     std::string key = route.method + " " + route.pattern;
     auto it = kExpected.find(key);
-    ASSERT_NE(it, kExpected.end()) << "route " << key << " has no authorization expectation in this test";
+    ASSERT_NE(it, kExpected.end())
+        << "route " << key << " has no authorization expectation in this test";
     covered.insert(key);
     for (int who = 0; who < kCount; ++who) {
       std::string path = concrete(route.method, route.pattern);
       std::string body = route.method == "GET" || route.method == "DELETE" ? "" : "{}";
-      auto res = Call(route.method, path, tokens[who], body, {{"Content-Type", "application/json"}});
+      auto res =
+          Call(route.method, path, tokens[who], body, {{"Content-Type", "application/json"}});
       bool denied = res.status == 401 || res.status == 403;
       bool expect_denied = it->second[who] == 'D';
       EXPECT_EQ(denied, expect_denied)
@@ -144,7 +151,8 @@ TEST_P(RoutesTest, EveryRouteIsInTheOpenApiDocumentAndBack) {
           << key;
     }
   }
-  for (const auto& d : documented) EXPECT_TRUE(routed.contains(d)) << "documented but not routed: " << d;
+  for (const auto& d : documented)
+    EXPECT_TRUE(routed.contains(d)) << "documented but not routed: " << d;
 }
 
 ENTENTE_INSTANTIATE_BACKENDS(RoutesTest);

@@ -16,8 +16,8 @@ class StorageSecurityTest : public NodeTest {
   // Every value of every row of every table, as text.
   std::string DumpAll() {
     std::string out;
-    std::vector<std::string> tables = {"node", "org_keys", "orgs", "pocs", "poc_keys", "users",
-                                       "sessions", "api_tokens", "journal"};
+    std::vector<std::string> tables = {"node",  "org_keys", "orgs",       "pocs",   "poc_keys",
+                                       "users", "sessions", "api_tokens", "journal"};
     for (const auto& t : tables) {
       auto rows = node_->db().Query("SELECT * FROM " + t);
       EXPECT_TRUE(rows) << t;
@@ -74,7 +74,8 @@ TEST_P(StorageSecurityTest, TwoNodeProcessesOnOneDatabase) {
   constexpr int kPerWriter = 15;
   auto writer = [&](api::Node* n, const std::string& prefix) {
     for (int i = 0; i < kPerWriter; ++i) {
-      auto p = n->directory().CreatePoc(operator_actor_, org.id, PocInput(prefix + std::to_string(i)));
+      auto p =
+          n->directory().CreatePoc(operator_actor_, org.id, PocInput(prefix + std::to_string(i)));
       EXPECT_TRUE(p) << p.error().ToString();
     }
   };
@@ -87,7 +88,8 @@ TEST_P(StorageSecurityTest, TwoNodeProcessesOnOneDatabase) {
   EXPECT_EQ(from_second->items.size(), 2u * kPerWriter);
   auto seqs = node_->db().Query("SELECT seq FROM journal ORDER BY seq");
   ASSERT_TRUE(seqs);
-  for (size_t i = 0; i < seqs->size(); ++i) EXPECT_EQ(seqs->at(i).Int(0), static_cast<std::int64_t>(i + 1));
+  for (size_t i = 0; i < seqs->size(); ++i)
+    EXPECT_EQ(seqs->at(i).Int(0), static_cast<std::int64_t>(i + 1));
 }
 
 ENTENTE_INSTANTIATE_BACKENDS(StorageSecurityTest);

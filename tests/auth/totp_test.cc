@@ -30,7 +30,8 @@ TEST(Totp, CheckAcceptsAdjacentStepsOnly) {
 
 TEST(Totp, Base32RoundTripAndRfc4648Vector) {
   std::string foobar = "foobar";
-  std::span<const std::uint8_t> b(reinterpret_cast<const std::uint8_t*>(foobar.data()), foobar.size());
+  std::span<const std::uint8_t> b(reinterpret_cast<const std::uint8_t*>(foobar.data()),
+                                  foobar.size());
   EXPECT_EQ(Base32Encode(b), "MZXW6YTBOI");
   auto back = Base32Decode("MZXW6YTBOI======");
   ASSERT_TRUE(back);

@@ -21,13 +21,16 @@ struct Rfc8032 {
 const Rfc8032 kVectors[] = {
     {"9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
      "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
-     "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"},
+     "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b"
+     "46bd25bf5f0595bbe24655141438e7a100b"},
     {"4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
      "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72",
-     "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"},
+     "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11"
+     "d8c387b2eaeb4302aeeb00d291612bb0c00"},
     {"c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7",
      "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025", "af82",
-     "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a"},
+     "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc"
+     "6594a7c15e9716ed28dc027beceea1ec40a"},
 };
 
 TEST_F(Crypto, Ed25519MatchesRfc8032Vectors) {
@@ -67,10 +70,12 @@ TEST_F(Crypto, ChangedMessageSignatureOrKeyFailsVerification) {
 }
 
 TEST_F(Crypto, SealOpensOnlyForRecipientsAndDetectsTampering) {
-  auto a = GenerateBoxKey(), b = GenerateBoxKey(), c = GenerateBoxKey(), outsider = GenerateBoxKey();
+  auto a = GenerateBoxKey(), b = GenerateBoxKey(), c = GenerateBoxKey(),
+       outsider = GenerateBoxKey();
   std::string text = "incident notification: grid control systems affected";
   std::string aad = "envelope-id";
-  auto sealed = Seal(AsBytes(text), {{"a", a.public_key}, {"b", b.public_key}, {"c", c.public_key}}, AsBytes(aad));
+  auto sealed = Seal(AsBytes(text), {{"a", a.public_key}, {"b", b.public_key}, {"c", c.public_key}},
+                     AsBytes(aad));
   ASSERT_TRUE(sealed);
   EXPECT_EQ(sealed->recipients.size(), 3u);
   std::string ct(sealed->ciphertext.begin(), sealed->ciphertext.end());
@@ -145,7 +150,8 @@ TEST_F(Crypto, EncodingsRoundTripAndRejectGarbage) {
 TEST_F(Crypto, HashesKnownAnswers) {
   EXPECT_EQ(HexEncode(Sha256(AsBytes("abc"))),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(HexEncode(Sha256({})), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(HexEncode(Sha256({})),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(Fingerprint(AsBytes("abc")), HexEncode(Sha256(AsBytes("abc"))));
   EXPECT_TRUE(ConstantTimeEqual(AsBytes("abc"), AsBytes("abc")));
   EXPECT_FALSE(ConstantTimeEqual(AsBytes("abc"), AsBytes("abd")));

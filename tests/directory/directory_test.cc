@@ -55,13 +55,20 @@ TEST_P(DirectoryTest, RejectsBadOrgInputNamingTheFieldAndStoresNothing) {
       {{{"kind", "state"}, {"names", Json::object()}}, "names"},
       {{{"kind", "state"}, {"names", {{"en", "x"}}}, {"country", "QQQ"}}, "country"},
       {{{"kind", "state"}, {"names", {{"en", "x"}}}, {"country", "UK"}}, "country"},
-      {{{"kind", "state"}, {"names", {{"en", "x"}}}, {"sectors", {"nis2:teleportation"}}}, "sectors[0]"},
+      {{{"kind", "state"}, {"names", {{"en", "x"}}}, {"sectors", {"nis2:teleportation"}}},
+       "sectors[0]"},
       {{{"kind", "state"}, {"names", {{"en", "x"}}}, {"groupings", {"eu"}}}, "groupings[0]"},
       {{{"kind", "state"}, {"names", {{"en", "x"}}}, {"colour", "blue"}}, "colour"},
       {{{"kind", 3}, {"names", {{"en", "x"}}}}, "kind"},
       {{{"names", {{"en", "x"}}}}, "kind"},
-      {{{"kind", "state"}, {"names", {{"en", "a\x01" "b"}}}}, "names.en"},
-      {{{"kind", "state"}, {"names", {{"en", "x"}}}, {"website", "javascript:alert(1)"}}, "website"},
+      {{{"kind", "state"},
+        {"names",
+         {{"en",
+           "a\x01"
+           "b"}}}},
+       "names.en"},
+      {{{"kind", "state"}, {"names", {{"en", "x"}}}, {"website", "javascript:alert(1)"}},
+       "website"},
   };
   for (const auto& c : cases) {
     auto o = node_->directory().CreateOrg(operator_actor_, c.in);
@@ -92,20 +99,28 @@ TEST_P(DirectoryTest, SqlMetacharactersAreStoredVerbatim) {
 
 TEST_P(DirectoryTest, SearchFiltersAndPaginates) {
   auto a = node_->directory().CreateOrg(
-      operator_actor_, Json{{"kind", "national_csirt"}, {"names", {{"en", "CERT Arcadia"}, {"fr", "CERT Arcadie"}}},
-                            {"country", "FR"}, {"groupings", {"EU"}}, {"sectors", {"nis2:energy"}}});
-  auto b = node_->directory().CreateOrg(
-      operator_actor_, Json{{"kind", "state"}, {"names", {{"en", "Ministry of Foreign Affairs"}}},
-                            {"country", "DE"}, {"groupings", {"EU", "OSCE"}}});
+      operator_actor_, Json{{"kind", "national_csirt"},
+                            {"names", {{"en", "CERT Arcadia"}, {"fr", "CERT Arcadie"}}},
+                            {"country", "FR"},
+                            {"groupings", {"EU"}},
+                            {"sectors", {"nis2:energy"}}});
+  auto b = node_->directory().CreateOrg(operator_actor_,
+                                        Json{{"kind", "state"},
+                                             {"names", {{"en", "Ministry of Foreign Affairs"}}},
+                                             {"country", "DE"},
+                                             {"groupings", {"EU", "OSCE"}}});
   auto c = node_->directory().CreateOrg(
-      operator_actor_, Json{{"kind", "registrar"}, {"names", {{"zh", "北方域名"}, {"en", "Northern Names"}}},
-                            {"country", "SG"}, {"groupings", {"ASEAN"}}});
+      operator_actor_, Json{{"kind", "registrar"},
+                            {"names", {{"zh", "北方域名"}, {"en", "Northern Names"}}},
+                            {"country", "SG"},
+                            {"groupings", {"ASEAN"}}});
   ASSERT_TRUE(a && b && c);
   auto ids = [&](directory::OrgQuery q) {
     std::vector<std::string> out;
     auto page = node_->directory().SearchOrgs(q);
     EXPECT_TRUE(page) << page.error().ToString();
-    for (const auto& o : page.value_or(directory::Page<directory::Organisation>{}).items) out.push_back(o.id);
+    for (const auto& o : page.value_or(directory::Page<directory::Organisation>{}).items)
+      out.push_back(o.id);
     return out;
   };
   EXPECT_EQ(ids({.q = "arcadie"}), std::vector<std::string>{a->id});
@@ -170,7 +185,8 @@ TEST_P(DirectoryTest, RejectsBadPocInput) {
       {"timezone", "../../etc/passwd", "timezone"},
       {"hours", Json{{"days", {"monday"}}, {"start", "09:00"}, {"end", "17:00"}}, "hours.days[0]"},
       {"hours", Json{{"days", {"mon"}}, {"start", "25:00"}, {"end", "17:00"}}, "hours.start"},
-      {"channels", Json::array({{{"type", "email"}, {"value", "not-an-email"}}}), "channels[0].value"},
+      {"channels", Json::array({{{"type", "email"}, {"value", "not-an-email"}}}),
+       "channels[0].value"},
       {"channels", Json::array({{{"type", "pigeon"}, {"value", "x"}}}), "channels[0].type"},
       {"nickname", "x", "nickname"},
   };
@@ -207,7 +223,8 @@ TEST_P(DirectoryTest, EraseCryptoShredsPersonalDataButKeepsJournalVerifiable) {
   auto keys = node_->db().Query("SELECT COUNT(*) FROM poc_keys WHERE poc_id = ?", {p->id});
   EXPECT_EQ(keys->at(0).Int(0), 0);
   // Erasing twice or updating an erased contact is refused.
-  EXPECT_EQ(node_->directory().ErasePoc(operator_actor_, p->id).error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(node_->directory().ErasePoc(operator_actor_, p->id).error().code,
+            ErrorCode::kFailedPrecondition);
   EXPECT_FALSE(node_->directory().UpdatePoc(operator_actor_, p->id, PocInput("x")));
   // The tombstone is in the audit trail; the rebuild still works.
   auto trail = node_->directory().AuditTrail(p->id, "", 10);
@@ -220,7 +237,8 @@ TEST_P(DirectoryTest, EraseCryptoShredsPersonalDataButKeepsJournalVerifiable) {
 TEST_P(DirectoryTest, RebuildFromJournalGivesIdenticalTables) {
   auto org = MakeOrg("CERT Z", "DE");
   for (int i = 0; i < 5; ++i) {
-    auto p = node_->directory().CreatePoc(operator_actor_, org.id, PocInput("Person " + std::to_string(i)));
+    auto p = node_->directory().CreatePoc(operator_actor_, org.id,
+                                          PocInput("Person " + std::to_string(i)));
     ASSERT_TRUE(p);
     clock_.Advance(10);
     if (i == 2) {
@@ -233,7 +251,8 @@ TEST_P(DirectoryTest, RebuildFromJournalGivesIdenticalTables) {
   }
   Json upd = OrgInput("CERT Z renamed", "AT");
   ASSERT_TRUE(node_->directory().UpdateOrg(operator_actor_, org.id, upd));
-  std::vector<std::string> tables = {"orgs", "org_groupings", "org_sectors", "pocs", "poc_languages"};
+  std::vector<std::string> tables = {"orgs", "org_groupings", "org_sectors", "pocs",
+                                     "poc_languages"};
   std::string before = Snapshot(tables);
   ASSERT_TRUE(node_->journal().Rebuild());
   EXPECT_EQ(Snapshot(tables), before);
@@ -249,13 +268,15 @@ TEST_P(DirectoryTest, RebuildDetectsAlteredEnvelope) {
   ASSERT_NE(pos, std::string::npos);
   env.replace(pos, 11, "CERT Tamped");
   ASSERT_TRUE(node_->db().Transact([&](store::Tx& tx) -> Status {
-    ENTENTE_TRY(tx.Exec("UPDATE journal SET envelope = ? WHERE seq = ?", {env, rows->at(0).Int(0)}));
+    ENTENTE_TRY(
+        tx.Exec("UPDATE journal SET envelope = ? WHERE seq = ?", {env, rows->at(0).Int(0)}));
     return Ok();
   }));
   auto st = node_->journal().Rebuild();
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().code, ErrorCode::kDataLoss);
-  EXPECT_NE(st.error().message.find("signature does not verify"), std::string::npos) << st.error().message;
+  EXPECT_NE(st.error().message.find("signature does not verify"), std::string::npos)
+      << st.error().message;
   // The failed rebuild rolled back: the projection is intact.
   EXPECT_EQ(node_->directory().GetOrg(org.id)->names.at("en"), "CERT Tamper");
 }

@@ -25,12 +25,14 @@ TEST(Jcs, ReferenceValuesExample) {
   "escaping": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/",
   "literals": [null, true, false]
 })"),
-            "{\"escaping\":\"\xE2\x82\xAC$\\u000f\\nA'B\\\"\\\\\\\\\\\"/\",\"literals\":[null,true,false],"
+            "{\"escaping\":\"\xE2\x82\xAC$\\u000f\\nA'B\\\"\\\\\\\\\\\"/"
+            "\",\"literals\":[null,true,false],"
             "\"numbers\":[1e+30,4.5,333333333.3333333,0.002,1e-27]}");
 }
 
 TEST(Jcs, ReferenceSortingByUtf16CodeUnits) {
-  EXPECT_EQ(Canon(R"({
+  EXPECT_EQ(
+      Canon(R"({
   "\u20ac": "Euro Sign",
   "1": "One",
   "\u0080": "Control\u007f",
@@ -39,9 +41,9 @@ TEST(Jcs, ReferenceSortingByUtf16CodeUnits) {
   "\ufb33": "Hebrew Letter Dalet With Dagesh",
   "</script>": "Browser Challenge"
 })"),
-            "{\"1\":\"One\",\"</script>\":\"Browser Challenge\",\"\xC2\x80\":\"Control\x7F\","
-            "\"\xC3\xB6\":\"Latin Small Letter O With Diaeresis\",\"\xE2\x82\xAC\":\"Euro Sign\","
-            "\"\xF0\x9F\x98\x82\":\"Smiley\",\"\xEF\xAC\xB3\":\"Hebrew Letter Dalet With Dagesh\"}");
+      "{\"1\":\"One\",\"</script>\":\"Browser Challenge\",\"\xC2\x80\":\"Control\x7F\","
+      "\"\xC3\xB6\":\"Latin Small Letter O With Diaeresis\",\"\xE2\x82\xAC\":\"Euro Sign\","
+      "\"\xF0\x9F\x98\x82\":\"Smiley\",\"\xEF\xAC\xB3\":\"Hebrew Letter Dalet With Dagesh\"}");
 }
 
 // RFC 8785 Appendix B: IEEE-754 bit patterns and their serialization.
@@ -93,9 +95,12 @@ TEST(Jcs, Rfc8785AppendixBNumbers) {
 Json RandomJson(std::mt19937_64& rng, int depth) {
   std::uniform_int_distribution<int> kind(0, depth > 3 ? 4 : 6);
   switch (kind(rng)) {
-    case 0: return nullptr;
-    case 1: return rng() % 2 == 0;
-    case 2: return static_cast<std::int64_t>(rng() % 2000000) - 1000000;
+    case 0:
+      return nullptr;
+    case 1:
+      return rng() % 2 == 0;
+    case 2:
+      return static_cast<std::int64_t>(rng() % 2000000) - 1000000;
     case 3: {
       double d = std::bit_cast<double>(rng());
       if (!std::isfinite(d)) d = 1.5;
@@ -135,12 +140,12 @@ TEST(Jcs, RoundTripProperty) {
 }
 
 TEST(Jcs, ParseUntrustedRejectsBadInput) {
-  EXPECT_FALSE(ParseUntrusted("{\"a\":\"\xC0\xAF\"}"));       // overlong
-  EXPECT_FALSE(ParseUntrusted("{\"a\":\"\xED\xA0\x80\"}"));   // UTF-8 encoded surrogate
-  EXPECT_FALSE(ParseUntrusted("{\"a\":\"\xE2\x82\"}"));       // truncated
+  EXPECT_FALSE(ParseUntrusted("{\"a\":\"\xC0\xAF\"}"));          // overlong
+  EXPECT_FALSE(ParseUntrusted("{\"a\":\"\xED\xA0\x80\"}"));      // UTF-8 encoded surrogate
+  EXPECT_FALSE(ParseUntrusted("{\"a\":\"\xE2\x82\"}"));          // truncated
   EXPECT_FALSE(ParseUntrusted("{\"a\":\"\xF4\x90\x80\x80\"}"));  // beyond U+10FFFF
-  EXPECT_FALSE(ParseUntrusted(R"({"a":"\ud800"})"));           // lone surrogate escape
-  EXPECT_FALSE(ParseUntrusted(R"({"a":1,"a":2})"));            // duplicate member
+  EXPECT_FALSE(ParseUntrusted(R"({"a":"\ud800"})"));             // lone surrogate escape
+  EXPECT_FALSE(ParseUntrusted(R"({"a":1,"a":2})"));              // duplicate member
   EXPECT_FALSE(ParseUntrusted(R"({"a":{"b":1,"b":1}})"));
   EXPECT_TRUE(ParseUntrusted(R"({"a":{"b":1},"c":{"b":1}})"));  // same key, different objects
   EXPECT_FALSE(ParseUntrusted("{} trailing"));
@@ -165,7 +170,8 @@ TEST(Jcs, ParseUntrustedRejectsBadInput) {
 
 TEST(Jcs, IsValidUtf8) {
   EXPECT_TRUE(IsValidUtf8("plain ascii"));
-  EXPECT_TRUE(IsValidUtf8("\xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A \xE4\xB8\xAD\xE6\x96\x87 \xF0\x9F\x98\x82"));
+  EXPECT_TRUE(
+      IsValidUtf8("\xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A \xE4\xB8\xAD\xE6\x96\x87 \xF0\x9F\x98\x82"));
   EXPECT_FALSE(IsValidUtf8("\x80"));
   EXPECT_FALSE(IsValidUtf8("\xC1\xBF"));
   EXPECT_FALSE(IsValidUtf8("\xE0\x80\xAF"));

@@ -167,15 +167,16 @@ TEST_P(PostgresAdapterTest, NulByteInTextIsInvalid) {
 
 TEST_P(PostgresAdapterTest, StringsFillJsonbUuidAndNumericColumns) {
   auto s = db().Transact([](Tx& tx) -> Status {
-    ENTENTE_TRY(tx.Exec("CREATE TABLE j (id UUID PRIMARY KEY, doc JSONB NOT NULL, amount NUMERIC)"));
+    ENTENTE_TRY(
+        tx.Exec("CREATE TABLE j (id UUID PRIMARY KEY, doc JSONB NOT NULL, amount NUMERIC)"));
     ENTENTE_TRY(tx.Exec("INSERT INTO j (id, doc, amount) VALUES (?, ?, ?)",
                         {std::string("018bcfe5-687b-7000-8000-000000000001"),
                          std::string(R"({"b": 1, "a": [true, null]})"), std::string("12.50")}));
     return Ok();
   });
   ASSERT_TRUE(s.has_value()) << s.error().message;
-  auto rows = db().Query("SELECT id, doc ->> 'b', amount, jsonb_exists(doc, ?) FROM j",
-                         {std::string("a")});
+  auto rows =
+      db().Query("SELECT id, doc ->> 'b', amount, jsonb_exists(doc, ?) FROM j", {std::string("a")});
   ASSERT_TRUE(rows.has_value()) << rows.error().message;
   const Row& row = (*rows)[0];
   EXPECT_EQ(row.Text(0), "018bcfe5-687b-7000-8000-000000000001");

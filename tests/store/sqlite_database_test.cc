@@ -59,7 +59,9 @@ TEST_P(SqliteAdapterTest, QueryIsReadOnly) {
 TEST_P(SqliteAdapterTest, BlobsComeBackAsBytes) {
   auto rows = db().Query("SELECT x'00ff41'");
   ASSERT_TRUE(rows.has_value()) << rows.error().message;
-  EXPECT_EQ((*rows)[0].Text(0), std::string("\0\xff" "A", 3));
+  EXPECT_EQ((*rows)[0].Text(0), std::string("\0\xff"
+                                            "A",
+                                            3));
 }
 
 TEST_P(SqliteAdapterTest, PlainPathAndSqlitePrefixOpenTheSameFile) {

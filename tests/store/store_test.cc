@@ -240,9 +240,19 @@ TEST_P(StoreTest, QuestionMarksInLiteralsIdentifiersAndCommentsAreNotPlaceholder
 
 TEST_P(StoreTest, SqlMetacharactersInParametersAreStoredVerbatim) {
   Exec({"CREATE TABLE x (s TEXT NOT NULL)"});
-  const std::vector<std::string> nasty = {
-      "'; DROP TABLE x; --", "\"", "\\", "\\'", "?", "$1", "%_", "/*", "*/", "$$", "''", "\\0",
-      "Robert'); DELETE FROM x WHERE ('1' = '1"};
+  const std::vector<std::string> nasty = {"'; DROP TABLE x; --",
+                                          "\"",
+                                          "\\",
+                                          "\\'",
+                                          "?",
+                                          "$1",
+                                          "%_",
+                                          "/*",
+                                          "*/",
+                                          "$$",
+                                          "''",
+                                          "\\0",
+                                          "Robert'); DELETE FROM x WHERE ('1' = '1"};
   auto s = db().Transact([&](Tx& tx) -> Status {
     for (const std::string& v : nasty) ENTENTE_TRY(tx.Exec("INSERT INTO x (s) VALUES (?)", {v}));
     return Ok();
@@ -450,7 +460,8 @@ TEST_P(StoreTest, MigrationsApplyOnceInOrderAndAreRecorded) {
   EXPECT_EQ(SchemaVersion(db()).value_or(-1), 5);
   EXPECT_EQ(Count("b"), 0);
 
-  auto rows = db().Query("SELECT version, name, applied_at FROM schema_migrations ORDER BY version");
+  auto rows =
+      db().Query("SELECT version, name, applied_at FROM schema_migrations ORDER BY version");
   ASSERT_TRUE(rows.has_value()) << rows.error().message;
   ASSERT_EQ(rows->size(), 3u);
   EXPECT_EQ((*rows)[0].Int(0), 1);
@@ -463,7 +474,8 @@ TEST_P(StoreTest, MigrationsApplyOnceInOrderAndAreRecorded) {
 
 TEST_P(StoreTest, FailingMigrationLeavesNoTraceAndStopsThere) {
   std::vector<Migration> ms = TestMigrations(1);
-  ms.push_back({2, "broken", "CREATE TABLE c (x INTEGER);\nINSERT INTO no_such_table VALUES (1);\n"});
+  ms.push_back(
+      {2, "broken", "CREATE TABLE c (x INTEGER);\nINSERT INTO no_such_table VALUES (1);\n"});
   ms.push_back({3, "after", "CREATE TABLE d (x INTEGER);\n"});
   auto s = Migrate(db(), ms);
   ASSERT_FALSE(s.has_value());

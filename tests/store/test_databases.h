@@ -69,7 +69,8 @@ inline std::string PgAdminExec(const std::string& url, const std::string& sql) {
   if (PQstatus(conn) != CONNECTION_OK) {
     error = PQerrorMessage(conn);
   } else {
-    PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        conn, [](void*, const char*) {}, nullptr);
     PGresult* res = PQexec(conn, sql.c_str());
     if (PQresultStatus(res) != PGRES_COMMAND_OK) error = PQresultErrorMessage(res);
     PQclear(res);
@@ -142,15 +143,14 @@ class BackendTest : public ::testing::TestWithParam<Backend> {
 }  // namespace testing
 }  // namespace entente::store
 
-#define ENTENTE_INSTANTIATE_BACKENDS(suite)                                                 \
-  INSTANTIATE_TEST_SUITE_P(Store, suite,                                                    \
-                           ::testing::Values(::entente::store::Backend::kSqlite,            \
-                                             ::entente::store::Backend::kPostgres),         \
-                           ::entente::store::testing::BackendName)
-#define ENTENTE_INSTANTIATE_SQLITE(suite)                                                   \
+#define ENTENTE_INSTANTIATE_BACKENDS(suite)                                                        \
+  INSTANTIATE_TEST_SUITE_P(                                                                        \
+      Store, suite,                                                                                \
+      ::testing::Values(::entente::store::Backend::kSqlite, ::entente::store::Backend::kPostgres), \
+      ::entente::store::testing::BackendName)
+#define ENTENTE_INSTANTIATE_SQLITE(suite)                                                       \
   INSTANTIATE_TEST_SUITE_P(Store, suite, ::testing::Values(::entente::store::Backend::kSqlite), \
                            ::entente::store::testing::BackendName)
-#define ENTENTE_INSTANTIATE_POSTGRES(suite)                                                 \
-  INSTANTIATE_TEST_SUITE_P(Store, suite,                                                    \
-                           ::testing::Values(::entente::store::Backend::kPostgres),         \
+#define ENTENTE_INSTANTIATE_POSTGRES(suite)                                                       \
+  INSTANTIATE_TEST_SUITE_P(Store, suite, ::testing::Values(::entente::store::Backend::kPostgres), \
                            ::entente::store::testing::BackendName)

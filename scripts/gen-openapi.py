@@ -89,6 +89,14 @@ schemas = {
       "public_key": s("string"), "base_url": s("string"), "version": s("string")}),
   "Health": s("object", properties={"database": s("string"), "schema_version": s("integer"), "journal_size": s("integer"),
       "hosted_orgs": s("integer"), "pool": s("object", properties={"size": s("integer"), "in_use": s("integer")})}),
+  "SignedTreeHead": s("object", required=["tree_size", "root_hash", "timestamp", "node_id", "sig"], properties={
+      "tree_size": s("integer", minimum=0), "root_hash": s("string", description="hex SHA-256 Merkle tree hash (RFC 9162)"),
+      "timestamp": s("integer", description="UTC milliseconds"), "node_id": s("string"),
+      "sig": s("string", description="base64url Ed25519 by the node key over the RFC 8785 form of the other members")}),
+  "Receipt": s("object", properties={"envelope": s("object", description="the signed envelope"),
+      "leaf_index": s("integer"), "proof": s("array", items=s("string"), description="inclusion proof, hex hashes"),
+      "sth": ref("SignedTreeHead"), "node_public_key": s("string")}),
+  "ConsistencyProof": s("object", properties={"first": s("integer"), "second": s("integer"), "proof": s("array", items=s("string"))}),
   "Reference": s("object", properties={k: s("array") for k in ["countries", "languages", "sectors", "org_kinds", "poc_roles", "user_roles"]}),
 }
 def page(item):
@@ -111,6 +119,10 @@ R = [
  ("get", "/api/v1/node/health", "node.admin", "Node health: database, schema version, journal size, hosted organisations, pool", [], None, (200, ref("Health"), None)),
  ("post", "/api/v1/node/rebuild", "node.admin", "Rebuild every projection from the journal, verifying every signature", [], None, (200, s("object"), None)),
  ("get", "/api/v1/reference", "public", "Code lists: countries, languages, sectors, kinds, roles", [], None, (200, ref("Reference"), None)),
+ ("get", "/api/v1/log/sth", "public", "The latest signed tree head of the node's Merkle log", [], None, (200, ref("SignedTreeHead"), None)),
+ ("post", "/api/v1/log/sth", "node.admin", "Bring the log up to date with the journal and sign a tree head now", [], None, (200, ref("SignedTreeHead"), None)),
+ ("get", "/api/v1/log/receipt/{id}", "directory.read", "Receipt for an envelope: the envelope, its leaf index, an inclusion proof and a signed tree head; verify it offline with `entente verify receipt`", [pid], None, (200, ref("Receipt"), None)),
+ ("get", "/api/v1/log/proof/consistency", "public", "Consistency proof between two tree sizes (RFC 9162)", [{"name": "first", "in": "query", "required": True, "schema": s("integer", minimum=0)}, {"name": "second", "in": "query", "required": True, "schema": s("integer", minimum=0)}], None, (200, ref("ConsistencyProof"), None)),
  ("post", "/api/v1/auth/login", "public", "Sign in; sets the session cookie and returns the CSRF token", [], "LoginInput", (200, ref("Session"), None)),
  ("post", "/api/v1/auth/logout", "authenticated", "Sign out (ends the session)", [], None, (200, s("object"), None)),
  ("get", "/api/v1/auth/me", "authenticated", "The signed-in user, the CSRF token, and whether a second factor must be enrolled", [], None, (200, ref("Me"), None)),

@@ -142,6 +142,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& opts) {
   n->resolver_keepalive_ = resolver;
   ENTENTE_CHECK(n->directory_->RegisterAppliers(*n->registry_));
   n->auth_ = std::make_unique<auth::Auth>(*n->db_, *n->master_, *n->clock_);
+  n->log_ = std::make_unique<transparency::Log>(*n->db_, *n->master_, n->info_, *n->clock_);
   n->RegisterRoutes();
   store::Database* db = n->db_.get();
   n->metrics_.AddGauge("entente_db_pool_connections", "Database connections open.",

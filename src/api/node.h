@@ -22,6 +22,7 @@
 #include "identity/identity.h"
 #include "journal/journal.h"
 #include "store/store.h"
+#include "transparency/log.h"
 
 namespace entente::api {
 
@@ -57,6 +58,7 @@ class Node {
   journal::Journal& journal() { return *journal_; }
   directory::Directory& directory() { return *directory_; }
   auth::Auth& auth() { return *auth_; }
+  transparency::Log& log() { return *log_; }
   const identity::NodeInfo& info() const { return info_; }
   const Router& router() const { return router_; }
   Metrics& metrics() { return metrics_; }
@@ -68,6 +70,7 @@ class Node {
   Node() = default;
   void RegisterRoutes();
   void RegisterConsoleRoutes();
+  void RegisterLogRoutes();
   void RegisterDirectoryRoutes();
   void RegisterAuthRoutes();
   void RegisterNodeRoutes();
@@ -83,6 +86,7 @@ class Node {
   std::unique_ptr<journal::Journal> journal_;
   std::unique_ptr<directory::Directory> directory_;
   std::unique_ptr<auth::Auth> auth_;
+  std::unique_ptr<transparency::Log> log_;
   std::shared_ptr<journal::KeyResolver> resolver_keepalive_;
   Router router_;
   Metrics metrics_;

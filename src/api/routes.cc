@@ -123,8 +123,48 @@ Status CheckUuidParam(const http::Request& req, const char* name) {
 
 }  // namespace
 
+void Node::RegisterLogRoutes() {
+  router_.Add({"GET", "/api/v1/log/sth", Permission::kPublic,
+               [this](Context& ctx) -> Result<http::Response> {
+                 ENTENTE_CHECK(OnlyQuery(ctx.req, {}));
+                 auto latest = ENTENTE_TRY(log_->Latest());
+                 if (!latest) latest = ENTENTE_TRY(log_->Issue());
+                 return JsonResponse(200, latest->ToJson());
+               }});
+  router_.Add({"POST", "/api/v1/log/sth", Permission::kNodeAdmin,
+               [this](Context&) -> Result<http::Response> {
+                 return JsonResponse(200, ENTENTE_TRY(log_->Issue()).ToJson());
+               }});
+  router_.Add({"GET", "/api/v1/log/receipt/{id}", Permission::kDirectoryRead,
+               [this](Context& ctx) -> Result<http::Response> {
+                 ENTENTE_CHECK(CheckUuidParam(ctx.req, "id"));
+                 return JsonResponse(200, ENTENTE_TRY(log_->Receipt(Param(ctx.req, "id"))));
+               }});
+  router_.Add({"GET", "/api/v1/log/proof/consistency", Permission::kPublic,
+               [this](Context& ctx) -> Result<http::Response> {
+                 ENTENTE_CHECK(OnlyQuery(ctx.req, {"first", "second"}));
+                 auto num = [&](const char* k) -> Result<std::uint64_t> {
+                   auto v = ctx.req.Query(k);
+                   if (!v || v->empty() || v->size() > 18) return Invalid("must be a tree size", k);
+                   std::uint64_t n = 0;
+                   for (char c : *v) {
+                     if (c < '0' || c > '9') return Invalid("must be a tree size", k);
+                     n = n * 10 + static_cast<std::uint64_t>(c - '0');
+                   }
+                   return n;
+                 };
+                 std::uint64_t first = ENTENTE_TRY(num("first")),
+                               second = ENTENTE_TRY(num("second"));
+                 auto proof = ENTENTE_TRY(log_->ConsistencyProof(first, second));
+                 Json p = Json::array();
+                 for (const auto& h : proof) p.push_back(crypto::HexEncode(h));
+                 return JsonResponse(200, {{"first", first}, {"second", second}, {"proof", p}});
+               }});
+}
+
 void Node::RegisterRoutes() {
   RegisterConsoleRoutes();
+  RegisterLogRoutes();
   RegisterNodeRoutes();
   RegisterAuthRoutes();
   RegisterDirectoryRoutes();

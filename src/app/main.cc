@@ -20,6 +20,7 @@
 #include "crypto/crypto.h"
 #include "http/http.h"
 #include "jcs/jcs.h"
+#include "transparency/log.h"
 
 namespace fs = std::filesystem;
 using namespace entente;
@@ -254,6 +255,23 @@ int main(int argc, char** argv) {
   admin->require_subcommand(1);
   auto* rebuild = admin->add_subcommand("rebuild", "rebuild every projection from the journal");
 
+  // log and verify
+  auto* log = app.add_subcommand("log", "the node's Merkle log");
+  log->require_subcommand(1);
+  auto* log_sth = log->add_subcommand("sth", "sign a tree head now and print it");
+  auto* log_receipt = log->add_subcommand("receipt", "print the receipt of an envelope");
+  log_receipt->add_option("envelope_id", id)->required();
+  auto* verify = app.add_subcommand("verify", "verify receipts and the log");
+  verify->require_subcommand(1);
+  auto* verify_receipt =
+      verify->add_subcommand("receipt", "verify a receipt offline with the node's public key");
+  std::string receipt_file, node_key;
+  verify_receipt->add_option("file", receipt_file)->required();
+  verify_receipt->add_option("--node-key", node_key, "the node's Ed25519 public key (base64url)")
+      ->required();
+  auto* verify_log =
+      verify->add_subcommand("log", "recompute the log from the journal and check every tree head");
+
   // demo
   auto* demo = app.add_subcommand("demo", "load the fictional demo dataset");
   std::string demo_file = "data/demo/directory.json";
@@ -323,8 +341,34 @@ int main(int argc, char** argv) {
     server.Stop();
     return 0;
   }
+  if (verify_receipt->parsed()) {
+    std::ifstream in(receipt_file);
+    if (!in) Die("cannot read " + receipt_file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto receipt = jcs::ParseUntrusted(ss.str(), {.max_bytes = 64u << 20, .max_depth = 64});
+    if (!receipt) Die("receipt is not valid JSON: " + receipt.error().ToString());
+    auto key = crypto::Base64UrlDecode(node_key);
+    if (!key || key->size() != 32) Die("--node-key must be a base64url Ed25519 public key");
+    OrDie(transparency::VerifyReceipt(*receipt, *key));
+    std::cout << "receipt verified: envelope " << (*receipt)["envelope"].value("id", "?")
+              << " is leaf " << (*receipt)["leaf_index"] << " of the tree of size "
+              << (*receipt)["sth"]["tree_size"] << " signed by node "
+              << (*receipt)["sth"]["node_id"].get<std::string>() << "\n";
+    return 0;
+  }
   auto node = OpenNode(c);
-  if (org_list->parsed()) {
+  if (log_sth->parsed()) {
+    std::cout << OrDie(node->log().Issue()).ToJson().dump(2) << "\n";
+  } else if (log_receipt->parsed()) {
+    std::cout << OrDie(node->log().Receipt(id)).dump(2) << "\n";
+  } else if (verify_log->parsed()) {
+    auto size = OrDie(node->log().Sync());
+    auto p = OrDie(node->log().Verify());
+    if (p.first_bad_index >= 0)
+      Die("log verification failed at leaf " + std::to_string(p.first_bad_index) + ": " + p.what);
+    std::cout << "log verified: " << size << " leaves, every tree head matches and is signed\n";
+  } else if (org_list->parsed()) {
     PrintOrgs(OrDie(node->directory().SearchOrgs(oq)).items, c.json);
   } else if (org_show->parsed()) {
     std::cout << OrDie(node->directory().GetOrg(id)).ToJson().dump(2) << "\n";

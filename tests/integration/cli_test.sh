@@ -62,6 +62,16 @@ check "admin rebuild" E admin rebuild
 snap2=$(E --json org list; E --json poc list)
 check "rebuild identical" test "$snap1" = "$snap2"
 
+# The verifiable record: a receipt verifies offline with only the node key;
+# a tampered receipt and a tampered journal are caught.
+org_id=$(E --json org list --q Borealia | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["envelope_id"])')
+E log receipt "$org_id" >"$WORK/receipt.json"
+node_key=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["node_public_key"])' "$WORK/receipt.json")
+check "receipt verifies offline" bash -c "cd / && $(printf '%q' "$BIN") verify receipt $WORK/receipt.json --node-key $node_key | grep -q 'receipt verified'"
+sed 's/Borealia/Boreal1a/' "$WORK/receipt.json" >"$WORK/bad-receipt.json"
+check "tampered receipt refused" bash -c "! $(printf '%q' "$BIN") verify receipt $WORK/bad-receipt.json --node-key $node_key 2>/dev/null"
+check "verify log" bash -c "$(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} verify log | grep -q 'log verified'"
+
 # Tokens from the CLI work against the served API.
 token=$(E token create --username arcadia-cert.analyst --name itest --scope read)
 check "token printed" bash -c "[[ '$token' == ent_* ]]"
@@ -92,6 +102,19 @@ kill "$SERVER_PID"
 wait "$SERVER_PID"
 check "serve stops cleanly on SIGTERM" test $? -eq 0
 SERVER_PID=
+
+# Editing history is detected by verify log (SQLite: edit the file directly).
+if [[ -z "$DB" ]]; then
+  python3 - "$WORK/var/entente.db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+(env,) = c.execute("SELECT envelope FROM journal WHERE seq = 3").fetchone()
+c.execute("UPDATE journal SET envelope = ? WHERE seq = 3", (env.replace('"kind":"', '"kind":"x'),))
+c.commit()
+PY
+  err=$(E verify log 2>&1 >/dev/null)
+  check "verify log reports the first bad leaf" bash -c "printf '%s' \"$err\" | grep -q 'failed at leaf 2'"
+fi
 
 # A wrong master key is refused at start with a clear message.
 err=$(ENTENTE_MASTER_KEY=$(printf '0%.0s' {1..64}) "$BIN" --data "$WORK/var" "${DBARGS[@]}" org list 2>&1 >/dev/null)

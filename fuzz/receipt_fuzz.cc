@@ -18,6 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto j = jcs::ParseUntrusted(std::string_view(reinterpret_cast<const char*>(data), size));
   if (!j) return 0;
   if (transparency::VerifyReceipt(*j, key.public_key)) abort();
-  if (j->is_object() && j->contains("sth")) (void)transparency::SignedTreeHead::FromJson((*j)["sth"]);
+  if (j->is_object() && j->contains("sth"))
+    (void)transparency::SignedTreeHead::FromJson((*j)["sth"]);
   return 0;
 }

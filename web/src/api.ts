@@ -34,10 +34,16 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  const data = text ? JSON.parse(text) : {};
+  let data: any = {};
+  try {
+    data = text ? JSON.parse(text) : {};
+  } catch {
+    if (res.ok) throw new ApiError({ status: res.status, detail: 'not JSON' });
+  }
   if (!res.ok) {
     const p: Problem = { status: res.status, detail: data.detail ?? res.statusText, field: data.field, type: data.type };
-    if (res.status === 401 && path !== '/api/v1/auth/login') onUnauthorized();
+    // A wrong second-factor code (field "totp") is not the end of the session.
+    if (res.status === 401 && path !== '/api/v1/auth/login' && p.field !== 'totp') onUnauthorized();
     throw new ApiError(p);
   }
   return data as T;
@@ -100,7 +106,24 @@ export interface Page<T> {
 }
 export interface Reference {
   countries: { code: string; name: string }[];
+  languages: { code: string; name: string }[];
   sectors: { code: string; name: string }[];
   org_kinds: string[];
   poc_roles: string[];
+}
+
+// Organisations by id, for showing a contact's organisation by name; the
+// cache lives as long as the page (and is dropped on sign-out).
+const orgCache = new Map<string, Promise<Org>>();
+export function getOrg(id: string): Promise<Org> {
+  let p = orgCache.get(id);
+  if (!p) {
+    p = api<Org>('GET', `/api/v1/orgs/${encodeURIComponent(id)}`);
+    p.catch(() => orgCache.delete(id));
+    orgCache.set(id, p);
+  }
+  return p;
+}
+export function forgetOrgs() {
+  orgCache.clear();
 }

@@ -1,8 +1,8 @@
-import { useEffect, useState } from 'preact/hooks';
-import { api, setCsrf, whenUnauthorized, type Reference, type User } from './api';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, forgetOrgs, setCsrf, whenUnauthorized, type Reference, type User } from './api';
 import { LANGS, lang, setLang, t, type Lang } from './i18n';
 import { go, useRoute } from './router';
-import { SignIn } from './screens/signin';
+import { SignIn, type Notice } from './screens/signin';
 import { Directory } from './screens/directory';
 import { OrgPage } from './screens/org';
 import { MyOrg } from './screens/myorg';
@@ -18,116 +18,161 @@ export interface Session {
 export function App() {
   const route = useRoute();
   const [session, setSession] = useState<Session | null | undefined>(undefined);
-  const [expired, setExpired] = useState(false);
+  const [notice, setNotice] = useState<Notice>(null);
   const [, setLangTick] = useState(0);
+  // Only a session that existed can expire: a first visit is not "expired".
+  const signedIn = useRef(false);
+  // Signing out (or losing the session) makes any load still under way stale.
+  const generation = useRef(0);
 
   const load = async () => {
+    const gen = generation.current;
     try {
       const me = await api('GET', '/api/v1/auth/me');
-      setCsrf(me.csrf ?? '');
       const ref = await api<Reference>('GET', '/api/v1/reference');
+      if (gen !== generation.current) return;
+      setCsrf(me.csrf ?? '');
+      signedIn.current = true;
       setSession({ user: me.user, mustEnrol: !!me.must_enrol_totp, ref, refresh: load });
     } catch {
-      setSession(null);
+      if (gen === generation.current) setSession(null);
     }
   };
   useEffect(() => {
     whenUnauthorized(() => {
-      setExpired(true);
+      // The route stays in the address: signing in again returns to it.
+      if (signedIn.current) setNotice('expired');
+      signedIn.current = false;
+      generation.current++;
+      setCsrf('');
+      forgetOrgs();
       setSession(null);
     });
     load();
   }, []);
+
+  const signOut = async () => {
+    generation.current++;
+    try {
+      await api('POST', '/api/v1/auth/logout', {});
+    } catch {
+      // Signed out either way.
+    }
+    signedIn.current = false;
+    setCsrf('');
+    forgetOrgs();
+    setNotice('signedout');
+    setSession(null);
+    go('/');
+  };
 
   const switchLang = async (l: Lang) => {
     await setLang(l);
     setLangTick((n) => n + 1);
   };
 
-  const header = (
-    <header class="top">
-      <a class="skip" href="#main">
-        {t('app.skip')}
-      </a>
-      <div class="brand">
-        <span class="logo" aria-hidden="true">
-          ◆
-        </span>{' '}
-        {t('app.title')}
-      </div>
-      {session && (
-        <nav aria-label={t('nav.main')}>
-          <a href="#/" aria-current={route[0] === undefined || route[0] === 'orgs' ? 'page' : undefined}>
-            {t('nav.directory')}
-          </a>
-          <a href="#/my" aria-current={route[0] === 'my' ? 'page' : undefined}>
-            {t('nav.myorg')}
-          </a>
-          {session.user.operator && (
-            <a href="#/node" aria-current={route[0] === 'node' ? 'page' : undefined}>
-              {t('nav.node')}
-            </a>
-          )}
-        </nav>
-      )}
-      <div class="tools">
-        <label for="lang" class="visually-hidden">
-          {t('app.language')}
-        </label>
-        <select id="lang" value={lang()} onChange={(e) => switchLang((e.target as HTMLSelectElement).value as Lang)}>
-          {LANGS.map((l) => (
-            <option value={l.code} lang={l.code}>
-              {l.name}
-            </option>
-          ))}
-        </select>
-        {session && (
-          <>
-            <span class="whoami">
-              {session.user.display_name} · {session.user.operator ? t('urole.operator') : t(`urole.${session.user.role}`)}
-            </span>
-            <button
-              type="button"
-              class="secondary"
-              onClick={async () => {
-                try {
-                  await api('POST', '/api/v1/auth/logout', {});
-                } finally {
-                  setCsrf('');
-                  setExpired(false);
-                  setSession(null);
-                  go('/');
-                }
-              }}
-            >
-              {t('nav.signout')}
-            </button>
-          </>
-        )}
-      </div>
-    </header>
-  );
+  const section = route.path[0] ?? '';
+  const inDirectory = section === '' || section === 'contacts' || section === 'orgs';
+
+  // Moving to another screen moves the focus to its content (not for a new
+  // search on the same screen), so that screen readers announce it.
+  const screen = route.path.join('/');
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    document.getElementById('main')?.focus();
+  }, [screen]);
 
   let body;
+  let title = t('app.title');
   if (session === undefined) body = <p>{t('common.loading')}</p>;
-  else if (session === null)
+  else if (session === null) {
+    title = t('signin.title');
     body = (
       <SignIn
-        expired={expired}
+        notice={notice}
         onSignedIn={async () => {
-          setExpired(false);
+          setNotice(null);
           await load();
+          document.getElementById('main')?.focus();
         }}
       />
     );
-  else if (session.mustEnrol || route[0] === 'my') body = <MyOrg session={session} />;
-  else if (route[0] === 'orgs' && route[1]) body = <OrgPage session={session} id={route[1]} key={route[1]} />;
-  else if (route[0] === 'node' && session.user.operator) body = <NodePage session={session} />;
-  else body = <Directory session={session} />;
+  } else if (session.mustEnrol || section === 'my') {
+    title = t('my.title');
+    body = <MyOrg session={session} />;
+  } else if (section === 'orgs' && route.path[1]) {
+    title = t('org.title');
+    body = <OrgPage session={session} id={route.path[1]} key={route.path[1]} />;
+  } else if (section === 'node' && session.user.operator) {
+    title = t('node.title');
+    body = <NodePage session={session} />;
+  } else {
+    title = t('dir.title');
+    body = <Directory session={session} tab={section === 'contacts' ? 'pocs' : 'orgs'} params={route.params} />;
+  }
+  useEffect(() => {
+    document.title = `${title} — ${t('app.title')}`;
+  });
 
+  const roleLabel = session ? (session.user.operator ? t('urole.operator') : t(`urole.${session.user.role}`)) : '';
   return (
     <>
-      {header}
+      <header class="top">
+        <a class="skip" href="#main" onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('main')?.focus();
+        }}>
+          {t('app.skip')}
+        </a>
+        <div class="brand">
+          <span class="logo" aria-hidden="true">
+            ◆
+          </span>{' '}
+          {t('app.title')}
+        </div>
+        {session && (
+          <nav aria-label={t('nav.main')}>
+            <a href="#/" aria-current={inDirectory ? 'page' : undefined}>
+              {t('nav.directory')}
+            </a>
+            <a href="#/my" aria-current={section === 'my' ? 'page' : undefined}>
+              {t('nav.myorg')}
+            </a>
+            {session.user.operator && (
+              <a href="#/node" aria-current={section === 'node' ? 'page' : undefined}>
+                {t('nav.node')}
+              </a>
+            )}
+          </nav>
+        )}
+        <div class="tools">
+          <label for="lang" class="visually-hidden">
+            {t('app.language')}
+          </label>
+          <select id="lang" value={lang()} onChange={(e) => switchLang((e.target as HTMLSelectElement).value as Lang)}>
+            {LANGS.map((l) => (
+              <option value={l.code} lang={l.code}>
+                {l.name}
+              </option>
+            ))}
+          </select>
+          {session && (
+            <>
+              <span class="whoami">
+                <span dir="auto">{session.user.display_name || session.user.username}</span>
+                {session.user.display_name !== roleLabel && <span class="role-badge">{roleLabel}</span>}
+              </span>
+              <button type="button" class="on-dark" onClick={signOut}>
+                {t('nav.signout')}
+              </button>
+            </>
+          )}
+        </div>
+      </header>
       <main id="main" tabIndex={-1}>
         {body}
       </main>

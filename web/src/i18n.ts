@@ -84,3 +84,14 @@ export function languageName(tag: string): string {
 export function pickName(names: Record<string, string>): string {
   return names[current] ?? names.en ?? Object.values(names)[0] ?? '';
 }
+
+// Countries for a picker: the ISO 3166-1 list by name in the reader's
+// language, then the user-assigned codes (exercises and fictional data).
+export function countryOptions(countries: { code: string; name: string }[]): { value: string; label: string }[] {
+  const named = countries
+    .filter((c) => !USER_ASSIGNED.test(c.code))
+    .map((c) => ({ value: c.code, label: countryName(c.code) || c.name }))
+    .sort((a, b) => a.label.localeCompare(b.label, current));
+  const codes = ['AA', ...'MNOPQRSTUVWXYZ'.split('').map((c) => `Q${c}`), ...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'.split('').map((c) => `X${c}`), 'ZZ'];
+  return [...named, ...codes.map((c) => ({ value: c, label: t('country.user_assigned', { code: c }) }))];
+}

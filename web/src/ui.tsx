@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact';
+import { useRef, useState } from 'preact/hooks';
 import { ApiError } from './api';
 import { t } from './i18n';
 
@@ -18,6 +19,18 @@ export function errorText(e: unknown): string {
 
 export function fieldOf(e: unknown): string | undefined {
   return e instanceof ApiError ? e.problem.field : undefined;
+}
+
+// Does the problem's field ("hours.start", "channels[1].value", "names.fr")
+// belong to an input that answers for `paths`? A path matches itself and
+// anything below it.
+export function errorFor(e: unknown, paths: string | string[], exact = false): string | null {
+  const f = fieldOf(e);
+  if (!f) return null;
+  for (const p of Array.isArray(paths) ? paths : [paths])
+    if (f === p || (!exact && (f.startsWith(p + '.') || f.startsWith(p + '['))))
+      return t('err.field', { detail: (e as ApiError).problem.detail });
+  return null;
 }
 
 export function Alert({ kind = 'error', children }: { kind?: 'error' | 'info' | 'ok'; children: ComponentChildren }) {
@@ -41,12 +54,17 @@ export function Field(props: {
   type?: string;
   help?: string;
   error?: unknown;
+  // Server field paths this input answers for (default: its name).
+  paths?: string | string[];
   required?: boolean;
   autoComplete?: string;
-  inputMode?: 'numeric' | 'text';
+  inputMode?: 'numeric' | 'text' | 'url' | 'email' | 'tel';
+  dir?: 'ltr' | 'rtl' | 'auto';
+  id?: string;
 }) {
-  const id = `f-${props.name}`;
-  const bad = fieldOf(props.error)?.split(/[.[]/)[0] === props.name;
+  const id = props.id ?? `f-${props.name}`;
+  const bad = errorFor(props.error, props.paths ?? props.name);
+  const described = [props.help ? `${id}-help` : '', bad ? `${id}-error` : ''].filter(Boolean).join(' ');
   return (
     <div class={`field${bad ? ' field-bad' : ''}`}>
       <label for={id}>{props.label}</label>
@@ -58,8 +76,9 @@ export function Field(props: {
         required={props.required}
         autoComplete={props.autoComplete}
         inputMode={props.inputMode}
+        dir={props.dir}
         aria-invalid={bad ? 'true' : undefined}
-        aria-describedby={props.help ? `${id}-help` : undefined}
+        aria-describedby={described || undefined}
         onInput={(e) => props.onInput((e.target as HTMLInputElement).value)}
       />
       {props.help && (
@@ -67,7 +86,11 @@ export function Field(props: {
           {props.help}
         </small>
       )}
-      {bad && <small class="field-error">{errorText(props.error)}</small>}
+      {bad && (
+        <small id={`${id}-error`} class="field-error">
+          {bad}
+        </small>
+      )}
     </div>
   );
 }
@@ -79,19 +102,41 @@ export function Select(props: {
   onChange: (v: string) => void;
   options: { value: string; label: string }[];
   any?: boolean;
+  error?: unknown;
+  paths?: string | string[];
+  id?: string;
 }) {
-  const id = `s-${props.name}`;
+  const id = props.id ?? `s-${props.name}`;
+  const bad = errorFor(props.error, props.paths ?? props.name);
   return (
-    <div class="field">
+    <div class={`field${bad ? ' field-bad' : ''}`}>
       <label for={id}>{props.label}</label>
-      <select id={id} name={props.name} value={props.value} onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}>
+      <select
+        id={id}
+        name={props.name}
+        value={props.value}
+        aria-invalid={bad ? 'true' : undefined}
+        aria-describedby={bad ? `${id}-error` : undefined}
+        onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}
+      >
         {props.any && <option value="">{t('common.any')}</option>}
         {props.options.map((o) => (
           <option value={o.value}>{o.label}</option>
         ))}
       </select>
+      {bad && (
+        <small id={`${id}-error`} class="field-error">
+          {bad}
+        </small>
+      )}
     </div>
   );
+}
+
+// An error that belongs to a group of inputs (a fieldset).
+export function GroupError({ error, paths, exact }: { error: unknown; paths: string | string[]; exact?: boolean }) {
+  const bad = errorFor(error, paths, exact);
+  return bad ? <p class="field-error">{bad}</p> : null;
 }
 
 // A key fingerprint in groups of four, for reading aloud over the phone.
@@ -101,5 +146,38 @@ export function Fingerprint({ hex }: { hex: string }) {
     <code class="fingerprint" dir="ltr">
       {groups.join(' ')}
     </code>
+  );
+}
+
+// A secret or key shown for copying, with a copy button and a spoken
+// confirmation.
+export function Copyable({ value, label, class: cls = 'token-value' }: { value: string; label?: string; class?: string }) {
+  const [copied, setCopied] = useState(false);
+  const ref = useRef<HTMLElement>(null);
+  return (
+    <span class="copyable">
+      <code ref={ref} dir="ltr" class={cls}>
+        {value}
+      </code>
+      <button
+        type="button"
+        class="secondary small"
+        aria-label={label ? `${t('common.copy')}: ${label}` : undefined}
+        onClick={async () => {
+          try {
+            await navigator.clipboard.writeText(value);
+            setCopied(true);
+          } catch {
+            // No clipboard here: select the text so that it can be copied by hand.
+            if (ref.current) getSelection()?.selectAllChildren(ref.current);
+          }
+        }}
+      >
+        {t('common.copy')}
+      </button>
+      <span role="status" class="muted">
+        {copied ? t('common.copied') : ''}
+      </span>
+    </span>
   );
 }

@@ -1,21 +1,30 @@
 // The console in a real browser (Debian's chromium driven by playwright-core)
-// against a real node started here: sign in, search, open an organisation,
-// edit a contact, Arabic right-to-left, create and revoke a token, markup in
-// names shown as text, axe-core on every screen, keyboard-only sign-in.
+// against a real node started here: sign in (keyboard only, second factor),
+// search, open an organisation, create and edit organisations and contacts,
+// field errors next to their inputs, markup in names shown as text, Arabic
+// right to left, tokens shown once and revoked, sign-out and session expiry;
+// axe-core on every screen, and a screenshot of each.
+//
 // Needs ENTENTE_BIN (the entente binary) and ENTENTE_TEST_DIR (a work dir);
-// screenshots go to ENTENTE_TEST_DIR/screenshots.
+// screenshots go to ENTENTE_TEST_DIR/screenshots. With ENTENTE_WEB_DIST set
+// (a built web/dist), the console is served from there by a small proxy in
+// front of the node, with the node's security headers, so that console
+// changes can be tested without rebuilding the binary.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdirSync, rmSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+import { serveDist } from './serve-dist.mjs';
 
 const BIN = process.env.ENTENTE_BIN;
 const WORK = process.env.ENTENTE_TEST_DIR;
 assert.ok(BIN && WORK, 'set ENTENTE_BIN and ENTENTE_TEST_DIR');
+const DIST = process.env.ENTENTE_WEB_DIST;
 const ROOT = new URL('../../', import.meta.url).pathname;
 const DATA = join(WORK, 'node');
 const SHOTS = join(WORK, 'screenshots');
@@ -23,7 +32,7 @@ const PW = 'browser test password';
 const XSS = '<img src=x onerror=window.__xss=1>';
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-let server, browser, base, xssOrg;
+let server, proxy, browser, base, xssOrg;
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -35,6 +44,19 @@ const freePort = () =>
   });
 const cli = (...args) => execFileSync(BIN, ['--data', DATA, ...args], { env: { ...process.env, ENTENTE_PASSWORD: PW } }).toString().trim();
 
+// RFC 6238 code (SHA-1, 6 digits, 30 s) for a base32 secret.
+function totp(secret, at = Date.now()) {
+  const alpha = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/[\s=]/g, '').toUpperCase()) bits += alpha.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const mac = createHmac('sha1', key).update(msg).digest();
+  const o = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1e6).padStart(6, '0');
+}
+
 before(async () => {
   rmSync(WORK, { recursive: true, force: true });
   mkdirSync(SHOTS, { recursive: true });
@@ -45,11 +67,18 @@ before(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   server = spawn(BIN, ['--data', DATA, 'serve', '--listen', `127.0.0.1:${port}`], { stdio: 'ignore' });
-  for (let i = 0; i < 200; i++) {
+  let up = false;
+  for (let i = 0; i < 200 && !up; i++) {
     try {
-      if ((await fetch(`${base}/healthz`)).ok) break;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 50));
+      up = (await fetch(`${base}/healthz`)).ok;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  assert.ok(up, 'the node did not start');
+  if (DIST) {
+    proxy = await serveDist({ dist: DIST, nodePort: port });
+    base = `http://127.0.0.1:${proxy.address().port}`;
   }
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -59,6 +88,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  proxy?.close();
   server?.kill('SIGTERM');
 });
 
@@ -78,6 +108,22 @@ async function newPage() {
   return page;
 }
 
+// A test with its own browser context; on failure, a screenshot of where it
+// stopped is saved as FAILED-<name>.png.
+function scenario(name, fn) {
+  test(name, async () => {
+    const page = await newPage();
+    try {
+      await fn(page);
+    } catch (e) {
+      await page.screenshot({ path: join(SHOTS, `FAILED-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`), fullPage: true }).catch(() => {});
+      await page.context().close();
+      throw e;
+    }
+    await page.done();
+  });
+}
+
 async function axe(page, name) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   // The node's CSP allows only its own scripts: run axe through the DevTools
@@ -85,10 +131,12 @@ async function axe(page, name) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Runtime.evaluate', { expression: AXE });
   const r = await cdp.send('Runtime.evaluate', {
-    expression: 'axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help}))))',
+    expression:
+      'axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}))))',
     awaitPromise: true,
     returnByValue: true,
   });
+  await cdp.detach();
   const bad = JSON.parse(r.result.value).filter((v) => v.impact === 'serious' || v.impact === 'critical');
   assert.deepEqual(bad, [], `${name}: axe violations`);
 }
@@ -98,15 +146,20 @@ async function signIn(page, user, password = PW) {
   await page.getByLabel('User name').fill(user);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Directory' }).waitFor();
+  await page.getByRole('heading', { name: 'Directory', level: 1 }).waitFor();
 }
 
-test('sign-in page is accessible and keyboard-only sign-in works', async () => {
-  const page = await newPage();
+// The inline error shown with the input labelled `label`.
+const fieldError = (scope, label) => scope.locator('.field', { has: ('page' in scope ? scope.page() : scope).getByLabel(label, { exact: true }) }).locator('.field-error');
+
+scenario('sign-in page is accessible and keyboard-only sign-in works', async (page) => {
   await page.goto(base + '/');
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  // A first visit is not an ended session.
+  assert.equal(await page.getByText('Your session has ended').count(), 0);
   await axe(page, '01-sign-in');
   await page.keyboard.press('Tab'); // skip link
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
   await page.keyboard.press('Tab'); // language
   await page.keyboard.press('Tab');
   await page.keyboard.type('operator');
@@ -114,24 +167,30 @@ test('sign-in page is accessible and keyboard-only sign-in works', async () => {
   await page.keyboard.type(PW);
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'Directory' }).waitFor();
+  // Signed in, the focus is on the content.
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+  // The skip link moves the focus to the content and leaves the route alone.
+  await page.locator('a.skip').focus();
+  assert.ok(await page.locator('a.skip').isVisible());
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+  assert.equal(await page.evaluate(() => location.hash), '');
   // No secret is kept in web storage.
   const stored = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
   assert.doesNotMatch(stored, /csrf|token|session|password/i);
-  await page.done();
 });
 
-test('wrong password shows an error and keeps the user on sign-in', async () => {
-  const page = await newPage();
+scenario('wrong password shows an error and keeps the user on sign-in', async (page) => {
   await page.goto(base + '/');
   await page.getByLabel('User name').fill('operator');
   await page.getByLabel('Password').fill('not the password');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('alert').waitFor();
-  await page.done();
+  await page.getByRole('alert').getByText('Wrong user name or password').waitFor();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
 });
 
-test('search the directory, open an organisation, see its fingerprint', async () => {
-  const page = await newPage();
+scenario('search the directory, open an organisation, see its fingerprint', async (page) => {
   await signIn(page, 'operator');
   await axe(page, '02-directory');
   await page.getByLabel('Name').first().fill('Borealia');
@@ -139,24 +198,33 @@ test('search the directory, open an organisation, see its fingerprint', async ()
   const link = page.getByRole('link', { name: 'Borealia National CSIRT' });
   await link.waitFor();
   assert.equal(await page.getByRole('link', { name: /Arcadia/ }).count(), 0);
+  assert.match(await page.evaluate(() => location.hash), /q=Borealia/);
   await link.click();
-  await page.getByRole('heading', { name: 'Borealia National CSIRT' }).waitFor();
+  await page.getByRole('heading', { name: 'Borealia National CSIRT', level: 1 }).waitFor();
   const fp = await page.locator('.fingerprint').first().textContent();
   assert.match(fp, /^([0-9a-f]{4} ){15}[0-9a-f]{4}$/);
+  const api = await page.evaluate(async (id) => (await fetch(`/api/v1/orgs/${id}`)).json(), (await page.evaluate(() => location.hash)).split('/')[2]);
+  assert.equal(fp.replace(/ /g, ''), api.fingerprint);
   await page.getByText('Tan Mei Ling').waitFor();
   await axe(page, '03-organisation');
-  // Contacts tab with a language filter.
-  await page.goto(base + '/#/');
-  await page.getByRole('tab', { name: 'Points of contact' }).click();
-  await page.getByLabel('Language').last().fill('ru');
+  // Back returns to the search and its results.
+  await page.goBack();
+  await page.getByRole('link', { name: 'Borealia National CSIRT' }).waitFor();
+  assert.equal(await page.getByLabel('Name').first().inputValue(), 'Borealia');
+  // Points of contact with a language filter.
+  await page.getByRole('link', { name: 'Points of contact' }).click();
+  await page.getByRole('link', { name: 'Tan Mei Ling' }).waitFor();
+  await page.getByLabel('Language').last().selectOption('ru');
   await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('link', { name: 'Tan Mei Ling' }).waitFor({ state: 'detached' });
+  assert.match(await page.evaluate(() => location.hash), /^#\/contacts\?language=ru$/);
   await page.getByRole('link', { name: 'Ирина Соколова' }).waitFor();
+  await page.getByRole('link', { name: 'Eastmark National CERT' }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Tan Mei Ling' }).count(), 0);
   await axe(page, '04-contacts');
-  await page.done();
 });
 
-test('an officer edits a contact of their organisation', async () => {
-  const page = await newPage();
+scenario('an officer edits a contact of their organisation, with field errors next to their inputs', async (page) => {
   await signIn(page, 'arcadia-cert.officer');
   await page.getByLabel('Name').first().fill('CERT-Arcadia');
   await page.getByRole('button', { name: 'Search' }).click();
@@ -164,22 +232,70 @@ test('an officer edits a contact of their organisation', async () => {
   await page.getByRole('heading', { name: 'Marc Dubois' }).waitFor();
   const card = page.locator('li.poc', { has: page.getByRole('heading', { name: 'Marc Dubois' }) });
   await card.getByRole('button', { name: 'Edit' }).click();
+  const form = page.getByRole('form', { name: 'Edit point of contact' });
   await axe(page, '05-edit-contact');
-  await page.getByLabel('Function').fill('Head of incident response and coordination');
-  await page.getByRole('button', { name: 'Save' }).click();
+  await form.getByLabel('Function').fill('Head of incident response and coordination');
+  await form.getByLabel('Function').press('Enter'); // forms submit with Enter
   await page.getByText('Head of incident response and coordination').waitFor();
+  await page.getByText('Saved.').waitFor();
   // The officer cannot edit the organisation itself.
   assert.equal(await page.getByRole('button', { name: 'Edit organisation' }).count(), 0);
-  // A field error is shown next to the field, and nothing is saved.
+  // A field error is shown next to its field, and nothing is saved.
   await card.getByRole('button', { name: 'Edit' }).click();
-  await page.getByLabel('Time zone').fill('Mars/Olympus');
-  await page.getByRole('button', { name: 'Save' }).click();
-  await page.getByText(/timezone/).first().waitFor();
-  await page.done();
+  await form.getByLabel('Time zone').fill('Mars/Olympus');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await fieldError(form, 'Time zone').getByText(/IANA time zone/).waitFor();
+  assert.equal(await form.getByLabel('Time zone').getAttribute('aria-invalid'), 'true');
+  await form.getByLabel('Time zone').fill('Europe/Paris');
+  // A bad second channel: the error is on that channel's input.
+  await form.getByRole('button', { name: 'Add a channel' }).click();
+  await form.getByLabel('Channel', { exact: true }).last().selectOption('phone');
+  await form.getByLabel('Address or number').last().fill('not a number');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await form.locator('.field', { has: page.getByLabel('Address or number').last() }).locator('.field-error').getByText(/international number/).waitFor();
+  assert.equal(await form.getByLabel('Address or number').first().getAttribute('aria-invalid'), null);
+  await axe(page, '06-field-errors');
+  await form.getByRole('button', { name: 'Cancel' }).click();
+  await form.waitFor({ state: 'detached' });
+  await card.getByText('Europe/Paris').waitFor();
 });
 
-test('markup in names is shown as text everywhere', async () => {
-  const page = await newPage();
+scenario('an operator creates an organisation, then its admin-level edit', async (page) => {
+  await signIn(page, 'operator');
+  await page.getByRole('button', { name: 'New organisation' }).click();
+  const form = page.getByRole('form', { name: 'New organisation' });
+  await form.getByLabel('Kind').selectOption('registrar');
+  await form.getByLabel('Country').selectOption('XC');
+  await form.getByLabel('Name in English').fill('Gamma Registrar');
+  await form.getByLabel('Groupings').fill('OAS');
+  await form.getByLabel('Website').fill('gopher://gamma.example');
+  await axe(page, '07-new-organisation');
+  await form.getByRole('button', { name: 'Create' }).click();
+  await fieldError(form, 'Website').getByText(/http\(s\) URL/).waitFor();
+  await form.getByLabel('Website').fill('https://gamma.example/');
+  await form.getByRole('button', { name: 'Create' }).click();
+  await page.getByRole('heading', { name: 'Gamma Registrar', level: 1 }).waitFor();
+  assert.match(await page.evaluate(() => location.hash), /^#\/orgs\/[0-9a-f-]{36}$/);
+  // Edit it: a second name, in French.
+  await page.getByRole('button', { name: 'Edit organisation' }).click();
+  const edit = page.getByRole('form', { name: 'Edit organisation' });
+  await edit.getByRole('button', { name: 'Add a name in another language' }).click();
+  await edit.getByLabel('Language').last().selectOption('fr');
+  await edit.getByLabel('Name in French').fill('Registraire Gamma');
+  await axe(page, '08-edit-organisation');
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Registraire Gamma').waitFor();
+  // Add a contact to it.
+  await page.getByRole('button', { name: 'Add a point of contact' }).click();
+  const poc = page.getByRole('form', { name: 'Add a point of contact' });
+  await poc.getByLabel('Function').fill('Abuse desk');
+  await poc.getByLabel('Address or number').fill('abuse@gamma.example');
+  await poc.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('heading', { name: 'Abuse desk' }).waitFor();
+  await page.getByRole('cell', { name: 'Updated' }).first().waitFor();
+});
+
+scenario('markup in names is shown as text everywhere', async (page) => {
   await signIn(page, 'operator');
   await page.getByLabel('Name').first().fill('onerror');
   await page.getByRole('button', { name: 'Search' }).click();
@@ -188,63 +304,145 @@ test('markup in names is shown as text everywhere', async () => {
   await page.getByRole('heading', { name: XSS, level: 3 }).waitFor();
   assert.equal(await page.locator('main img').count(), 0);
   assert.equal(await page.evaluate(() => window.__xss), undefined);
-  await page.goto(base + '/#/');
-  await page.getByRole('tab', { name: 'Points of contact' }).click();
-  await page.getByRole('link', { name: XSS }).waitFor();
+  await page.goto(base + '/#/contacts');
+  await page.getByRole('link', { name: XSS }).first().waitFor();
+  assert.equal(await page.locator('main img').count(), 0);
   assert.equal(await page.evaluate(() => window.__xss), undefined);
-  await page.done();
 });
 
-test('Arabic renders right to left and is remembered', async () => {
-  const page = await newPage();
+scenario('Arabic renders right to left and is remembered', async (page) => {
   await signIn(page, 'operator');
   await page.getByLabel('Language').first().selectOption('ar');
   await page.getByRole('heading', { name: 'الدليل' }).waitFor();
   assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl');
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'ar');
-  await axe(page, '06-directory-ar');
+  await axe(page, '09-directory-ar');
+  await page.getByRole('link', { name: 'جمهورية أركاديا — وزارة الخارجية' }).click();
+  await page.getByRole('heading', { name: 'جهات الاتصال' }).waitFor();
+  await axe(page, '10-organisation-ar');
   await page.reload();
-  await page.getByRole('heading', { name: 'الدليل' }).waitFor();
+  await page.getByRole('heading', { name: 'جهات الاتصال' }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl');
+  await page.goto(base + '/#/');
   for (const [code, heading] of [['zh', '名录'], ['ru', 'Справочник'], ['es', 'Directorio'], ['fr', 'Annuaire'], ['en', 'Directory']]) {
     await page.locator('#lang').selectOption(code);
     await page.getByRole('heading', { name: heading }).waitFor();
     assert.equal(await page.evaluate(() => document.documentElement.dir), 'ltr');
+    assert.equal(await page.evaluate(() => document.documentElement.lang), code);
   }
-  await page.done();
 });
 
-test('create a token (shown once) and revoke it', async () => {
-  const page = await newPage();
+scenario('the language can be chosen on the sign-in page', async (page) => {
+  await page.goto(base + '/');
+  await page.locator('#lang').selectOption('fr');
+  await page.getByRole('heading', { name: 'Connexion' }).waitFor();
+  await page.locator('#lang').selectOption('ar');
+  await page.getByRole('button', { name: 'دخول' }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl');
+  await axe(page, '11-sign-in-ar');
+  assert.deepEqual(Object.keys(await page.evaluate(() => ({ ...localStorage }))), ['entente.lang']);
+});
+
+scenario('an admin creates a token (shown once) and revokes it; manages users', async (page) => {
   await signIn(page, 'arcadia-cert.admin');
   await page.getByRole('link', { name: 'My organisation' }).click();
   await page.getByRole('heading', { name: 'API tokens' }).waitFor();
-  await axe(page, '07-my-organisation');
+  await page.getByRole('cell', { name: 'arcadia-cert.viewer', exact: true }).waitFor();
+  await axe(page, '12-my-organisation');
   await page.getByLabel('Token name').fill('browser-test');
+  await page.getByRole('checkbox', { name: 'Write' }).check();
   await page.getByRole('button', { name: 'Create' }).last().click();
-  const value = await page.locator('.token-value').first().textContent();
+  const value = await page.locator('.secret .token-value').first().textContent();
   assert.match(value, /^ent_/);
   const api = await fetch(`${base}/api/v1/orgs`, { headers: { Authorization: `Bearer ${value}` } });
   assert.equal(api.status, 200);
+  await axe(page, '13-token-created');
   await page.getByRole('button', { name: 'Revoke browser-test' }).click();
-  await page.getByText('Revoked').waitFor();
+  await page.getByRole('row', { name: /browser-test/ }).getByText('Revoked').waitFor();
   const after = await fetch(`${base}/api/v1/orgs`, { headers: { Authorization: `Bearer ${value}` } });
   assert.equal(after.status, 401);
   await page.reload();
   await page.getByRole('heading', { name: 'API tokens' }).waitFor();
   assert.equal(await page.getByText(value).count(), 0, 'the token is never shown again');
-  await page.done();
+  // Users: change a role, disable and enable again.
+  await page.getByLabel('Role arcadia-cert.viewer').selectOption('analyst');
+  await page.getByRole('button', { name: 'Disable arcadia-cert.viewer' }).click();
+  await page.getByRole('button', { name: 'Enable arcadia-cert.viewer' }).waitFor();
+  await page.getByRole('button', { name: 'Enable arcadia-cert.viewer' }).click();
+  await page.getByRole('button', { name: 'Disable arcadia-cert.viewer' }).waitFor();
+  assert.equal(await page.getByLabel('Role arcadia-cert.viewer').inputValue(), 'analyst');
 });
 
-test('node operator screen and session expiry', async () => {
-  const page = await newPage();
+scenario('a user sets up a second factor and signs in with it', async (page) => {
+  await signIn(page, 'arcadia-mfa.analyst');
+  await page.getByRole('link', { name: 'My organisation' }).click();
+  await page.getByRole('button', { name: 'Set up a second factor' }).click();
+  const secret = (await page.locator('.copyable code').first().textContent()).replace(/\s/g, '');
+  assert.match(secret, /^[A-Z2-7]{32}$/);
+  await axe(page, '14-second-factor-setup');
+  // A wrong code is an error on the code field, not the end of the session.
+  await page.getByLabel('Second-factor code').fill('000000');
+  await page.getByRole('button', { name: 'Activate' }).click();
+  await fieldError(page, 'Second-factor code').waitFor();
+  await page.getByRole('heading', { name: 'My second factor' }).waitFor();
+  await page.getByLabel('Second-factor code').fill(totp(secret));
+  await page.getByRole('button', { name: 'Activate' }).click();
+  await page.getByText('Your second factor is now active.').waitFor();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByText('You have signed out.').waitFor();
+  // Password first, then the code field appears with the focus in it.
+  await page.getByLabel('User name').fill('arcadia-mfa.analyst');
+  await page.getByLabel('Password').fill(PW);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('Second-factor code').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'f-totp');
+  await axe(page, '15-sign-in-second-factor');
+  await page.getByLabel('Second-factor code').fill('000000');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').getByText('second-factor code is wrong').waitFor();
+  // The next time step's code (the one used to activate cannot be replayed).
+  await page.getByLabel('Second-factor code').fill(totp(secret, Date.now() + 30000));
+  await page.getByLabel('Second-factor code').press('Enter');
+  await page.getByRole('heading', { name: 'Directory', level: 1 }).waitFor();
+});
+
+scenario('sign-out ends the session', async (page) => {
+  await signIn(page, 'arcadia-cert.viewer');
+  // A viewer sees no edit controls.
+  await page.getByLabel('Name').first().fill('CERT-Arcadia');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('link', { name: 'CERT-Arcadia' }).click();
+  await page.getByRole('heading', { name: 'Marc Dubois' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Edit' }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Add a point of contact' }).count(), 0);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByText('You have signed out.').waitFor();
+  await axe(page, '16-signed-out');
+  assert.equal(await page.evaluate(async () => (await fetch('/api/v1/auth/me')).status), 401);
+});
+
+scenario('node operator screen, and session expiry returns to the same screen', async (page) => {
   await signIn(page, 'operator');
   await page.getByRole('link', { name: 'Node' }).click();
   await page.getByRole('heading', { name: 'Node identity' }).waitFor();
   await page.locator('.chart canvas').first().waitFor();
-  await axe(page, '08-node');
+  await page.getByRole('cell', { name: 'Test Operators' }).waitFor();
+  await axe(page, '17-node');
   // End the session behind the console's back: the next call returns to sign-in.
   await page.context().clearCookies();
-  await page.getByRole('link', { name: 'Directory' }).click();
+  await page.getByRole('link', { name: 'My organisation' }).click();
   await page.getByText('Your session has ended').waitFor();
-  await page.done();
+  await axe(page, '18-session-ended');
+  assert.equal(await page.evaluate(() => location.hash), '#/my');
+  await page.getByLabel('User name').fill('operator');
+  await page.getByLabel('Password').fill(PW);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'API tokens' }).waitFor();
+});
+
+scenario('a non-operator has no node screen', async (page) => {
+  await signIn(page, 'arcadia-cert.analyst');
+  assert.equal(await page.getByRole('link', { name: 'Node' }).count(), 0);
+  await page.goto(base + '/#/node');
+  await page.getByRole('heading', { name: 'Directory', level: 1 }).waitFor();
 });

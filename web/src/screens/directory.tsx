@@ -1,12 +1,16 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, query, type Org, type Page, type Poc } from '../api';
 import type { Session } from '../app';
-import { countryName, pickName, t } from '../i18n';
+import { countryName, countryOptions, languageName, pickName, t } from '../i18n';
+import { go, href } from '../router';
 import { Alert, errorText, Field, Select } from '../ui';
 import { OrgForm } from './org';
+import { OrgName } from '../orgname';
 
-export function Directory({ session }: { session: Session }) {
-  const [tab, setTab] = useState<'orgs' | 'pocs'>('orgs');
+// The directory: organisations (#/) and points of contact (#/contacts). The
+// filters live in the address, so a search has a link and "back" returns to
+// its results.
+export function Directory({ session, tab, params }: { session: Session; tab: 'orgs' | 'pocs'; params: Record<string, string> }) {
   const [creating, setCreating] = useState(false);
   return (
     <section>
@@ -19,61 +23,94 @@ export function Directory({ session }: { session: Session }) {
         )}
       </div>
       {creating && <OrgForm session={session} onDone={() => setCreating(false)} />}
-      <div class="tabs" role="tablist">
-        <button type="button" role="tab" aria-selected={tab === 'orgs'} class={tab === 'orgs' ? 'tab active' : 'tab'} onClick={() => setTab('orgs')}>
+      <nav class="tabs" aria-label={t('dir.sections')}>
+        <a href="#/" class={tab === 'orgs' ? 'tab active' : 'tab'} aria-current={tab === 'orgs' ? 'page' : undefined}>
           {t('dir.orgs')}
-        </button>
-        <button type="button" role="tab" aria-selected={tab === 'pocs'} class={tab === 'pocs' ? 'tab active' : 'tab'} onClick={() => setTab('pocs')}>
+        </a>
+        <a href="#/contacts" class={tab === 'pocs' ? 'tab active' : 'tab'} aria-current={tab === 'pocs' ? 'page' : undefined}>
           {t('dir.pocs')}
-        </button>
-      </div>
-      {tab === 'orgs' ? <OrgSearch session={session} /> : <PocSearch session={session} />}
+        </a>
+      </nav>
+      {tab === 'orgs' ? <OrgSearch session={session} params={params} /> : <PocSearch session={session} params={params} />}
     </section>
   );
 }
 
 function countries(session: Session) {
-  return session.ref.countries.map((c) => ({ value: c.code, label: countryName(c.code) || c.name })).sort((a, b) => a.label.localeCompare(b.label));
+  return countryOptions(session.ref.countries);
 }
 
-function OrgSearch({ session }: { session: Session }) {
-  const [f, setF] = useState({ q: '', country: '', grouping: '', kind: '', sector: '' });
-  const [page, setPage] = useState<Page<Org> | null>(null);
+function languages(session: Session) {
+  return (session.ref.languages ?? [])
+    .map((l) => ({ value: l.code, label: languageName(l.code) }))
+    .sort((a, b) => a.label.localeCompare(b.label));
+}
+
+// Runs the search the address describes; "load more" follows `next`. The
+// form's values follow the address too (back and forward).
+function useSearch<T>(path: string, route: string, params: Record<string, string>, keys: string[]) {
+  const fromParams = () => Object.fromEntries(keys.map((k) => [k, params[k] ?? '']));
+  const [f, setF] = useState(fromParams);
+  const [page, setPage] = useState<Page<T> | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const sig = JSON.stringify(fromParams());
   const run = async (cursor?: string) => {
     setError(null);
+    setBusy(true);
     try {
-      const r = await api<Page<Org>>('GET', '/api/v1/orgs' + query({ ...f, cursor }));
-      setPage(cursor && page ? { items: [...page.items, ...r.items], next: r.next } : r);
+      const r = await api<Page<T>>('GET', path + query({ ...fromParams(), cursor }));
+      setPage((prev) => (cursor && prev ? { items: [...prev.items, ...r.items], next: r.next } : r));
     } catch (e) {
       setError(e);
+    } finally {
+      setBusy(false);
     }
   };
   useEffect(() => {
+    setF(fromParams());
     run();
-  }, []);
-  const set = (k: keyof typeof f) => (v: string) => setF({ ...f, [k]: v });
+  }, [sig]);
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const target = href(route, f);
+    if (target === (location.hash || '#/')) run();
+    else go(target.slice(1));
+  };
+  const set = (k: string) => (v: string) => setF({ ...f, [k]: v });
+  return { f, set, submit, page, error, busy, more: () => page?.next && run(page.next) };
+}
+
+function Results({ count, busy }: { count: number; busy: boolean }) {
+  return (
+    <p class="muted results" role="status">
+      {busy ? t('common.loading') : count === 0 ? t('common.none') : t('dir.results', { n: String(count) })}
+    </p>
+  );
+}
+
+function OrgSearch({ session, params }: { session: Session; params: Record<string, string> }) {
+  const { f, set, submit, page, error, busy, more } = useSearch<Org>('/api/v1/orgs', '/', params, ['q', 'country', 'grouping', 'kind', 'sector']);
   return (
     <>
       <form
         class="filters"
         role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          run();
-        }}
+        aria-label={t('dir.orgs')}
+        onSubmit={submit}
       >
-        <Field label={t('dir.query')} name="q" value={f.q} onInput={set('q')} />
-        <Select label={t('dir.country')} name="country" value={f.country} onChange={set('country')} any options={countries(session)} />
-        <Field label={t('dir.grouping')} name="grouping" value={f.grouping} onInput={set('grouping')} />
-        <Select label={t('dir.kind')} name="kind" value={f.kind} onChange={set('kind')} any options={session.ref.org_kinds.map((k) => ({ value: k, label: t(`kind.${k}`) }))} />
-        <Select label={t('dir.sector')} name="sector" value={f.sector} onChange={set('sector')} any options={session.ref.sectors.map((s) => ({ value: s.code, label: s.name }))} />
+        <Field label={t('dir.query')} name="q" type="search" value={f.q} onInput={set('q')} error={error} />
+        <Select label={t('dir.country')} name="country" value={f.country} onChange={set('country')} any options={countries(session)} error={error} />
+        <Field label={t('dir.grouping')} name="grouping" value={f.grouping} onInput={set('grouping')} error={error} />
+        <Select label={t('dir.kind')} name="kind" value={f.kind} onChange={set('kind')} any options={session.ref.org_kinds.map((k) => ({ value: k, label: t(`kind.${k}`) }))} error={error} />
+        <Select label={t('dir.sector')} name="sector" value={f.sector} onChange={set('sector')} any options={session.ref.sectors.map((s) => ({ value: s.code, label: s.name }))} error={error} />
         <button type="submit">{t('common.search')}</button>
       </form>
       {error !== null && <Alert>{errorText(error)}</Alert>}
-      {page && page.items.length === 0 && <p>{t('common.none')}</p>}
+      <Results count={page?.items.length ?? 0} busy={busy && !page} />
       {page && page.items.length > 0 && (
         <table class="list">
+          <caption class="visually-hidden">{t('dir.orgs')}</caption>
           <thead>
             <tr>
               <th scope="col">{t('org.name')}</th>
@@ -85,8 +122,10 @@ function OrgSearch({ session }: { session: Session }) {
           <tbody>
             {page.items.map((o) => (
               <tr>
-                <td dir="auto">
-                  <a href={`#/orgs/${o.id}`}>{pickName(o.names)}</a>
+                <td>
+                  <a href={`#/orgs/${o.id}`} dir="auto">
+                    {pickName(o.names)}
+                  </a>
                 </td>
                 <td>{t(`kind.${o.kind}`)}</td>
                 <td>{countryName(o.country)}</td>
@@ -97,7 +136,7 @@ function OrgSearch({ session }: { session: Session }) {
         </table>
       )}
       {page?.next && (
-        <button type="button" class="secondary" onClick={() => run(page.next!)}>
+        <button type="button" class="secondary more" onClick={more} disabled={busy}>
           {t('common.more')}
         </button>
       )}
@@ -105,59 +144,51 @@ function OrgSearch({ session }: { session: Session }) {
   );
 }
 
-function PocSearch({ session }: { session: Session }) {
-  const [f, setF] = useState({ q: '', country: '', role: '', language: '' });
-  const [page, setPage] = useState<Page<Poc> | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const run = async (cursor?: string) => {
-    setError(null);
-    try {
-      const r = await api<Page<Poc>>('GET', '/api/v1/pocs' + query({ ...f, cursor }));
-      setPage(cursor && page ? { items: [...page.items, ...r.items], next: r.next } : r);
-    } catch (e) {
-      setError(e);
-    }
-  };
-  useEffect(() => {
-    run();
-  }, []);
-  const set = (k: keyof typeof f) => (v: string) => setF({ ...f, [k]: v });
+function PocSearch({ session, params }: { session: Session; params: Record<string, string> }) {
+  const { f, set, submit, page, error, busy, more } = useSearch<Poc>('/api/v1/pocs', '/contacts', params, ['q', 'country', 'role', 'language']);
   return (
     <>
       <form
         class="filters"
         role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          run();
-        }}
+        aria-label={t('dir.pocs')}
+        onSubmit={submit}
       >
-        <Field label={t('dir.query')} name="q" value={f.q} onInput={set('q')} />
-        <Select label={t('dir.country')} name="country" value={f.country} onChange={set('country')} any options={countries(session)} />
-        <Select label={t('dir.role')} name="role" value={f.role} onChange={set('role')} any options={session.ref.poc_roles.map((r) => ({ value: r, label: t(`role.${r}`) }))} />
-        <Field label={t('dir.lang')} name="language" value={f.language} onInput={set('language')} />
+        <Field label={t('dir.query')} name="q" type="search" value={f.q} onInput={set('q')} error={error} />
+        <Select label={t('dir.country')} name="country" value={f.country} onChange={set('country')} any options={countries(session)} error={error} />
+        <Select label={t('dir.role')} name="role" value={f.role} onChange={set('role')} any options={session.ref.poc_roles.map((r) => ({ value: r, label: t(`role.${r}`) }))} error={error} />
+        <Select label={t('dir.lang')} name="language" value={f.language} onChange={set('language')} any options={languages(session)} error={error} />
         <button type="submit">{t('common.search')}</button>
       </form>
       {error !== null && <Alert>{errorText(error)}</Alert>}
-      {page && page.items.length === 0 && <p>{t('common.none')}</p>}
+      <Results count={page?.items.length ?? 0} busy={busy && !page} />
       {page && page.items.length > 0 && (
         <table class="list">
+          <caption class="visually-hidden">{t('dir.pocs')}</caption>
           <thead>
             <tr>
               <th scope="col">{t('poc.name')}</th>
               <th scope="col">{t('poc.function')}</th>
+              <th scope="col">{t('poc.org')}</th>
               <th scope="col">{t('poc.role')}</th>
+              <th scope="col">{t('poc.languages')}</th>
               <th scope="col">{t('poc.timezone')}</th>
             </tr>
           </thead>
           <tbody>
             {page.items.map((p) => (
               <tr>
-                <td dir="auto">
-                  <a href={`#/orgs/${p.org}`}>{p.erased ? t('poc.erased') : p.name || '—'}</a>
+                <td>
+                  <a href={`#/orgs/${p.org}`} dir="auto">
+                    {p.erased ? t('poc.erased') : p.name || p.function_title}
+                  </a>
                 </td>
                 <td dir="auto">{p.function_title}</td>
+                <td>
+                  <OrgName id={p.org} />
+                </td>
                 <td>{t(`role.${p.role}`)}</td>
+                <td>{p.languages.map(languageName).join(', ')}</td>
                 <td dir="ltr">{p.timezone}</td>
               </tr>
             ))}
@@ -165,7 +196,7 @@ function PocSearch({ session }: { session: Session }) {
         </table>
       )}
       {page?.next && (
-        <button type="button" class="secondary" onClick={() => run(page.next!)}>
+        <button type="button" class="secondary more" onClick={more} disabled={busy}>
           {t('common.more')}
         </button>
       )}

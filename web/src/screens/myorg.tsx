@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, type Org, type Page, type User } from '../api';
 import type { Session } from '../app';
 import { formatDate, pickName, t } from '../i18n';
-import { Alert, errorText, Field, Fingerprint, Select } from '../ui';
+import { Alert, Copyable, errorText, Field, Fingerprint, GroupError, Select } from '../ui';
 
 interface Token {
   id: string;
@@ -76,14 +76,15 @@ function Users({ session }: { session: Session }) {
             <th scope="col">{t('my.username')}</th>
             <th scope="col">{t('my.display_name')}</th>
             <th scope="col">{t('my.role')}</th>
-            <th scope="col">{t('my.disabled')}</th>
+            <th scope="col">{t('my.totp_col')}</th>
+            <th scope="col">{t('my.status')}</th>
           </tr>
         </thead>
         <tbody>
           {users.map((u) => (
             <tr>
               <td dir="ltr">{u.username}</td>
-              <td>{u.display_name}</td>
+              <td dir="auto">{u.display_name}</td>
               <td>
                 {u.id === session.user.id ? (
                   t(`urole.${u.role}`)
@@ -111,11 +112,14 @@ function Users({ session }: { session: Session }) {
                   </>
                 )}
               </td>
-              <td>
+              <td>{u.totp_enabled ? t('common.yes') : t('common.no')}</td>
+              <td class="status-cell">
+                <span class={u.disabled ? 'badge badge-off' : 'badge badge-on'}>{u.disabled ? t('my.disabled') : t('my.active')}</span>
                 {u.id !== session.user.id && (
                   <button
                     type="button"
-                    class="secondary"
+                    class="secondary small"
+                    aria-label={`${u.disabled ? t('my.enable') : t('my.disable')} ${u.username}`}
                     onClick={async () => {
                       try {
                         await api('PUT', `/api/v1/users/${u.id}`, { disabled: !u.disabled });
@@ -175,12 +179,7 @@ function Tokens({ session }: { session: Session }) {
       {shown && (
         <div class="card secret" role="status">
           <p>{t('my.token_once')}</p>
-          <code dir="ltr" class="token-value">
-            {shown}
-          </code>{' '}
-          <button type="button" class="secondary" onClick={() => navigator.clipboard?.writeText(shown)}>
-            {t('common.copy')}
-          </button>
+          <Copyable value={shown} label={t('my.new_token')} />
         </div>
       )}
       <table class="list">
@@ -188,6 +187,7 @@ function Tokens({ session }: { session: Session }) {
           <tr>
             <th scope="col">{t('my.token_name')}</th>
             <th scope="col">{t('my.scopes')}</th>
+            <th scope="col">{t('my.created')}</th>
             <th scope="col">{t('my.expires')}</th>
             <th scope="col">
               <span class="visually-hidden">{t('my.revoke')}</span>
@@ -195,16 +195,24 @@ function Tokens({ session }: { session: Session }) {
           </tr>
         </thead>
         <tbody>
+          {tokens.length === 0 && (
+            <tr>
+              <td colSpan={5} class="muted">
+                {t('my.no_tokens')}
+              </td>
+            </tr>
+          )}
           {tokens.map((tk) => (
             <tr>
-              <td>{tk.name}</td>
+              <td dir="auto">{tk.name}</td>
               <td>{tk.scopes.map((s) => t(`scope.${s}`)).join(', ')}</td>
-              <td>{tk.revoked ? t('my.revoked') : formatDate(tk.expires)}</td>
+              <td>{formatDate(tk.created)}</td>
+              <td>{tk.revoked ? <span class="badge badge-off">{t('my.revoked')}</span> : formatDate(tk.expires)}</td>
               <td>
                 {!tk.revoked && (
                   <button
                     type="button"
-                    class="danger"
+                    class="danger small"
                     aria-label={`${t('my.revoke')} ${tk.name}`}
                     onClick={async () => {
                       try {
@@ -254,6 +262,7 @@ function Tokens({ session }: { session: Session }) {
               {t(`scope.${s}`)}
             </label>
           ))}
+          <GroupError error={error} paths="scopes" />
         </fieldset>
         <button type="submit">{t('common.create')}</button>
       </form>
@@ -297,16 +306,19 @@ function SecondFactor({ session }: { session: Session }) {
   const [setup, setSetup] = useState<{ secret: string; uri: string } | null>(null);
   const [code, setCode] = useState('');
   const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState<'on' | 'off' | null>(null);
   const enabled = session.user.totp_enabled;
   return (
     <>
       <h2>{t('my.totp')}</h2>
+      {done && <Alert kind="ok">{done === 'on' ? t('my.totp_enabled') : t('my.totp_removed')}</Alert>}
       <p>{enabled ? t('my.totp_on') : t('my.totp_off')}</p>
       {error !== null && <Alert>{errorText(error)}</Alert>}
       {!enabled && !setup && (
         <button
           type="button"
           onClick={async () => {
+            setError(null);
             try {
               setSetup(await api('POST', '/api/v1/auth/totp/setup', {}));
             } catch (err) {
@@ -319,13 +331,16 @@ function SecondFactor({ session }: { session: Session }) {
       )}
       {(setup || enabled) && (
         <form
-          class="card form inline"
+          class="card form"
+          aria-label={t('my.totp')}
           onSubmit={async (e) => {
             e.preventDefault();
+            setError(null);
             try {
-              await api('POST', enabled ? '/api/v1/auth/totp/disable' : '/api/v1/auth/totp/enable', { code });
+              await api('POST', enabled ? '/api/v1/auth/totp/disable' : '/api/v1/auth/totp/enable', { code: code.replace(/\s/g, '') });
               setSetup(null);
               setCode('');
+              setDone(enabled ? 'off' : 'on');
               await session.refresh();
             } catch (err) {
               setError(err);
@@ -335,15 +350,36 @@ function SecondFactor({ session }: { session: Session }) {
           {setup && (
             <>
               <p>{t('my.totp_secret')}</p>
-              <code dir="ltr" class="token-value">
-                {setup.secret}
-              </code>
+              <dl class="facts">
+                <dt>{t('my.totp_key')}</dt>
+                <dd>
+                  <Copyable value={(setup.secret.match(/.{1,4}/g) ?? []).join(' ')} label={t('my.totp_key')} />
+                </dd>
+                <dt>{t('my.totp_uri')}</dt>
+                <dd>
+                  <Copyable value={setup.uri} label={t('my.totp_uri')} class="uri" />
+                </dd>
+              </dl>
             </>
           )}
-          <Field label={t('signin.totp')} name="code" value={code} onInput={setCode} inputMode="numeric" autoComplete="one-time-code" error={error} required />
-          <button type="submit" class={enabled ? 'danger' : undefined}>
-            {enabled ? t('my.totp_disable') : t('my.totp_enable')}
-          </button>
+          {!setup && <p>{t('my.totp_disable_help')}</p>}
+          <div class="inline-row">
+            <Field
+              label={t('signin.totp')}
+              name="code"
+              value={code}
+              onInput={setCode}
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              dir="ltr"
+              error={error}
+              paths={['code', 'totp']}
+              required
+            />
+            <button type="submit" class={enabled ? 'danger' : undefined}>
+              {enabled ? t('my.totp_disable') : t('my.totp_enable')}
+            </button>
+          </div>
         </form>
       )}
     </>

@@ -15,8 +15,16 @@ export function NodePage({ session }: { session: Session }) {
         const n = await api('GET', '/api/v1/node');
         setNode(n);
         setHealth(await api('GET', '/api/v1/node/health'));
-        const all = await api<Page<Org>>('GET', '/api/v1/orgs?limit=200');
-        setOrgs(all.items.filter((o) => o.home_node === n.id));
+        // Every organisation, page by page (bounded), keeping those at home here.
+        const hosted: Org[] = [];
+        let cursor: string | null = null;
+        for (let i = 0; i < 50; i++) {
+          const page: Page<Org> = await api<Page<Org>>('GET', '/api/v1/orgs?limit=200' + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''));
+          hosted.push(...page.items.filter((o) => o.home_node === n.id));
+          cursor = page.next;
+          if (!cursor) break;
+        }
+        setOrgs(hosted);
       } catch (e) {
         setError(e);
       }
@@ -29,6 +37,7 @@ export function NodePage({ session }: { session: Session }) {
     <section>
       <h1>{t('node.title')}</h1>
       <h2>{t('node.id')}</h2>
+      <p class="muted">{t('node.id_help')}</p>
       <dl class="facts">
         <dt>{t('org.fingerprint')}</dt>
         <dd>
@@ -40,6 +49,8 @@ export function NodePage({ session }: { session: Session }) {
         </dd>
         <dt>{t('node.base_url')}</dt>
         <dd dir="ltr">{node.base_url}</dd>
+        <dt>{t('node.version')}</dt>
+        <dd dir="ltr">{node.version}</dd>
       </dl>
       <h2>{t('node.health')}</h2>
       <dl class="facts">
@@ -51,10 +62,17 @@ export function NodePage({ session }: { session: Session }) {
         <dd>{formatNumber(health.journal_size)}</dd>
         <dt>{t('node.hosted')}</dt>
         <dd>{formatNumber(health.hosted_orgs)}</dd>
+        {health.pool && (
+          <>
+            <dt>{t('node.pool')}</dt>
+            <dd>{t('node.pool_value', { in_use: formatNumber(health.pool.in_use), size: formatNumber(health.pool.size) })}</dd>
+          </>
+        )}
       </dl>
       <RequestChart />
       <h2>{t('node.orgs')}</h2>
       <table class="list">
+        <caption class="visually-hidden">{t('node.orgs')}</caption>
         <thead>
           <tr>
             <th scope="col">{t('org.name')}</th>
@@ -65,8 +83,10 @@ export function NodePage({ session }: { session: Session }) {
         <tbody>
           {orgs.map((o) => (
             <tr>
-              <td dir="auto">
-                <a href={`#/orgs/${o.id}`}>{pickName(o.names)}</a>
+              <td>
+                <a href={`#/orgs/${o.id}`} dir="auto">
+                  {pickName(o.names)}
+                </a>
               </td>
               <td>{t(`kind.${o.kind}`)}</td>
               <td>{countryName(o.country)}</td>
@@ -100,6 +120,8 @@ function RequestChart() {
           width: Math.min(560, ref.current.clientWidth || 560),
           height: 200,
           scales: { x: { time: false } },
+          legend: { show: false },
+          cursor: { show: false },
           axes: [{ values: (_u: unknown, ticks: number[]) => ticks.map((i) => rows[i]?.[0] ?? '') }, {}],
           series: [{}, { label: t('node.requests'), stroke: '#1d4e89', fill: 'rgba(29,78,137,0.15)', paths: uPlot.paths.bars!({ size: [0.6] }) }],
         },
@@ -114,6 +136,13 @@ function RequestChart() {
       <figcaption>{t('node.requests')}</figcaption>
       <div ref={ref} aria-hidden="true" />
       <table class="list compact">
+        <caption class="visually-hidden">{t('node.requests')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('node.status')}</th>
+            <th scope="col">{t('node.count')}</th>
+          </tr>
+        </thead>
         <tbody>
           {summary.map(([s, n]) => (
             <tr>

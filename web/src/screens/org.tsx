@@ -1,20 +1,27 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Org, type Page, type Poc } from '../api';
 import type { Session } from '../app';
-import { countryName, formatDate, languageName, pickName, t } from '../i18n';
+import { countryName, countryOptions, formatDate, languageName, pickName, t } from '../i18n';
+import { OrgName } from '../orgname';
 import { go } from '../router';
-import { Alert, errorText, Field, Fingerprint, Select } from '../ui';
+import { Alert, errorText, Field, Fingerprint, GroupError, Select } from '../ui';
 
 interface AuditItem {
   seq: number;
   action: string;
   author_org: string;
+  actor_user: string | null;
   at: string;
   changed: string[];
 }
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
-const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const CHANNELS = ['email', 'phone', 'platform'];
+const list = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 function canWritePocs(s: Session, org: string) {
   return s.user.operator || (s.user.org === org && (s.user.role === 'officer' || s.user.role === 'admin'));
@@ -26,14 +33,28 @@ function canWriteOrg(s: Session, org: string) {
 export function OrgPage({ session, id }: { session: Session; id: string }) {
   const [org, setOrg] = useState<Org | null>(null);
   const [pocs, setPocs] = useState<Poc[]>([]);
-  const [audit, setAudit] = useState<AuditItem[]>([]);
+  const [audit, setAudit] = useState<Page<AuditItem>>({ items: [], next: null });
   const [error, setError] = useState<unknown>(null);
   const [editing, setEditing] = useState<'org' | 'new' | string | null>(null);
+  const [saved, setSaved] = useState(false);
   const load = async () => {
     try {
-      setOrg(await api<Org>('GET', `/api/v1/orgs/${id}`));
-      setPocs((await api<Page<Poc>>('GET', `/api/v1/orgs/${id}/pocs?limit=200`)).items);
-      setAudit((await api<Page<AuditItem>>('GET', `/api/v1/orgs/${id}/audit?limit=50`)).items);
+      const [o, p, a] = await Promise.all([
+        api<Org>('GET', `/api/v1/orgs/${encodeURIComponent(id)}`),
+        api<Page<Poc>>('GET', `/api/v1/orgs/${encodeURIComponent(id)}/pocs?limit=200`),
+        api<Page<AuditItem>>('GET', `/api/v1/orgs/${encodeURIComponent(id)}/audit?limit=50`),
+      ]);
+      setOrg(o);
+      setPocs(p.items);
+      setAudit(a);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const moreAudit = async () => {
+    try {
+      const a = await api<Page<AuditItem>>('GET', `/api/v1/orgs/${encodeURIComponent(id)}/audit?limit=50&cursor=${encodeURIComponent(audit.next!)}`);
+      setAudit({ items: [...audit.items, ...a.items], next: a.next });
     } catch (e) {
       setError(e);
     }
@@ -41,11 +62,16 @@ export function OrgPage({ session, id }: { session: Session; id: string }) {
   useEffect(() => {
     load();
   }, [id]);
-  if (error !== null) return <Alert>{errorText(error)}</Alert>;
+  if (error !== null && !org) return <Alert>{errorText(error)}</Alert>;
   if (!org) return <p>{t('common.loading')}</p>;
-  const done = async () => {
+  const edit = (what: string) => {
+    setSaved(false);
+    setEditing(what);
+  };
+  const done = async (changed: boolean) => {
     setEditing(null);
-    await load();
+    setSaved(changed);
+    if (changed) await load();
   };
   return (
     <article>
@@ -55,23 +81,25 @@ export function OrgPage({ session, id }: { session: Session; id: string }) {
       <div class="title-row">
         <h1 dir="auto">{pickName(org.names)}</h1>
         {canWriteOrg(session, org.id) && editing !== 'org' && (
-          <button type="button" class="secondary" onClick={() => setEditing('org')}>
+          <button type="button" class="secondary" onClick={() => edit('org')}>
             {t('org.edit')}
           </button>
         )}
       </div>
+      {saved && <Alert kind="ok">{t('common.saved')}</Alert>}
+      {error !== null && <Alert>{errorText(error)}</Alert>}
       {editing === 'org' && <OrgForm session={session} org={org} onDone={done} />}
       <dl class="facts">
         <dt>{t('org.kind')}</dt>
         <dd>{t(`kind.${org.kind}`)}</dd>
         <dt>{t('org.country')}</dt>
-        <dd>{countryName(org.country)}</dd>
+        <dd>{countryName(org.country) || '—'}</dd>
         <dt>{t('org.names')}</dt>
         <dd>
           <ul class="plain">
             {Object.entries(org.names).map(([l, n]) => (
-              <li lang={l} dir="auto">
-                {n} <span class="muted">({languageName(l)})</span>
+              <li>
+                <bdi lang={l}>{n}</bdi> <span class="muted">({languageName(l)})</span>
               </li>
             ))}
           </ul>
@@ -91,34 +119,43 @@ export function OrgPage({ session, id }: { session: Session; id: string }) {
         {org.website && (
           <>
             <dt>{t('org.website')}</dt>
-            <dd dir="ltr">{org.website}</dd>
+            <dd dir="ltr">
+              <a href={org.website} rel="noopener noreferrer" target="_blank">
+                {org.website}
+              </a>
+            </dd>
           </>
         )}
         <dt>{t('org.updated')}</dt>
         <dd>{formatDate(org.updated)}</dd>
       </dl>
 
-      <h2>{t('org.contacts')}</h2>
-      {canWritePocs(session, org.id) && editing !== 'new' && (
-        <button type="button" onClick={() => setEditing('new')}>
-          {t('org.add_contact')}
-        </button>
-      )}
+      <div class="title-row section">
+        <h2>{t('org.contacts')}</h2>
+        {canWritePocs(session, org.id) && editing !== 'new' && (
+          <button type="button" class="secondary" onClick={() => edit('new')}>
+            {t('org.add_contact')}
+          </button>
+        )}
+      </div>
       {editing === 'new' && <PocForm org={org.id} onDone={done} />}
-      {pocs.length === 0 && <p>{t('common.none')}</p>}
+      {pocs.length === 0 && <p class="muted">{t('org.no_contacts')}</p>}
       <ul class="cards">
-        {pocs.map((p) => (
-          <li class="card poc">
-            {editing === p.id ? (
+        {pocs.map((p) =>
+          editing === p.id ? (
+            <li class="wide-item">
               <PocForm org={org.id} poc={p} onDone={done} />
-            ) : (
-              <PocCard poc={p} canWrite={canWritePocs(session, org.id)} onEdit={() => setEditing(p.id)} onChanged={load} />
-            )}
-          </li>
-        ))}
+            </li>
+          ) : (
+            <li class="card poc">
+              <PocCard poc={p} canWrite={canWritePocs(session, org.id)} onEdit={() => edit(p.id)} onChanged={() => done(true)} />
+            </li>
+          ),
+        )}
       </ul>
 
       <h2>{t('org.keys')}</h2>
+      <p class="muted">{t('org.keys_help')}</p>
       <dl class="facts">
         <dt>{t('org.fingerprint')}</dt>
         <dd>
@@ -139,26 +176,48 @@ export function OrgPage({ session, id }: { session: Session; id: string }) {
       </dl>
 
       <h2>{t('org.audit')}</h2>
-      <table class="list">
-        <thead>
-          <tr>
-            <th scope="col">{t('audit.when')}</th>
-            <th scope="col">{t('audit.action')}</th>
-            <th scope="col">{t('audit.changed')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {audit.map((a) => (
+      {audit.items.length === 0 ? (
+        <p class="muted">{t('common.none')}</p>
+      ) : (
+        <table class="list">
+          <caption class="visually-hidden">{t('org.audit')}</caption>
+          <thead>
             <tr>
-              <td>{formatDate(a.at)}</td>
-              <td>{t(`action.${a.action}`)}</td>
-              <td dir="ltr">{a.changed.join(', ')}</td>
+              <th scope="col">{t('audit.when')}</th>
+              <th scope="col">{t('audit.action')}</th>
+              <th scope="col">{t('audit.by')}</th>
+              <th scope="col">{t('audit.changed')}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {audit.items.map((a) => (
+              <tr>
+                <td>{formatDate(a.at)}</td>
+                <td>{t(`action.${a.action}`)}</td>
+                <td>
+                  <OrgName id={a.author_org} />
+                </td>
+                <td dir="ltr">
+                  <code>{a.changed.join(', ')}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {audit.next && (
+        <button type="button" class="secondary more" onClick={moreAudit}>
+          {t('common.more')}
+        </button>
+      )}
     </article>
   );
+}
+
+function hoursText(poc: Poc): string {
+  const h = poc.hours;
+  if (h.always) return t('poc.always');
+  return `${(h.days ?? []).map((d) => t(`day.${d}`)).join(' ')} ${h.start}–${h.end}`;
 }
 
 function PocCard({ poc, canWrite, onEdit, onChanged }: { poc: Poc; canWrite: boolean; onEdit: () => void; onChanged: () => void }) {
@@ -166,31 +225,33 @@ function PocCard({ poc, canWrite, onEdit, onChanged }: { poc: Poc; canWrite: boo
   return (
     <>
       <h3 dir="auto">{poc.erased ? t('poc.erased') : poc.name || poc.function_title}</h3>
-      <p class="muted" dir="auto">
-        {poc.function_title} · {t(`role.${poc.role}`)}
+      <p class="muted">
+        <bdi>{poc.function_title}</bdi> · {t(`role.${poc.role}`)}
       </p>
-      <p>
-        {poc.languages.map(languageName).join(', ')} · <span dir="ltr">{poc.timezone}</span> ·{' '}
-        {poc.hours.always ? t('poc.always') : `${(poc.hours.days ?? []).map((d) => t(`day.${d}`)).join(' ')} ${poc.hours.start}–${poc.hours.end}`}
-      </p>
-      {!poc.erased && (
-        <ul class="plain">
-          {(poc.channels ?? []).map((c) => (
-            <li>
-              {t(`channel.${c.type}`)}: <span dir="ltr">{c.value}</span>
-            </li>
+      <dl class="facts compact">
+        <dt>{t('poc.languages')}</dt>
+        <dd>{poc.languages.map(languageName).join(', ')}</dd>
+        <dt>{t('poc.hours')}</dt>
+        <dd>
+          {hoursText(poc)} (<span dir="ltr">{poc.timezone}</span>)
+        </dd>
+        {!poc.erased &&
+          (poc.channels ?? []).map((c) => (
+            <>
+              <dt>{t(`channel.${c.type}`)}</dt>
+              <dd dir="ltr">{c.value}</dd>
+            </>
           ))}
-        </ul>
-      )}
+      </dl>
       {error !== null && <Alert>{errorText(error)}</Alert>}
       {canWrite && !poc.erased && (
         <div class="actions">
-          <button type="button" class="secondary" onClick={onEdit}>
+          <button type="button" class="secondary small" onClick={onEdit}>
             {t('common.edit')}
           </button>
           <button
             type="button"
-            class="secondary"
+            class="secondary small"
             onClick={async () => {
               try {
                 const data = await api('GET', `/api/v1/pocs/${poc.id}/export`);
@@ -199,6 +260,7 @@ function PocCard({ poc, canWrite, onEdit, onChanged }: { poc: Poc; canWrite: boo
                 a.href = URL.createObjectURL(blob);
                 a.download = `poc-${poc.id}.json`;
                 a.click();
+                setTimeout(() => URL.revokeObjectURL(a.href), 10000);
               } catch (e) {
                 setError(e);
               }
@@ -208,7 +270,7 @@ function PocCard({ poc, canWrite, onEdit, onChanged }: { poc: Poc; canWrite: boo
           </button>
           <button
             type="button"
-            class="danger"
+            class="danger small"
             onClick={async () => {
               if (!confirm(t('poc.erase_confirm'))) return;
               try {
@@ -227,7 +289,7 @@ function PocCard({ poc, canWrite, onEdit, onChanged }: { poc: Poc; canWrite: boo
   );
 }
 
-export function PocForm({ org, poc, onDone }: { org: string; poc?: Poc; onDone: () => void }) {
+export function PocForm({ org, poc, onDone }: { org: string; poc?: Poc; onDone: (changed: boolean) => void }) {
   const [f, setF] = useState({
     role: poc?.role ?? 'technical',
     function_title: poc?.function_title ?? '',
@@ -238,41 +300,52 @@ export function PocForm({ org, poc, onDone }: { org: string; poc?: Poc; onDone: 
     days: poc?.hours.days ?? ['mon', 'tue', 'wed', 'thu', 'fri'],
     start: poc?.hours.start ?? '09:00',
     end: poc?.hours.end ?? '17:00',
-    email: poc?.channels?.find((c) => c.type === 'email')?.value ?? '',
-    phone: poc?.channels?.find((c) => c.type === 'phone')?.value ?? '',
-    platform: poc?.channels?.find((c) => c.type === 'platform')?.value ?? '',
   });
+  const [channels, setChannels] = useState<{ type: string; value: string }[]>(poc?.channels?.length ? poc.channels : [{ type: 'email', value: '' }]);
   const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
   const set = (k: keyof typeof f) => (v: string) => setF({ ...f, [k]: v });
+  // Rows left empty are not sent: the index the server names in an error
+  // ("channels[1].value") is the index among the rows that were sent.
+  const sent = channels.map((c, i) => ({ ...c, i })).filter((c) => c.value.trim());
+  const pathOf = (i: number) => {
+    const k = sent.findIndex((c) => c.i === i);
+    return k < 0 ? `channels-unsent-${i}` : `channels[${k}]`;
+  };
   const submit = async (e: Event) => {
     e.preventDefault();
-    const channels = (['email', 'phone', 'platform'] as const).filter((k) => f[k]).map((k) => ({ type: k, value: f[k] }));
     const body: Record<string, unknown> = {
       role: f.role,
       function_title: f.function_title,
       languages: list(f.languages),
-      timezone: f.timezone,
-      hours: f.always ? { always: true } : { days: f.days, start: f.start, end: f.end },
-      channels,
+      timezone: f.timezone.trim(),
+      hours: f.always ? { always: true } : { days: DAYS.filter((d) => f.days.includes(d)), start: f.start, end: f.end },
+      channels: sent.map((c) => ({ type: c.type, value: c.value.trim() })),
     };
     if (f.name) body.name = f.name;
+    setBusy(true);
     try {
       if (poc) await api('PUT', `/api/v1/pocs/${poc.id}`, body);
       else await api('POST', `/api/v1/orgs/${org}/pocs`, body);
-      onDone();
+      onDone(true);
     } catch (err) {
       setError(err);
+    } finally {
+      setBusy(false);
     }
   };
+  const fid = poc?.id.slice(0, 8) ?? 'new';
   return (
-    <form class="card form" onSubmit={submit}>
-      <h3>{poc ? t('poc.edit') : t('org.add_contact')}</h3>
+    <form class="card form" onSubmit={submit} aria-labelledby={`poc-form-${fid}`}>
+      <h3 id={`poc-form-${fid}`}>{poc ? t('poc.edit') : t('org.add_contact')}</h3>
       {error !== null && <Alert>{errorText(error)}</Alert>}
-      <Select label={t('poc.role')} name="role" value={f.role} onChange={set('role')} options={['diplomatic', 'technical', 'law_enforcement'].map((r) => ({ value: r, label: t(`role.${r}`) }))} />
-      <Field label={t('poc.function')} name="function_title" value={f.function_title} onInput={set('function_title')} error={error} required />
-      <Field label={t('poc.name')} name="name" value={f.name} onInput={set('name')} error={error} />
-      <Field label={t('poc.languages')} name="languages" value={f.languages} onInput={set('languages')} help={t('poc.languages_help')} error={error} />
-      <Field label={t('poc.timezone')} name="timezone" value={f.timezone} onInput={set('timezone')} error={error} />
+      <div class="grid2">
+        <Select label={t('poc.role')} name="role" value={f.role} onChange={set('role')} error={error} options={['diplomatic', 'technical', 'law_enforcement'].map((r) => ({ value: r, label: t(`role.${r}`) }))} />
+        <Field label={t('poc.function')} name="function_title" value={f.function_title} onInput={set('function_title')} error={error} required />
+        <Field label={t('poc.name')} name="name" value={f.name} onInput={set('name')} error={error} help={t('poc.name_help')} />
+        <Field label={t('poc.languages')} name="languages" value={f.languages} onInput={set('languages')} help={t('poc.languages_help')} error={error} dir="ltr" />
+        <Field label={t('poc.timezone')} name="timezone" value={f.timezone} onInput={set('timezone')} help={t('poc.timezone_help')} error={error} dir="ltr" />
+      </div>
       <fieldset>
         <legend>{t('poc.hours')}</legend>
         <label class="check">
@@ -280,32 +353,68 @@ export function PocForm({ org, poc, onDone }: { org: string; poc?: Poc; onDone: 
         </label>
         {!f.always && (
           <>
-            <div class="days">
-              {DAYS.map((d) => (
-                <label class="check">
-                  <input
-                    type="checkbox"
-                    checked={f.days.includes(d)}
-                    onChange={(e) => setF({ ...f, days: (e.target as HTMLInputElement).checked ? [...f.days, d] : f.days.filter((x) => x !== d) })}
-                  />{' '}
-                  {t(`day.${d}`)}
-                </label>
-              ))}
+            <fieldset class="inner">
+              <legend>{t('poc.days')}</legend>
+              <div class="days">
+                {DAYS.map((d) => (
+                  <label class="check">
+                    <input
+                      type="checkbox"
+                      checked={f.days.includes(d)}
+                      onChange={(e) => setF({ ...f, days: (e.target as HTMLInputElement).checked ? [...f.days, d] : f.days.filter((x) => x !== d) })}
+                    />{' '}
+                    {t(`day.${d}`)}
+                  </label>
+                ))}
+              </div>
+              <GroupError error={error} paths="hours.days" />
+            </fieldset>
+            <div class="pair">
+              <Field id={`start-${fid}`} label={t('poc.start')} name="start" type="time" value={f.start} onInput={set('start')} error={error} paths="hours.start" />
+              <Field id={`end-${fid}`} label={t('poc.end')} name="end" type="time" value={f.end} onInput={set('end')} error={error} paths="hours.end" />
             </div>
-            <Field label={t('poc.start')} name="start" type="time" value={f.start} onInput={set('start')} error={error} />
-            <Field label={t('poc.end')} name="end" type="time" value={f.end} onInput={set('end')} error={error} />
           </>
         )}
+        <GroupError error={error} paths="hours" exact />
       </fieldset>
       <fieldset>
         <legend>{t('poc.channels')}</legend>
-        <Field label={t('channel.email')} name="email" type="email" value={f.email} onInput={set('email')} />
-        <Field label={t('channel.phone')} name="phone" type="tel" value={f.phone} onInput={set('phone')} />
-        <Field label={t('channel.platform')} name="platform" value={f.platform} onInput={set('platform')} />
+        {channels.map((c, i) => (
+          <div class="pair channel">
+            <Select
+              label={t('poc.channel_type')}
+              name={`channel-type-${i}`}
+              value={c.type}
+              onChange={(v) => setChannels(channels.map((x, j) => (j === i ? { ...x, type: v } : x)))}
+              options={CHANNELS.map((k) => ({ value: k, label: t(`channel.${k}`) }))}
+              error={error}
+              paths={`${pathOf(i)}.type`}
+            />
+            <Field
+              id={`channel-${fid}-${i}`}
+              label={t('poc.channel_value')}
+              name={`channel-${i}`}
+              value={c.value}
+              dir="ltr"
+              onInput={(v) => setChannels(channels.map((x, j) => (j === i ? { ...x, value: v } : x)))}
+              error={error}
+              paths={`${pathOf(i)}.value`}
+            />
+            <button type="button" class="secondary small" aria-label={`${t('poc.remove_channel')} ${i + 1}`} onClick={() => setChannels(channels.filter((_, j) => j !== i))}>
+              {t('common.remove')}
+            </button>
+          </div>
+        ))}
+        <GroupError error={error} paths="channels" exact />
+        <button type="button" class="secondary small" onClick={() => setChannels([...channels, { type: 'email', value: '' }])}>
+          {t('poc.add_channel')}
+        </button>
       </fieldset>
       <div class="actions">
-        <button type="submit">{t('common.save')}</button>
-        <button type="button" class="secondary" onClick={onDone}>
+        <button type="submit" disabled={busy}>
+          {t('common.save')}
+        </button>
+        <button type="button" class="secondary" onClick={() => onDone(false)}>
           {t('common.cancel')}
         </button>
       </div>
@@ -313,7 +422,7 @@ export function PocForm({ org, poc, onDone }: { org: string; poc?: Poc; onDone: 
   );
 }
 
-export function OrgForm({ session, org, onDone }: { session: Session; org?: Org; onDone: () => void }) {
+export function OrgForm({ session, org, onDone }: { session: Session; org?: Org; onDone: (changed: boolean) => void }) {
   const [f, setF] = useState({
     kind: org?.kind ?? 'national_csirt',
     country: org?.country ?? '',
@@ -323,65 +432,85 @@ export function OrgForm({ session, org, onDone }: { session: Session; org?: Org;
     names: Object.entries(org?.names ?? { en: '' }).map(([l, n]) => ({ l, n })),
   });
   const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
   const submit = async (e: Event) => {
     e.preventDefault();
     const body: Record<string, unknown> = {
       kind: f.kind,
-      names: Object.fromEntries(f.names.filter((x) => x.l && x.n).map((x) => [x.l, x.n])),
+      names: Object.fromEntries(f.names.filter((x) => x.l.trim() && x.n.trim()).map((x) => [x.l.trim(), x.n])),
       groupings: list(f.groupings),
       sectors: f.sectors,
     };
     if (f.country) body.country = f.country;
-    if (f.website) body.website = f.website;
+    if (f.website.trim()) body.website = f.website.trim();
+    setBusy(true);
     try {
-      if (org) await api('PUT', `/api/v1/orgs/${org.id}`, body);
-      else {
+      if (org) {
+        await api('PUT', `/api/v1/orgs/${org.id}`, body);
+        onDone(true);
+      } else {
         const created = await api<Org>('POST', '/api/v1/orgs', body);
+        onDone(true);
         go(`/orgs/${created.id}`);
       }
-      onDone();
     } catch (err) {
       setError(err);
+    } finally {
+      setBusy(false);
     }
   };
+  const languages = (session.ref.languages ?? []).map((l) => ({ value: l.code, label: `${languageName(l.code)} (${l.code})` })).sort((a, b) => a.label.localeCompare(b.label));
   return (
-    <form class="card form" onSubmit={submit}>
-      <h2>{org ? t('org.edit') : t('dir.new_org')}</h2>
+    <form class="card form" onSubmit={submit} aria-labelledby="org-form-title">
+      <h2 id="org-form-title">{org ? t('org.edit') : t('dir.new_org')}</h2>
       {error !== null && <Alert>{errorText(error)}</Alert>}
-      {!org && (
-        <Select label={t('org.kind')} name="kind" value={f.kind} onChange={(v) => setF({ ...f, kind: v })} options={session.ref.org_kinds.map((k) => ({ value: k, label: t(`kind.${k}`) }))} />
-      )}
+      <div class="grid2">
+        {!org && (
+          <Select id="org-kind" label={t('org.kind')} name="kind" value={f.kind} onChange={(v) => setF({ ...f, kind: v })} error={error} options={session.ref.org_kinds.map((k) => ({ value: k, label: t(`kind.${k}`) }))} />
+        )}
+        <Select
+          id="org-country"
+          label={t('org.country')}
+          name="country"
+          value={f.country}
+          onChange={(v) => setF({ ...f, country: v })}
+          any
+          error={error}
+          options={countryOptions(session.ref.countries)}
+        />
+      </div>
       <fieldset>
         <legend>{t('org.names')}</legend>
+        <GroupError error={error} paths="names" exact />
         {f.names.map((x, i) => (
           <div class="pair">
-            <Field
+            <Select
               label={t('dir.lang')}
-              name={`lang${i}`}
+              name={`name-lang-${i}`}
               value={x.l}
-              onInput={(v) => setF({ ...f, names: f.names.map((y, j) => (j === i ? { ...y, l: v } : y)) })}
+              onChange={(v) => setF({ ...f, names: f.names.map((y, j) => (j === i ? { ...y, l: v } : y)) })}
+              options={languages.some((o) => o.value === x.l) || !x.l ? languages : [{ value: x.l, label: x.l }, ...languages]}
             />
             <Field
-              label={t('org.name_in', { lang: x.l || '…' })}
-              name={`name${i}`}
+              label={t('org.name_in', { lang: x.l ? languageName(x.l) : '…' })}
+              name={`name-${i}`}
               value={x.n}
+              dir="auto"
+              error={error}
+              paths={x.l ? `names.${x.l}` : `names-unset-${i}`}
+              required={i === 0}
               onInput={(v) => setF({ ...f, names: f.names.map((y, j) => (j === i ? { ...y, n: v } : y)) })}
             />
           </div>
         ))}
-        <button type="button" class="secondary" onClick={() => setF({ ...f, names: [...f.names, { l: '', n: '' }] })}>
-          +
+        <button type="button" class="secondary small" onClick={() => setF({ ...f, names: [...f.names, { l: '', n: '' }] })}>
+          {t('org.add_name')}
         </button>
       </fieldset>
-      <Select
-        label={t('org.country')}
-        name="country"
-        value={f.country}
-        onChange={(v) => setF({ ...f, country: v })}
-        any
-        options={session.ref.countries.map((c) => ({ value: c.code, label: countryName(c.code) || c.name }))}
-      />
-      <Field label={t('org.groupings')} name="groupings" value={f.groupings} onInput={(v) => setF({ ...f, groupings: v })} help={t('org.groupings_help')} error={error} />
+      <div class="grid2">
+        <Field id="org-groupings" label={t('org.groupings')} name="groupings" value={f.groupings} onInput={(v) => setF({ ...f, groupings: v })} help={t('org.groupings_help')} error={error} dir="ltr" />
+        <Field id="org-website" label={t('org.website')} name="website" inputMode="url" value={f.website} onInput={(v) => setF({ ...f, website: v })} error={error} dir="ltr" />
+      </div>
       <fieldset>
         <legend>{t('org.sectors')}</legend>
         <div class="sectors">
@@ -398,11 +527,13 @@ export function OrgForm({ session, org, onDone }: { session: Session; org?: Org;
             </label>
           ))}
         </div>
+        <GroupError error={error} paths="sectors" />
       </fieldset>
-      <Field label={t('org.website')} name="website" value={f.website} onInput={(v) => setF({ ...f, website: v })} error={error} />
       <div class="actions">
-        <button type="submit">{org ? t('common.save') : t('common.create')}</button>
-        <button type="button" class="secondary" onClick={onDone}>
+        <button type="submit" disabled={busy}>
+          {org ? t('common.save') : t('common.create')}
+        </button>
+        <button type="button" class="secondary" onClick={() => onDone(false)}>
           {t('common.cancel')}
         </button>
       </div>

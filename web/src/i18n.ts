@@ -95,3 +95,23 @@ export function countryOptions(countries: { code: string; name: string }[]): { v
   const codes = ['AA', ...'MNOPQRSTUVWXYZ'.split('').map((c) => `Q${c}`), ...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'.split('').map((c) => `X${c}`), 'ZZ'];
   return [...named, ...codes.map((c) => ({ value: c, label: t('country.user_assigned', { code: c }) }))];
 }
+
+// Sectors (NIS2 and US DHS taxonomies) by name in the reader's language,
+// grouped by taxonomy; the server's English name when no label exists.
+export function sectorName(code: string, fallback?: string): string {
+  const key = `sector.${code.replace(':', '.')}`;
+  const s = t(key);
+  return s === key ? fallback ?? code : s;
+}
+
+export function sectorGroups(sectors: { code: string; name: string }[]): { label: string; options: { value: string; label: string }[] }[] {
+  return ['nis2', 'dhs']
+    .map((g) => ({
+      label: t(`sector.group.${g}`),
+      options: sectors
+        .filter((s) => s.code.startsWith(g + ':'))
+        .map((s) => ({ value: s.code, label: sectorName(s.code, s.name) }))
+        .sort((a, b) => a.label.localeCompare(b.label, current)),
+    }))
+    .filter((g) => g.options.length > 0);
+}

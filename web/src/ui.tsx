@@ -100,7 +100,8 @@ export function Select(props: {
   name: string;
   value: string;
   onChange: (v: string) => void;
-  options: { value: string; label: string }[];
+  options?: { value: string; label: string }[];
+  groups?: { label: string; options: { value: string; label: string }[] }[];
   any?: boolean;
   error?: unknown;
   paths?: string | string[];
@@ -120,8 +121,15 @@ export function Select(props: {
         onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}
       >
         {props.any && <option value="">{t('common.any')}</option>}
-        {props.options.map((o) => (
+        {(props.options ?? []).map((o) => (
           <option value={o.value}>{o.label}</option>
+        ))}
+        {(props.groups ?? []).map((g) => (
+          <optgroup label={g.label}>
+            {g.options.map((o) => (
+              <option value={o.value}>{o.label}</option>
+            ))}
+          </optgroup>
         ))}
       </select>
       {bad && (

@@ -3,7 +3,7 @@
 // or style (the node's CSP forbids them).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 
@@ -26,4 +26,28 @@ test('no inline script or style in index.html', () => {
   assert.doesNotMatch(html, /<style/, 'inline <style>');
   assert.doesNotMatch(html, /\sstyle=/, 'style attribute');
   assert.doesNotMatch(html, /https?:\/\//, 'reference to another origin');
+});
+
+// The source keeps to what the CSP and the security rules allow: no HTML
+// built from strings, no inline styles, no code from strings, no other
+// origin, and web storage only for the language.
+test('the source builds no HTML from strings and uses no inline style', () => {
+  const src = new URL('../src/', import.meta.url).pathname;
+  const files = (function walk(d) {
+    return readdirSync(d).flatMap((f) => {
+      const p = join(d, f);
+      return statSync(p).isDirectory() ? walk(p) : /\.(tsx?|css)$/.test(f) ? [p] : [];
+    });
+  })(src);
+  assert.ok(files.length > 5);
+  for (const f of files) {
+    const text = readFileSync(f, 'utf8');
+    assert.doesNotMatch(text, /dangerouslySetInnerHTML|\.innerHTML|outerHTML|insertAdjacentHTML|document\.write/, `${f}: HTML from strings`);
+    assert.doesNotMatch(text, /\sstyle=\{|\sstyle="/, `${f}: inline style`);
+    assert.doesNotMatch(text, /\beval\(|new Function\(/, `${f}: code from strings`);
+    assert.doesNotMatch(text, /https?:\/\/(?!127\.0\.0\.1)/, `${f}: another origin`);
+    assert.doesNotMatch(text, /@import|url\(\s*['"]?https?:/, `${f}: external stylesheet or font`);
+    for (const m of text.matchAll(/(?:localStorage|sessionStorage)\.setItem\(\s*'([^']+)'/g)) assert.equal(m[1], 'entente.lang', `${f}: stores ${m[1]}`);
+    assert.doesNotMatch(text, /sessionStorage/, `${f}: sessionStorage`);
+  }
 });

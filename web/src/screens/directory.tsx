@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, query, type Org, type Page, type Poc } from '../api';
 import type { Session } from '../app';
-import { countryName, countryOptions, languageName, pickName, t } from '../i18n';
+import { countryName, countryOptions, languageName, pickName, sectorGroups, t } from '../i18n';
 import { go, href } from '../router';
 import { Alert, errorText, Field, Select } from '../ui';
 import { OrgForm } from './org';
@@ -103,7 +103,7 @@ function OrgSearch({ session, params }: { session: Session; params: Record<strin
         <Select label={t('dir.country')} name="country" value={f.country} onChange={set('country')} any options={countries(session)} error={error} />
         <Field label={t('dir.grouping')} name="grouping" value={f.grouping} onInput={set('grouping')} error={error} />
         <Select label={t('dir.kind')} name="kind" value={f.kind} onChange={set('kind')} any options={session.ref.org_kinds.map((k) => ({ value: k, label: t(`kind.${k}`) }))} error={error} />
-        <Select label={t('dir.sector')} name="sector" value={f.sector} onChange={set('sector')} any options={session.ref.sectors.map((s) => ({ value: s.code, label: s.name }))} error={error} />
+        <Select label={t('dir.sector')} name="sector" value={f.sector} onChange={set('sector')} any groups={sectorGroups(session.ref.sectors)} error={error} />
         <button type="submit">{t('common.search')}</button>
       </form>
       {error !== null && <Alert>{errorText(error)}</Alert>}

@@ -118,12 +118,25 @@ function RequestChart() {
       plot = new uPlot(
         {
           width: Math.min(560, ref.current.clientWidth || 560),
-          height: 200,
-          scales: { x: { time: false } },
+          height: 220,
+          scales: { x: { time: false, range: () => [-0.5, rows.length - 0.5] }, y: { range: (_u: unknown, _min: number, max: number) => [0, Math.max(1, max * 1.1)] } },
           legend: { show: false },
           cursor: { show: false },
-          axes: [{ values: (_u: unknown, ticks: number[]) => ticks.map((i) => rows[i]?.[0] ?? '') }, {}],
-          series: [{}, { label: t('node.requests'), stroke: '#1d4e89', fill: 'rgba(29,78,137,0.15)', paths: uPlot.paths.bars!({ size: [0.6] }) }],
+          axes: [
+            { splits: () => xs, values: (_u: unknown, ticks: number[]) => ticks.map((i) => rows[i]?.[0] ?? ''), grid: { show: false } },
+            { values: (_u: unknown, ticks: number[]) => ticks.map((n) => formatNumber(n)) },
+          ],
+          series: [
+            {},
+            {
+              label: t('node.requests'),
+              stroke: '#1d4e89',
+              fill: 'rgba(29,78,137,0.35)',
+              width: 1,
+              points: { show: false },
+              paths: uPlot.paths.bars!({ size: [0.6], align: 0 }),
+            },
+          ],
         },
         [xs, rows.map((r) => r[1])],
         ref.current,
@@ -134,6 +147,7 @@ function RequestChart() {
   return (
     <figure class="chart">
       <figcaption>{t('node.requests')}</figcaption>
+      <div class="chart-row">
       <div ref={ref} aria-hidden="true" />
       <table class="list compact">
         <caption class="visually-hidden">{t('node.requests')}</caption>
@@ -152,6 +166,7 @@ function RequestChart() {
           ))}
         </tbody>
       </table>
+      </div>
     </figure>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Org, type Page, type Poc } from '../api';
 import type { Session } from '../app';
-import { countryName, countryOptions, formatDate, languageName, pickName, t } from '../i18n';
+import { countryName, countryOptions, formatDate, languageName, pickName, sectorGroups, sectorName, t } from '../i18n';
 import { OrgName } from '../orgname';
 import { go } from '../router';
 import { Alert, errorText, Field, Fingerprint, GroupError, Select } from '../ui';
@@ -113,7 +113,7 @@ export function OrgPage({ session, id }: { session: Session; id: string }) {
         {org.sectors.length > 0 && (
           <>
             <dt>{t('org.sectors')}</dt>
-            <dd>{org.sectors.map((s) => session.ref.sectors.find((x) => x.code === s)?.name ?? s).join(', ')}</dd>
+            <dd>{org.sectors.map((s) => sectorName(s, session.ref.sectors.find((x) => x.code === s)?.name)).join(', ')}</dd>
           </>
         )}
         {org.website && (
@@ -513,20 +513,25 @@ export function OrgForm({ session, org, onDone }: { session: Session; org?: Org;
       </div>
       <fieldset>
         <legend>{t('org.sectors')}</legend>
-        <div class="sectors">
-          {session.ref.sectors.map((s) => (
-            <label class="check">
-              <input
-                type="checkbox"
-                checked={f.sectors.includes(s.code)}
-                onChange={(e) =>
-                  setF({ ...f, sectors: (e.target as HTMLInputElement).checked ? [...f.sectors, s.code] : f.sectors.filter((x) => x !== s.code) })
-                }
-              />{' '}
-              {s.name}
-            </label>
-          ))}
-        </div>
+        {sectorGroups(session.ref.sectors).map((g) => (
+          <fieldset class="inner">
+            <legend>{g.label}</legend>
+            <div class="sectors">
+              {g.options.map((s) => (
+                <label class="check">
+                  <input
+                    type="checkbox"
+                    checked={f.sectors.includes(s.value)}
+                    onChange={(e) =>
+                      setF({ ...f, sectors: (e.target as HTMLInputElement).checked ? [...f.sectors, s.value] : f.sectors.filter((x) => x !== s.value) })
+                    }
+                  />{' '}
+                  {s.label}
+                </label>
+              ))}
+            </div>
+          </fieldset>
+        ))}
         <GroupError error={error} paths="sectors" />
       </fieldset>
       <div class="actions">

@@ -74,6 +74,13 @@ export function App() {
   const section = route.path[0] ?? '';
   const inDirectory = section === '' || section === 'contacts' || section === 'orgs';
 
+  // Until a required second factor is enrolled, only My organisation is open
+  // (and stays in place once it is).
+  const mustEnrol = !!session?.mustEnrol;
+  useEffect(() => {
+    if (mustEnrol && section !== 'my') go('/my');
+  }, [mustEnrol, section]);
+
   // Moving to another screen moves the focus to its content (not for a new
   // search on the same screen), so that screen readers announce it.
   const screen = route.path.join('/');

@@ -222,6 +222,15 @@ scenario('search the directory, open an organisation, see its fingerprint', asyn
   await page.getByRole('link', { name: 'Eastmark National CERT' }).waitFor();
   assert.equal(await page.getByRole('link', { name: 'Tan Mei Ling' }).count(), 0);
   await axe(page, '04-contacts');
+  // Paging: five at a time, following the API's `next` cursor.
+  await page.goto(base + '/#/?limit=5');
+  await page.getByText('5 shown').waitFor();
+  await page.getByRole('button', { name: 'Load more' }).click();
+  await page.getByText('10 shown').waitFor();
+  await page.getByRole('button', { name: 'Load more' }).click();
+  await page.getByRole('button', { name: 'Load more' }).waitFor({ state: 'detached' });
+  const total = await page.evaluate(async () => (await (await fetch('/api/v1/orgs?limit=200')).json()).items.length);
+  await page.getByText(`${total} shown`).waitFor();
 });
 
 scenario('an officer edits a contact of their organisation, with field errors next to their inputs', async (page) => {
@@ -293,6 +302,15 @@ scenario('an operator creates an organisation, then its admin-level edit', async
   await poc.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('heading', { name: 'Abuse desk' }).waitFor();
   await page.getByRole('cell', { name: 'Updated' }).first().waitFor();
+  // Export the person's data (a JSON download), then erase it.
+  const card = page.locator('li.poc', { has: page.getByRole('heading', { name: 'Abuse desk' }) });
+  const [download] = await Promise.all([page.waitForEvent('download'), card.getByRole('button', { name: 'Export personal data' }).click()]);
+  const exported = readFileSync(await download.path(), 'utf8');
+  assert.match(exported, /abuse@gamma\.example/);
+  page.once('dialog', (d) => d.accept());
+  await card.getByRole('button', { name: 'Erase personal data' }).click();
+  await page.getByRole('heading', { name: 'Personal data erased' }).waitFor();
+  assert.equal(await page.getByText('abuse@gamma.example').count(), 0);
 });
 
 scenario('markup in names is shown as text everywhere', async (page) => {
@@ -371,6 +389,16 @@ scenario('an admin creates a token (shown once) and revokes it; manages users', 
   await page.getByRole('button', { name: 'Enable arcadia-cert.viewer' }).click();
   await page.getByRole('button', { name: 'Disable arcadia-cert.viewer' }).waitFor();
   assert.equal(await page.getByLabel('Role arcadia-cert.viewer').inputValue(), 'analyst');
+  // A new user; a name that is taken is an error on that field.
+  const newUser = page.getByRole('form', { name: 'New user' });
+  await newUser.getByLabel('User name').fill('arcadia-cert.viewer');
+  await newUser.getByLabel('Full name').fill('Second viewer');
+  await newUser.getByLabel('Password').fill(PW);
+  await newUser.getByRole('button', { name: 'Create' }).click();
+  await fieldError(newUser, 'User name').getByText(/taken/).waitFor();
+  await newUser.getByLabel('User name').fill('arcadia-cert.viewer2');
+  await newUser.getByRole('button', { name: 'Create' }).click();
+  await page.getByRole('cell', { name: 'arcadia-cert.viewer2', exact: true }).waitFor();
 });
 
 scenario('a user sets up a second factor and signs in with it', async (page) => {
@@ -406,6 +434,32 @@ scenario('a user sets up a second factor and signs in with it', async (page) => 
   await page.getByRole('heading', { name: 'Directory', level: 1 }).waitFor();
 });
 
+scenario('an organisation that requires a second factor makes its users enrol first', async (page) => {
+  await signIn(page, 'borealia-cert.admin');
+  await page.getByRole('link', { name: 'My organisation' }).click();
+  await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/settings') && r.request().method() === 'PUT' && r.ok()),
+    page.getByRole('checkbox', { name: 'Require a second factor for every user of the organisation' }).check(),
+  ]);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByText('You have signed out.').waitFor();
+  await page.getByLabel('User name').fill('borealia-cert.viewer');
+  await page.getByLabel('Password').fill(PW);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('Your organisation requires a second factor').waitFor();
+  await axe(page, '16-must-enrol');
+  // Nothing else is open until the user enrols.
+  await page.getByRole('link', { name: 'Directory' }).click();
+  await page.waitForFunction(() => location.hash === '#/my');
+  await page.getByRole('button', { name: 'Set up a second factor' }).click();
+  const secret = (await page.locator('.copyable code').first().textContent()).replace(/\s/g, '');
+  await page.getByLabel('Second-factor code').fill(totp(secret));
+  await page.getByRole('button', { name: 'Activate' }).click();
+  await page.getByText('Your second factor is now active.').waitFor();
+  await page.getByRole('link', { name: 'Directory' }).click();
+  await page.getByRole('heading', { name: 'Directory', level: 1 }).waitFor();
+});
+
 scenario('sign-out ends the session', async (page) => {
   await signIn(page, 'arcadia-cert.viewer');
   // A viewer sees no edit controls.
@@ -417,7 +471,7 @@ scenario('sign-out ends the session', async (page) => {
   assert.equal(await page.getByRole('button', { name: 'Add a point of contact' }).count(), 0);
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByText('You have signed out.').waitFor();
-  await axe(page, '16-signed-out');
+  await axe(page, '17-signed-out');
   assert.equal(await page.evaluate(async () => (await fetch('/api/v1/auth/me')).status), 401);
 });
 
@@ -427,12 +481,12 @@ scenario('node operator screen, and session expiry returns to the same screen', 
   await page.getByRole('heading', { name: 'Node identity' }).waitFor();
   await page.locator('.chart canvas').first().waitFor();
   await page.getByRole('cell', { name: 'Test Operators' }).waitFor();
-  await axe(page, '17-node');
+  await axe(page, '18-node');
   // End the session behind the console's back: the next call returns to sign-in.
   await page.context().clearCookies();
   await page.getByRole('link', { name: 'My organisation' }).click();
   await page.getByText('Your session has ended').waitFor();
-  await axe(page, '18-session-ended');
+  await axe(page, '19-session-ended');
   assert.equal(await page.evaluate(() => location.hash), '#/my');
   await page.getByLabel('User name').fill('operator');
   await page.getByLabel('Password').fill(PW);

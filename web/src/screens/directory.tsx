@@ -54,12 +54,14 @@ function useSearch<T>(path: string, route: string, params: Record<string, string
   const [page, setPage] = useState<Page<T> | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const sig = JSON.stringify(fromParams());
+  // The page size may be set in the address too (#/?limit=20), not in the form.
+  const limit = /^\d{1,3}$/.test(params.limit ?? '') ? params.limit : undefined;
+  const sig = JSON.stringify([fromParams(), limit]);
   const run = async (cursor?: string) => {
     setError(null);
     setBusy(true);
     try {
-      const r = await api<Page<T>>('GET', path + query({ ...fromParams(), cursor }));
+      const r = await api<Page<T>>('GET', path + query({ ...fromParams(), limit, cursor }));
       setPage((prev) => (cursor && prev ? { items: [...prev.items, ...r.items], next: r.next } : r));
     } catch (e) {
       setError(e);

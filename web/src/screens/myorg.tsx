@@ -17,8 +17,8 @@ export function MyOrg({ session }: { session: Session }) {
   const admin = session.user.role === 'admin' || session.user.operator;
   const [org, setOrg] = useState<Org | null>(null);
   useEffect(() => {
-    api<Org>('GET', `/api/v1/orgs/${session.user.org}`).then(setOrg, () => setOrg(null));
-  }, []);
+    if (!session.mustEnrol) api<Org>('GET', `/api/v1/orgs/${session.user.org}`).then(setOrg, () => setOrg(null));
+  }, [session.mustEnrol]);
   return (
     <section>
       <h1>
@@ -139,6 +139,7 @@ function Users({ session }: { session: Session }) {
       </table>
       <form
         class="card form inline"
+        aria-label={t('my.new_user')}
         onSubmit={async (e) => {
           e.preventDefault();
           try {
@@ -233,6 +234,7 @@ function Tokens({ session }: { session: Session }) {
       </table>
       <form
         class="card form inline"
+        aria-label={t('my.new_token')}
         onSubmit={async (e) => {
           e.preventDefault();
           try {
@@ -340,8 +342,8 @@ function SecondFactor({ session }: { session: Session }) {
               await api('POST', enabled ? '/api/v1/auth/totp/disable' : '/api/v1/auth/totp/enable', { code: code.replace(/\s/g, '') });
               setSetup(null);
               setCode('');
-              setDone(enabled ? 'off' : 'on');
               await session.refresh();
+              setDone(enabled ? 'off' : 'on');
             } catch (err) {
               setError(err);
             }

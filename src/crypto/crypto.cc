@@ -207,6 +207,10 @@ Result<Sealed> Seal(std::span<const std::uint8_t> plaintext,
   SecretBytes key = GenerateSymmetricKey();
   Sealed s;
   for (const auto& r : recipients) {
+    // Open() finds a recipient by id, so an id listed twice could not open.
+    if (std::any_of(s.recipients.begin(), s.recipients.end(),
+                    [&](const WrappedKey& w) { return w.recipient == r.id; }))
+      return Invalid("recipient " + r.id + " is listed twice");
     if (r.box_public_key.size() != kBoxPublicKeyBytes)
       return Invalid("recipient " + r.id + " has no valid X25519 public key");
     Bytes wrapped(crypto_box_SEALBYTES + key.size());

@@ -114,8 +114,9 @@ struct Recipient {
   std::span<const std::uint8_t> box_public_key;
 };
 // Encrypts `plaintext` under a fresh random content key, wrapped for every
-// recipient. `aad` is authenticated, not encrypted. Fails on a bad public key
-// or an empty recipient list.
+// recipient. `aad` is authenticated, not encrypted. kInvalidArgument on a bad
+// public key (wrong size, or a low-order point), an id listed twice or an
+// empty recipient list.
 Result<Sealed> Seal(std::span<const std::uint8_t> plaintext,
                     const std::vector<Recipient>& recipients,
                     std::span<const std::uint8_t> aad = {});

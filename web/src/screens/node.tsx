@@ -117,7 +117,7 @@ function RequestChart() {
       const xs = rows.map((_, i) => i);
       plot = new uPlot(
         {
-          width: Math.min(560, ref.current.clientWidth || 560),
+          width: Math.max(200, Math.min(560, (ref.current.closest('figure')?.clientWidth ?? 600) - 40)),
           height: 220,
           scales: { x: { time: false, range: () => [-0.5, rows.length - 0.5] }, y: { range: (_u: unknown, _min: number, max: number) => [0, Math.max(1, max * 1.1)] } },
           legend: { show: false },

@@ -51,18 +51,22 @@ function languages(session: Session) {
 function useSearch<T>(path: string, route: string, params: Record<string, string>, keys: string[]) {
   const fromParams = () => Object.fromEntries(keys.map((k) => [k, params[k] ?? '']));
   const [f, setF] = useState(fromParams);
-  const [page, setPage] = useState<Page<T> | null>(null);
+  // Results remember the search they answer: results of another search are
+  // never shown, not even for the moment before the new one starts.
+  const [result, setResult] = useState<{ sig: string; page: Page<T> } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   // The page size may be set in the address too (#/?limit=20), not in the form.
   const limit = /^\d{1,3}$/.test(params.limit ?? '') ? params.limit : undefined;
   const sig = JSON.stringify([fromParams(), limit]);
+  const page = result && result.sig === sig ? result.page : null;
   const run = async (cursor?: string) => {
     setError(null);
     setBusy(true);
+    if (!cursor) setResult(null);
     try {
       const r = await api<Page<T>>('GET', path + query({ ...fromParams(), limit, cursor }));
-      setPage((prev) => (cursor && prev ? { items: [...prev.items, ...r.items], next: r.next } : r));
+      setResult((prev) => ({ sig, page: cursor && prev && prev.sig === sig ? { items: [...prev.page.items, ...r.items], next: r.next } : r }));
     } catch (e) {
       setError(e);
     } finally {
@@ -109,7 +113,7 @@ function OrgSearch({ session, params }: { session: Session; params: Record<strin
         <button type="submit">{t('common.search')}</button>
       </form>
       {error !== null && <Alert>{errorText(error)}</Alert>}
-      <Results count={page?.items.length ?? 0} busy={busy && !page} />
+      <Results count={page?.items.length ?? 0} busy={!page} />
       {page && page.items.length > 0 && (
         <table class="list">
           <caption class="visually-hidden">{t('dir.orgs')}</caption>
@@ -123,7 +127,7 @@ function OrgSearch({ session, params }: { session: Session; params: Record<strin
           </thead>
           <tbody>
             {page.items.map((o) => (
-              <tr>
+              <tr key={o.id}>
                 <td>
                   <a href={`#/orgs/${o.id}`} dir="auto">
                     {pickName(o.names)}
@@ -163,7 +167,7 @@ function PocSearch({ session, params }: { session: Session; params: Record<strin
         <button type="submit">{t('common.search')}</button>
       </form>
       {error !== null && <Alert>{errorText(error)}</Alert>}
-      <Results count={page?.items.length ?? 0} busy={busy && !page} />
+      <Results count={page?.items.length ?? 0} busy={!page} />
       {page && page.items.length > 0 && (
         <table class="list">
           <caption class="visually-hidden">{t('dir.pocs')}</caption>
@@ -179,7 +183,7 @@ function PocSearch({ session, params }: { session: Session; params: Record<strin
           </thead>
           <tbody>
             {page.items.map((p) => (
-              <tr>
+              <tr key={p.id}>
                 <td>
                   <a href={`#/orgs/${p.org}`} dir="auto">
                     {p.erased ? t('poc.erased') : p.name || p.function_title}

@@ -82,7 +82,7 @@ function Users({ session }: { session: Session }) {
         </thead>
         <tbody>
           {users.map((u) => (
-            <tr>
+            <tr key={u.id}>
               <td dir="ltr">{u.username}</td>
               <td dir="auto">{u.display_name}</td>
               <td>
@@ -204,7 +204,7 @@ function Tokens({ session }: { session: Session }) {
             </tr>
           )}
           {tokens.map((tk) => (
-            <tr>
+            <tr key={tk.id}>
               <td dir="auto">{tk.name}</td>
               <td>{tk.scopes.map((s) => t(`scope.${s}`)).join(', ')}</td>
               <td>{formatDate(tk.created)}</td>

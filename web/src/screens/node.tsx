@@ -82,7 +82,7 @@ export function NodePage({ session }: { session: Session }) {
         </thead>
         <tbody>
           {orgs.map((o) => (
-            <tr>
+            <tr key={o.id}>
               <td>
                 <a href={`#/orgs/${o.id}`} dir="auto">
                   {pickName(o.names)}

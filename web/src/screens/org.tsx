@@ -143,11 +143,11 @@ export function OrgPage({ session, id }: { session: Session; id: string }) {
       <ul class="cards">
         {pocs.map((p) =>
           editing === p.id ? (
-            <li class="wide-item">
+            <li class="wide-item" key={p.id}>
               <PocForm org={org.id} poc={p} onDone={done} />
             </li>
           ) : (
-            <li class="card poc">
+            <li class="card poc" key={p.id}>
               <PocCard poc={p} canWrite={canWritePocs(session, org.id)} onEdit={() => edit(p.id)} onChanged={() => done(true)} />
             </li>
           ),
@@ -191,7 +191,7 @@ export function OrgPage({ session, id }: { session: Session; id: string }) {
           </thead>
           <tbody>
             {audit.items.map((a) => (
-              <tr>
+              <tr key={a.seq}>
                 <td>{formatDate(a.at)}</td>
                 <td>{t(`action.${a.action}`)}</td>
                 <td>

@@ -38,6 +38,11 @@ export function App() {
       if (gen === generation.current) setSession(null);
     }
   };
+  // The node this console belongs to, shown in the header on every screen.
+  const [node, setNode] = useState<{ base_url: string; id: string } | null>(null);
+  useEffect(() => {
+    api('GET', '/api/v1/node').then(setNode, () => setNode(null));
+  }, []);
   useEffect(() => {
     whenUnauthorized(() => {
       // The route stays in the address: signing in again returns to it.
@@ -140,6 +145,12 @@ export function App() {
             ◆
           </span>{' '}
           {t('app.title')}
+          {node && (
+            <span class="node-name" title={`${t('app.node')} ${node.id}`}>
+              <span class="visually-hidden">{t('app.node')} </span>
+              <bdi dir="ltr">{nodeHost(node.base_url)}</bdi>
+            </span>
+          )}
         </div>
         {session && (
           <nav aria-label={t('nav.main')}>
@@ -185,4 +196,12 @@ export function App() {
       </main>
     </>
   );
+}
+
+function nodeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }

@@ -82,7 +82,12 @@ export function languageName(tag: string): string {
 
 // The organisation's name in the reader's language, else English, else any.
 export function pickName(names: Record<string, string>): string {
-  return names[current] ?? names.en ?? Object.values(names)[0] ?? '';
+  return names[nameLang(names)] ?? '';
+}
+
+// The language of the name pickName shows (for the lang attribute).
+export function nameLang(names: Record<string, string>): string {
+  return current in names ? current : 'en' in names ? 'en' : Object.keys(names)[0] ?? current;
 }
 
 // Countries for a picker: the ISO 3166-1 list by name in the reader's

@@ -1,19 +1,19 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getOrg } from './api';
-import { pickName } from './i18n';
+import { nameLang, pickName } from './i18n';
 
 // An organisation's name (in the reader's language) linking to its page.
 export function OrgName({ id }: { id: string }) {
-  const [name, setName] = useState('');
+  const [name, setName] = useState<[string, string] | null>(null);
   useEffect(() => {
     getOrg(id).then(
-      (o) => setName(pickName(o.names)),
-      () => setName(''),
+      (o) => setName([pickName(o.names), nameLang(o.names)]),
+      () => setName(null),
     );
   }, [id]);
   return (
-    <a href={`#/orgs/${id}`} dir="auto">
-      {name || id.slice(0, 8)}
+    <a href={`#/orgs/${id}`} dir="auto" lang={name?.[1]}>
+      {name?.[0] || id.slice(0, 8)}
     </a>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, query, type Org, type Page, type Poc } from '../api';
 import type { Session } from '../app';
-import { countryName, countryOptions, languageName, pickName, sectorGroups, t } from '../i18n';
+import { countryName, countryOptions, languageName, nameLang, pickName, sectorGroups, t } from '../i18n';
 import { go, href } from '../router';
 import { Alert, errorText, Field, Select } from '../ui';
 import { OrgForm } from './org';
@@ -129,7 +129,7 @@ function OrgSearch({ session, params }: { session: Session; params: Record<strin
             {page.items.map((o) => (
               <tr key={o.id}>
                 <td>
-                  <a href={`#/orgs/${o.id}`} dir="auto">
+                  <a href={`#/orgs/${o.id}`} dir="auto" lang={nameLang(o.names)}>
                     {pickName(o.names)}
                   </a>
                 </td>

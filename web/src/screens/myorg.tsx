@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Org, type Page, type User } from '../api';
 import type { Session } from '../app';
-import { formatDate, pickName, t } from '../i18n';
+import { formatDate, nameLang, pickName, t } from '../i18n';
 import { Alert, Copyable, errorText, Field, Fingerprint, GroupError, Select } from '../ui';
 
 interface Token {
@@ -23,7 +23,12 @@ export function MyOrg({ session }: { session: Session }) {
     <section>
       <h1>
         {t('my.title')}
-        {org && <span class="subtitle"> — {pickName(org.names)}</span>}
+        {org && (
+          <span class="subtitle">
+            {' — '}
+            <bdi lang={nameLang(org.names)}>{pickName(org.names)}</bdi>
+          </span>
+        )}
       </h1>
       {session.mustEnrol && <Alert kind="info">{t('my.must_enrol')}</Alert>}
       <SecondFactor session={session} />

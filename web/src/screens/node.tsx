@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Org, type Page } from '../api';
 import type { Session } from '../app';
-import { countryName, formatNumber, pickName, t } from '../i18n';
+import { countryName, formatNumber, nameLang, pickName, t } from '../i18n';
 import { Alert, errorText, Fingerprint } from '../ui';
 
 export function NodePage({ session }: { session: Session }) {
@@ -84,7 +84,7 @@ export function NodePage({ session }: { session: Session }) {
           {orgs.map((o) => (
             <tr key={o.id}>
               <td>
-                <a href={`#/orgs/${o.id}`} dir="auto">
+                <a href={`#/orgs/${o.id}`} dir="auto" lang={nameLang(o.names)}>
                   {pickName(o.names)}
                 </a>
               </td>

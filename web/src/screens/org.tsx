@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Org, type Page, type Poc } from '../api';
 import type { Session } from '../app';
-import { countryName, countryOptions, formatDate, languageName, pickName, sectorGroups, sectorName, t } from '../i18n';
+import { countryName, countryOptions, formatDate, languageName, nameLang, pickName, sectorGroups, sectorName, t } from '../i18n';
 import { OrgName } from '../orgname';
 import { go } from '../router';
 import { Alert, errorText, Field, Fingerprint, GroupError, Select } from '../ui';
@@ -79,7 +79,9 @@ export function OrgPage({ session, id }: { session: Session; id: string }) {
         <a href="#/">{t('nav.directory')}</a>
       </p>
       <div class="title-row">
-        <h1 dir="auto">{pickName(org.names)}</h1>
+        <h1 dir="auto" lang={nameLang(org.names)}>
+          {pickName(org.names)}
+        </h1>
         {canWriteOrg(session, org.id) && editing !== 'org' && (
           <button type="button" class="secondary" onClick={() => edit('org')}>
             {t('org.edit')}

@@ -154,6 +154,14 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& opts) {
 
 Node::~Node() = default;
 
+void Node::StartTreeHeadIssuer(Millis interval) {
+  if (issuer_) return;
+  issuer_ = std::make_unique<transparency::TreeHeadIssuer>(
+      *log_, *clock_, interval,
+      [](const Error& e) { spdlog::error("signed tree head: {}", e.ToString()); });
+  issuer_->Start();
+}
+
 Result<std::string> Node::FoundingOrg() {
   auto rows = ENTENTE_TRY(
       db_->Query("SELECT org_id FROM users WHERE is_operator = 1 ORDER BY created LIMIT 1"));

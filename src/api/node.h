@@ -22,6 +22,7 @@
 #include "identity/identity.h"
 #include "journal/journal.h"
 #include "store/store.h"
+#include "transparency/issuer.h"
 #include "transparency/log.h"
 
 namespace entente::api {
@@ -59,6 +60,11 @@ class Node {
   directory::Directory& directory() { return *directory_; }
   auth::Auth& auth() { return *auth_; }
   transparency::Log& log() { return *log_; }
+  // Starts issuing signed tree heads every `interval` (by the node's clock)
+  // when the log grew, in a background thread that stops with the node.
+  // `entente serve --sth-interval`. Calling it again does nothing.
+  void StartTreeHeadIssuer(Millis interval);
+  transparency::TreeHeadIssuer* tree_head_issuer() { return issuer_.get(); }
   const identity::NodeInfo& info() const { return info_; }
   const Router& router() const { return router_; }
   Metrics& metrics() { return metrics_; }
@@ -87,6 +93,7 @@ class Node {
   std::unique_ptr<directory::Directory> directory_;
   std::unique_ptr<auth::Auth> auth_;
   std::unique_ptr<transparency::Log> log_;
+  std::unique_ptr<transparency::TreeHeadIssuer> issuer_;  // destroyed before log_
   std::shared_ptr<journal::KeyResolver> resolver_keepalive_;
   Router router_;
   Metrics metrics_;

@@ -6,6 +6,7 @@
 
 #include "api/console.h"
 #include "api/node.h"
+#include "api/route_helpers.h"
 #include "core/ids.h"
 #include "crypto/crypto.h"
 #include "directory/reference_tables.h"
@@ -17,29 +18,6 @@ namespace entente::api {
 using auth::Permission;
 
 namespace {
-
-Result<Json> ParseBody(const http::Request& req) {
-  std::string ct = req.Header("Content-Type");
-  if (ct.rfind("application/json", 0) != 0)
-    return Invalid("Content-Type must be application/json", "body");
-  auto j = jcs::ParseUntrusted(
-      req.body,
-      {.max_bytes = 1 << 20, .max_depth = 32, .max_string_bytes = 65536, .max_elements = 20000});
-  if (!j) {
-    Error e = j.error();
-    e.field = "body";
-    return std::unexpected(e);
-  }
-  return j;
-}
-
-Status OnlyQuery(const http::Request& req, std::set<std::string> allowed) {
-  for (const auto& [k, v] : req.query) {
-    if (!allowed.contains(k)) return Invalid("unknown query parameter", k);
-    if (!jcs::IsValidUtf8(v) || v.size() > 256) return Invalid("invalid value", k);
-  }
-  return Ok();
-}
 
 Result<int> Limit(const http::Request& req) {
   auto v = req.Query("limit");
@@ -72,8 +50,6 @@ Json PageJson(Json items, const std::string& next) {
   return Json{{"items", std::move(items)},
               {"next", next.empty() ? Json() : Json(EncodeCursor(next))}};
 }
-
-std::string Param(const http::Request& req, const char* name) { return req.path_params.at(name); }
 
 directory::Actor ActorOf(const Context& ctx) {
   return {ctx.principal->user_id, ctx.principal->org_id};
@@ -116,51 +92,7 @@ Json AuditJson(const directory::Page<directory::AuditItem>& page) {
   return PageJson(items, page.next);
 }
 
-Status CheckUuidParam(const http::Request& req, const char* name) {
-  if (!IsUuid(req.path_params.at(name))) return Fail(ErrorCode::kNotFound, "no such resource");
-  return Ok();
-}
-
 }  // namespace
-
-void Node::RegisterLogRoutes() {
-  router_.Add({"GET", "/api/v1/log/sth", Permission::kPublic,
-               [this](Context& ctx) -> Result<http::Response> {
-                 ENTENTE_CHECK(OnlyQuery(ctx.req, {}));
-                 auto latest = ENTENTE_TRY(log_->Latest());
-                 if (!latest) latest = ENTENTE_TRY(log_->Issue());
-                 return JsonResponse(200, latest->ToJson());
-               }});
-  router_.Add({"POST", "/api/v1/log/sth", Permission::kNodeAdmin,
-               [this](Context&) -> Result<http::Response> {
-                 return JsonResponse(200, ENTENTE_TRY(log_->Issue()).ToJson());
-               }});
-  router_.Add({"GET", "/api/v1/log/receipt/{id}", Permission::kDirectoryRead,
-               [this](Context& ctx) -> Result<http::Response> {
-                 ENTENTE_CHECK(CheckUuidParam(ctx.req, "id"));
-                 return JsonResponse(200, ENTENTE_TRY(log_->Receipt(Param(ctx.req, "id"))));
-               }});
-  router_.Add({"GET", "/api/v1/log/proof/consistency", Permission::kPublic,
-               [this](Context& ctx) -> Result<http::Response> {
-                 ENTENTE_CHECK(OnlyQuery(ctx.req, {"first", "second"}));
-                 auto num = [&](const char* k) -> Result<std::uint64_t> {
-                   auto v = ctx.req.Query(k);
-                   if (!v || v->empty() || v->size() > 18) return Invalid("must be a tree size", k);
-                   std::uint64_t n = 0;
-                   for (char c : *v) {
-                     if (c < '0' || c > '9') return Invalid("must be a tree size", k);
-                     n = n * 10 + static_cast<std::uint64_t>(c - '0');
-                   }
-                   return n;
-                 };
-                 std::uint64_t first = ENTENTE_TRY(num("first")),
-                               second = ENTENTE_TRY(num("second"));
-                 auto proof = ENTENTE_TRY(log_->ConsistencyProof(first, second));
-                 Json p = Json::array();
-                 for (const auto& h : proof) p.push_back(crypto::HexEncode(h));
-                 return JsonResponse(200, {{"first", first}, {"second", second}, {"proof", p}});
-               }});
-}
 
 void Node::RegisterRoutes() {
   RegisterConsoleRoutes();

@@ -20,7 +20,9 @@
 #include "crypto/crypto.h"
 #include "http/http.h"
 #include "jcs/jcs.h"
+#include "store/store.h"
 #include "transparency/log.h"
+#include "transparency/receipt.h"
 
 namespace fs = std::filesystem;
 using namespace entente;
@@ -175,6 +177,13 @@ int main(int argc, char** argv) {
   serve->add_option("--log-format", log_format, "text or json (JSON lines on stderr)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  int sth_interval = 60;
+  serve
+      ->add_option("--sth-interval", sth_interval,
+                   "seconds between signed tree heads of the log, issued when it grew (0: only "
+                   "on demand)")
+      ->check(CLI::Range(0, 86400))
+      ->capture_default_str();
 
   // org
   auto* org = app.add_subcommand("org", "organisations");
@@ -256,21 +265,27 @@ int main(int argc, char** argv) {
   auto* rebuild = admin->add_subcommand("rebuild", "rebuild every projection from the journal");
 
   // log and verify
-  auto* log = app.add_subcommand("log", "the node's Merkle log");
+  auto* log = app.add_subcommand("log", "the node's Merkle log over the journal");
   log->require_subcommand(1);
-  auto* log_sth = log->add_subcommand("sth", "sign a tree head now and print it");
-  auto* log_receipt = log->add_subcommand("receipt", "print the receipt of an envelope");
+  auto* log_sth =
+      log->add_subcommand("sth", "bring the log up to date, sign a tree head now and print it");
+  auto* log_receipt = log->add_subcommand(
+      "receipt", "print the receipt of an envelope (JSON, for entente verify receipt)");
   log_receipt->add_option("envelope_id", id)->required();
   auto* verify = app.add_subcommand("verify", "verify receipts and the log");
   verify->require_subcommand(1);
-  auto* verify_receipt =
-      verify->add_subcommand("receipt", "verify a receipt offline with the node's public key");
+  auto* verify_receipt = verify->add_subcommand(
+      "receipt", "verify a receipt offline with the node's public key (needs no node)");
   std::string receipt_file, node_key;
-  verify_receipt->add_option("file", receipt_file)->required();
-  verify_receipt->add_option("--node-key", node_key, "the node's Ed25519 public key (base64url)")
+  verify_receipt->add_option("file", receipt_file, "receipt JSON file")->required();
+  verify_receipt
+      ->add_option("--node-key", node_key,
+                   "the node's Ed25519 public key, base64url (GET /api/v1/node: public_key)")
       ->required();
-  auto* verify_log =
-      verify->add_subcommand("log", "recompute the log from the journal and check every tree head");
+  auto* verify_log = verify->add_subcommand(
+      "log",
+      "recompute the Merkle tree from the journal and check every stored node and tree head "
+      "(read-only; no master key needed)");
 
   // demo
   auto* demo = app.add_subcommand("demo", "load the fictional demo dataset");
@@ -319,6 +334,7 @@ int main(int argc, char** argv) {
       o.secure_cookies = false;
       node = OrDie(api::Node::Open(o));
     }
+    if (sth_interval > 0) node->StartTreeHeadIssuer(static_cast<Millis>(sth_interval) * 1000);
     // Block the stop signals in every thread; wait for them here.
     sigset_t set;
     sigemptyset(&set);
@@ -342,32 +358,59 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (verify_receipt->parsed()) {
-    std::ifstream in(receipt_file);
+    std::error_code ec;
+    auto bytes = fs::file_size(receipt_file, ec);
+    if (ec) Die("cannot read " + receipt_file + ": " + ec.message());
+    if (bytes > (64u << 20)) Die(receipt_file + " is larger than 64 MiB: not a receipt");
+    std::ifstream in(receipt_file, std::ios::binary);
     if (!in) Die("cannot read " + receipt_file);
     std::stringstream ss;
     ss << in.rdbuf();
-    auto receipt = jcs::ParseUntrusted(ss.str(), {.max_bytes = 64u << 20, .max_depth = 64});
-    if (!receipt) Die("receipt is not valid JSON: " + receipt.error().ToString());
     auto key = crypto::Base64UrlDecode(node_key);
-    if (!key || key->size() != 32) Die("--node-key must be a base64url Ed25519 public key");
-    OrDie(transparency::VerifyReceipt(*receipt, *key));
-    std::cout << "receipt verified: envelope " << (*receipt)["envelope"].value("id", "?")
-              << " is leaf " << (*receipt)["leaf_index"] << " of the tree of size "
-              << (*receipt)["sth"]["tree_size"] << " signed by node "
-              << (*receipt)["sth"]["node_id"].get<std::string>() << "\n";
+    if (!key || key->size() != crypto::kSignPublicKeyBytes)
+      Die("--node-key must be the node's Ed25519 public key in base64url (43 characters)");
+    auto receipt = transparency::ParseReceipt(ss.str());
+    if (!receipt) Die("not a receipt: " + receipt.error().ToString());
+    auto v = transparency::VerifyReceipt(*receipt, *key);
+    if (!v) Die("receipt does NOT verify: " + v.error().ToString());
+    std::cout << fmt::format(
+        "receipt verified: envelope {} ({} by organisation {}, created {}) is leaf {} of the tree "
+        "of {} leaves that node {} signed at {}\n",
+        v->envelope_id, v->envelope_type, v->author_org, FormatRfc3339(v->created), v->leaf_index,
+        v->tree_size, v->node_id, FormatRfc3339(v->tree_head_timestamp));
+    return 0;
+  }
+  if (verify_log->parsed()) {
+    // Read-only and without the master key: an auditor with the database
+    // (or a copy of it) can run it.
+    std::string url = c.Options().db_url;
+    bool postgres = url.rfind("postgres", 0) == 0;
+    std::string path = url.rfind("sqlite:", 0) == 0 ? url.substr(7) : url;
+    if (!postgres && !fs::exists(path)) Die("no database at " + path);
+    auto db = OrDie(store::Open(url));
+    if (int v = OrDie(store::SchemaVersion(*db)); v < 3)
+      Die("the database (schema version " + std::to_string(v) +
+          ") predates the log; start the node once to migrate it");
+    auto info = OrDie(identity::NodeIdentity::Load(*db));
+    auto report = OrDie(transparency::VerifyLog(*db, info));
+    if (!report.ok()) {
+      std::cerr << "entente: log verification failed at leaf " << report.first_bad_index << ": "
+                << report.problem << " (" << report.problems << " disagreement"
+                << (report.problems == 1 ? "" : "s") << " found)\n";
+      return 1;
+    }
+    std::cout << fmt::format(
+        "log verified: {} leaves, {} interior nodes and {} signed tree heads match the journal "
+        "({} journal rows not logged yet)\n",
+        report.leaves, report.nodes, report.tree_heads, report.unlogged);
     return 0;
   }
   auto node = OpenNode(c);
   if (log_sth->parsed()) {
-    std::cout << OrDie(node->log().Issue()).ToJson().dump(2) << "\n";
+    auto issued = OrDie(node->log().Issue(transparency::IssuePolicy::kAlways));
+    std::cout << issued.sth.ToJson().dump(2) << "\n";
   } else if (log_receipt->parsed()) {
-    std::cout << OrDie(node->log().Receipt(id)).dump(2) << "\n";
-  } else if (verify_log->parsed()) {
-    auto size = OrDie(node->log().Sync());
-    auto p = OrDie(node->log().Verify());
-    if (p.first_bad_index >= 0)
-      Die("log verification failed at leaf " + std::to_string(p.first_bad_index) + ": " + p.what);
-    std::cout << "log verified: " << size << " leaves, every tree head matches and is signed\n";
+    std::cout << OrDie(node->log().MakeReceipt(id)).ToJson().dump(2) << "\n";
   } else if (org_list->parsed()) {
     PrintOrgs(OrDie(node->directory().SearchOrgs(oq)).items, c.json);
   } else if (org_show->parsed()) {
@@ -406,9 +449,22 @@ int main(int argc, char** argv) {
     std::cout << u.id << "\n";
   } else if (user_list->parsed()) {
     auto users = OrDie(node->auth().ListUsers(org_id));
-    for (const auto& u : users)
-      std::cout << fmt::format("{}  {:<24} {:<8}{}\n", u.id, u.username, auth::RoleName(u.role),
-                               u.is_operator ? " operator" : "");
+    Json a = Json::array();
+    for (const auto& u : users) {
+      if (c.json) {
+        a.push_back({{"id", u.id},
+                     {"username", u.username},
+                     {"display_name", u.display_name},
+                     {"role", auth::RoleName(u.role)},
+                     {"operator", u.is_operator},
+                     {"disabled", u.disabled},
+                     {"totp_enabled", u.totp_enabled}});
+      } else {
+        std::cout << fmt::format("{}  {:<24} {:<8}{}\n", u.id, u.username, auth::RoleName(u.role),
+                                 u.is_operator ? " operator" : "");
+      }
+    }
+    if (c.json) std::cout << a.dump(2) << "\n";
   } else if (token_create->parsed()) {
     auto rows = OrDie(node->db().Query("SELECT id FROM users WHERE username = ?", {username}));
     if (rows.empty()) Die("no user " + username);
@@ -418,10 +474,21 @@ int main(int argc, char** argv) {
   } else if (token_list->parsed()) {
     auto rows = OrDie(node->db().Query("SELECT id FROM users WHERE username = ?", {username}));
     if (rows.empty()) Die("no user " + username);
-    for (const auto& t : OrDie(node->auth().ListTokens(rows[0].Text(0))))
-      std::cout << fmt::format("{}  {:<20} [{}] expires {}{}\n", t.id, t.name,
-                               fmt::join(t.scopes, ","), FormatRfc3339(t.expires),
-                               t.revoked ? " REVOKED" : "");
+    Json a = Json::array();
+    for (const auto& t : OrDie(node->auth().ListTokens(rows[0].Text(0)))) {
+      if (c.json) {
+        a.push_back({{"id", t.id},
+                     {"name", t.name},
+                     {"scopes", t.scopes},
+                     {"expires", FormatRfc3339(t.expires)},
+                     {"revoked", t.revoked ? Json(FormatRfc3339(*t.revoked)) : Json()}});
+      } else {
+        std::cout << fmt::format("{}  {:<20} [{}] expires {}{}\n", t.id, t.name,
+                                 fmt::join(t.scopes, ","), FormatRfc3339(t.expires),
+                                 t.revoked ? " REVOKED" : "");
+      }
+    }
+    if (c.json) std::cout << a.dump(2) << "\n";
   } else if (token_revoke->parsed()) {
     OrDie(node->auth().RevokeToken(id));
     std::cout << "revoked " << id << "\n";

@@ -25,10 +25,15 @@ const std::map<std::string, std::string> kExpected = {
     {"GET /api/v1/openapi.json", "AAAAAAAA"},
     {"GET /api/v1/node", "AAAAAAAA"},
     {"GET /api/v1/reference", "AAAAAAAA"},
+    // The verifiable record: tree heads and consistency proofs are public
+    // (anyone may audit the log); leaves, inclusion proofs and receipts are
+    // for members; signing a head on demand is for operators.
     {"GET /api/v1/log/sth", "AAAAAAAA"},
     {"POST /api/v1/log/sth", "DDDDDDAD"},
-    {"GET /api/v1/log/receipt/{id}", "DAAAAAAA"},
+    {"GET /api/v1/log/proof/inclusion", "DAAAAAAA"},
     {"GET /api/v1/log/proof/consistency", "AAAAAAAA"},
+    {"GET /api/v1/log/leaves", "DAAAAAAA"},
+    {"GET /api/v1/log/receipt/{envelope_id}", "DAAAAAAA"},
     {"GET /api/v1/node/health", "DDDDDDAD"},
     {"POST /api/v1/node/rebuild", "DDDDDDAD"},
     {"POST /api/v1/auth/login", "AAAAAAAA"},
@@ -98,6 +103,14 @@ TEST_P(RoutesTest, EveryRouteTimesEveryRole) {
       put(viewer.id);
     else if (pattern.rfind("/api/v1/tokens/{id}", 0) == 0)
       put(victim->info.id);
+    else if (pattern == "/api/v1/log/receipt/{envelope_id}")
+      p = "/api/v1/log/receipt/" + org.envelope_id;
+    else if (pattern == "/api/v1/log/proof/inclusion")
+      p += "?leaf_index=0";
+    else if (pattern == "/api/v1/log/proof/consistency")
+      p += "?first=1&second=2";
+    else if (pattern == "/api/v1/log/leaves")
+      p += "?start=0&end=10";
     (void)method;
     return p;
   };

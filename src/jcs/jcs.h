@@ -4,12 +4,15 @@
 // whitespace, strings escaped per RFC 8785 section 3.2.2.2, numbers in the
 // ECMAScript Number-to-String form of the IEEE-754 double. Integers beyond
 // 2^53 take the value of the nearest double, as in ECMAScript (RFC 8785
-// treats every JSON number as an IEEE double); NaN and infinities are
-// rejected.
+// treats every JSON number as an IEEE double). kInvalidArgument for what has
+// no canonical form: NaN and infinities, strings or member names that are not
+// valid UTF-8, binary values, and nesting deeper than 1000 levels.
 //
 // ParseUntrusted(): the only way JSON from outside enters the program. It
 // enforces size, nesting depth, string length and element count limits,
-// rejects invalid UTF-8 and duplicate object keys, and never throws.
+// rejects invalid UTF-8, NUL bytes and duplicate object keys, and never
+// throws. Any JSON value may be the whole document; a leading UTF-8 byte order
+// mark is ignored (RFC 8259 section 8.1 allows either).
 //
 // Pure functions; thread-safe.
 #pragma once
@@ -35,7 +38,10 @@ struct Limits {
 };
 
 // Errors are kInvalidArgument (kResourceExhausted for over-size input) with a
-// message saying what and where (byte offset or JSON pointer when known).
+// message saying what and where: the byte offset for malformed text; for a
+// limit or a duplicate member, the JSON pointer (RFC 6901) of the value at
+// fault in Error::field. Depth counts containers: max_depth = 1 allows `[1]`
+// but not `[[1]]`; every value (scalar, array, object) counts as an element.
 Result<Json> ParseUntrusted(std::string_view text, const Limits& limits = {});
 
 // True when `s` is well-formed UTF-8 (no overlongs, no surrogates).

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <random>
+#include <vector>
 
 namespace entente::jcs {
 namespace {
@@ -15,6 +17,72 @@ std::string Canon(std::string_view text) {
   auto c = Canonicalize(j.value_or(Json()));
   EXPECT_TRUE(c) << c.error().message;
   return c.value_or("");
+}
+
+// RFC 8785 section 3.2.2 (input) and 3.2.3 (its canonical form).
+TEST(Jcs, Rfc8785Section322Example) {
+  EXPECT_EQ(Canon(R"({
+  "numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],
+  "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/",
+  "literals": [null, true, false]
+})"),
+            R"({"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],)"
+            "\"string\":\"\xE2\x82\xAC$\\u000f\\nA'B\\\"\\\\\\\\\\\"/\"}");
+}
+
+// RFC 8785 section 3.2.3: members sorted by UTF-16 code units, so the
+// surrogate pair of U+1F600 (D83D DE00) comes before U+FB33, although its
+// UTF-8 bytes (F0 ...) and its code point are greater.
+TEST(Jcs, Rfc8785Section323SortingExample) {
+  EXPECT_EQ(Canon(R"({
+  "\u20ac": "Euro Sign",
+  "\r": "Carriage Return",
+  "\ufb33": "Hebrew Letter Dalet With Dagesh",
+  "1": "One",
+  "\ud83d\ude00": "Emoji: Grinning Face",
+  "\u0080": "Control",
+  "\u00f6": "Latin Small Letter O With Diaeresis"
+})"),
+            "{\"\\r\":\"Carriage Return\",\"1\":\"One\",\"\xC2\x80\":\"Control\","
+            "\"\xC3\xB6\":\"Latin Small Letter O With Diaeresis\",\"\xE2\x82\xAC\":\"Euro Sign\","
+            "\"\xF0\x9F\x98\x80\":\"Emoji: Grinning Face\","
+            "\"\xEF\xAC\xB3\":\"Hebrew Letter Dalet With Dagesh\"}");
+}
+
+TEST(Jcs, SortsNestedObjectsAndKeepsArrayOrder) {
+  EXPECT_EQ(Canon(R"({"b":[3,{"z":1,"a":[]},1],"a":{"d":null,"c":true},"":0,"aa":1})"),
+            R"({"":0,"a":{"c":true,"d":null},"aa":1,"b":[3,{"a":[],"z":1},1]})");
+  // U+FF5E is one code unit; U+10000 is D800 DC00, which sorts first.
+  Json o;
+  o["\xEF\xBD\x9E"] = 1;
+  o["\xF0\x90\x80\x80"] = 2;
+  EXPECT_EQ(*Canonicalize(o), "{\"\xF0\x90\x80\x80\":2,\"\xEF\xBD\x9E\":1}");
+}
+
+TEST(Jcs, EscapesOnlyWhatRfc8785Escapes) {
+  std::string all_controls;
+  for (int c = 0; c < 0x20; ++c) all_controls.push_back(static_cast<char>(c));
+  EXPECT_EQ(*Canonicalize(Json(all_controls + "\"\\/\x7F\xC3\xA9")),
+            "\"\\u0000\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006\\u0007\\b\\t\\n\\u000b\\f"
+            "\\r\\u000e\\u000f\\u0010\\u0011\\u0012\\u0013\\u0014\\u0015\\u0016\\u0017"
+            "\\u0018\\u0019\\u001a\\u001b\\u001c\\u001d\\u001e\\u001f\\\"\\\\/\x7F\xC3\xA9\"");
+}
+
+TEST(Jcs, CanonicalizeRefusesWhatHasNoCanonicalForm) {
+  EXPECT_FALSE(Canonicalize(Json("\xC0\xAF")));             // overlong
+  EXPECT_FALSE(Canonicalize(Json("\xED\xA0\x80")));         // surrogate
+  EXPECT_FALSE(Canonicalize(Json::array({"ok", "\xFF"})));  // nested
+  Json bad_key;
+  bad_key["\xE2\x82"] = 1;  // truncated
+  EXPECT_FALSE(Canonicalize(bad_key));
+  EXPECT_FALSE(Canonicalize(Json::binary({1, 2, 3})));
+  Json deep = 1;
+  for (int i = 0; i < 1000; ++i) deep = Json::array({std::move(deep)});
+  EXPECT_TRUE(Canonicalize(deep));
+  deep = Json::array({std::move(deep)});
+  auto too_deep = Canonicalize(deep);
+  ASSERT_FALSE(too_deep);
+  EXPECT_EQ(too_deep.error().code, ErrorCode::kInvalidArgument);
 }
 
 // Test data of the RFC 8785 reference implementation
@@ -83,6 +151,20 @@ TEST(Jcs, Rfc8785AppendixBNumbers) {
     ASSERT_TRUE(c) << std::hex << r.bits;
     EXPECT_EQ(*c, r.expected) << std::hex << r.bits;
   }
+  // Further ECMAScript layouts around the switch points.
+  const std::pair<double, const char*> kMore[] = {{1e21, "1e+21"},
+                                                  {1e20, "100000000000000000000"},
+                                                  {1e-7, "1e-7"},
+                                                  {1.5e-7, "1.5e-7"},
+                                                  {0.1 + 0.2, "0.30000000000000004"},
+                                                  {-1.5, "-1.5"},
+                                                  {123e-20, "1.23e-18"},
+                                                  {1e300 * 10, "1e+301"},
+                                                  {2.5e25, "2.5e+25"},
+                                                  {4.35, "4.35"},
+                                                  {0.5, "0.5"},
+                                                  {100, "100"}};
+  for (auto [d, expected] : kMore) EXPECT_EQ(*Canonicalize(Json(d)), expected) << expected;
   // NaN and infinities must be rejected.
   EXPECT_FALSE(Canonicalize(Json(std::bit_cast<double>(std::uint64_t{0x7fffffffffffffff}))));
   EXPECT_FALSE(Canonicalize(Json(std::bit_cast<double>(std::uint64_t{0x7ff0000000000000}))));
@@ -92,50 +174,117 @@ TEST(Jcs, Rfc8785AppendixBNumbers) {
   EXPECT_EQ(*Canonicalize(Json(std::int64_t{-9007199254740992})), "-9007199254740992");
 }
 
+void AppendUtf8(std::string& s, char32_t cp) {
+  if (cp < 0x80) {
+    s.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    s.push_back(static_cast<char>(0xC0 | cp >> 6));
+    s.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    s.push_back(static_cast<char>(0xE0 | cp >> 12));
+    s.push_back(static_cast<char>(0x80 | (cp >> 6 & 0x3F)));
+    s.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    s.push_back(static_cast<char>(0xF0 | cp >> 18));
+    s.push_back(static_cast<char>(0x80 | (cp >> 12 & 0x3F)));
+    s.push_back(static_cast<char>(0x80 | (cp >> 6 & 0x3F)));
+    s.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// Any Unicode scalar value, weighted towards the interesting ranges (ASCII
+// and controls, the top of the BMP, the supplementary planes).
+std::string RandomString(std::mt19937_64& rng) {
+  std::string s;
+  for (int i = static_cast<int>(rng() % 6); i > 0; --i) {
+    char32_t cp;
+    switch (rng() % 4) {
+      case 0:
+        cp = static_cast<char32_t>(rng() % 0x80);
+        break;
+      case 1:
+        cp = static_cast<char32_t>(0xE000 + rng() % 0x2000);
+        break;
+      case 2:
+        cp = static_cast<char32_t>(0x10000 + rng() % 0x100000);
+        break;
+      default:
+        cp = static_cast<char32_t>(rng() % 0xD800);
+    }
+    AppendUtf8(s, cp);
+  }
+  return s;
+}
+
 Json RandomJson(std::mt19937_64& rng, int depth) {
-  std::uniform_int_distribution<int> kind(0, depth > 3 ? 4 : 6);
+  std::uniform_int_distribution<int> kind(0, depth > 4 ? 4 : 6);
   switch (kind(rng)) {
     case 0:
       return nullptr;
     case 1:
       return rng() % 2 == 0;
-    case 2:
-      return static_cast<std::int64_t>(rng() % 2000000) - 1000000;
+    case 2:  // exact integers, within +-2^53
+      return static_cast<std::int64_t>(rng() % (std::uint64_t{1} << 54)) - (std::int64_t{1} << 53);
     case 3: {
       double d = std::bit_cast<double>(rng());
       if (!std::isfinite(d)) d = 1.5;
       return d;
     }
-    case 4: {
-      static const char* pieces[] = {"a", "é", "€", "😂", "\n", "\"", "\\", "\x01", "z", "דּ", "</"};
-      std::string s;
-      for (int i = rng() % 6; i > 0; --i) s += pieces[rng() % 11];
-      return s;
-    }
+    case 4:
+      return RandomString(rng);
     case 5: {
       Json a = Json::array();
-      for (int i = rng() % 4; i > 0; --i) a.push_back(RandomJson(rng, depth + 1));
+      for (int i = static_cast<int>(rng() % 4); i > 0; --i) a.push_back(RandomJson(rng, depth + 1));
       return a;
     }
     default: {
       Json o = Json::object();
-      for (int i = rng() % 4; i > 0; --i) o[RandomJson(rng, 4).dump()] = RandomJson(rng, depth + 1);
+      for (int i = static_cast<int>(rng() % 5); i > 0; --i)
+        o[RandomString(rng)] = RandomJson(rng, depth + 1);
       return o;
     }
   }
 }
 
+// canon(parse(canon(v))) == canon(v), and parse(canon(v)) is v again (numbers
+// compared by value: 4.0 comes back as the integer 4).
 TEST(Jcs, RoundTripProperty) {
   std::mt19937_64 rng(8785);
-  for (int i = 0; i < 3000; ++i) {
+  for (int i = 0; i < 5000; ++i) {
     Json v = RandomJson(rng, 0);
     auto c1 = Canonicalize(v);
     ASSERT_TRUE(c1) << v.dump();
     auto parsed = ParseUntrusted(*c1);
     ASSERT_TRUE(parsed) << *c1 << ": " << parsed.error().message;
+    EXPECT_EQ(*parsed, v) << *c1;
     auto c2 = Canonicalize(*parsed);
     ASSERT_TRUE(c2) << *c1 << ": " << c2.error().message;
     EXPECT_EQ(*c1, *c2);
+  }
+}
+
+// Key order must not depend on the order members were written in.
+TEST(Jcs, MemberOrderOfTheInputDoesNotMatter) {
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 200; ++i) {
+    std::vector<std::string> keys;
+    for (int k = 0; k < 8; ++k) keys.push_back(RandomString(rng));
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    std::string first, second;
+    for (int round = 0; round < 2; ++round) {
+      std::shuffle(keys.begin(), keys.end(), rng);
+      std::string text = "{";
+      for (size_t k = 0; k < keys.size(); ++k)
+        text += (k ? "," : "") + Json(keys[k]).dump() + ":" + std::to_string(k);
+      text += "}";
+      auto parsed = ParseUntrusted(text);
+      ASSERT_TRUE(parsed) << parsed.error().message;
+      Json keys_only = Json::object();
+      for (auto& [key, value] : parsed->items()) keys_only[key] = nullptr;
+      (round == 0 ? first : second) = *Canonicalize(keys_only);
+    }
+    EXPECT_EQ(first, second);
   }
 }
 
@@ -166,6 +315,99 @@ TEST(Jcs, ParseUntrustedRejectsBadInput) {
   auto bad = ParseUntrusted("{\"a\": tru}");
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("byte"), std::string::npos);
+}
+
+TEST(Jcs, ParseUntrustedRejectsBrokenSurrogateEscapes) {
+  EXPECT_FALSE(ParseUntrusted(R"("\udc00")"));        // lone low surrogate
+  EXPECT_FALSE(ParseUntrusted(R"("\ud800\u0041")"));  // high surrogate, then not a low one
+  EXPECT_FALSE(ParseUntrusted(R"("\ud800x")"));
+  EXPECT_FALSE(ParseUntrusted(R"("\ude00\ud83d")"));  // pair in the wrong order
+  EXPECT_FALSE(ParseUntrusted(R"({"\ud800":1})"));    // in a member name
+  auto pair = ParseUntrusted(R"("\ud83d\ude00")");
+  ASSERT_TRUE(pair);
+  EXPECT_EQ(pair->get<std::string>(), "\xF0\x9F\x98\x80");
+}
+
+TEST(Jcs, ParseUntrustedRejectsOtherMalformedText) {
+  for (const char* text : {"[1,]", "{\"a\":1,}", "{'a':1}", "[01]", "[1.]", "[.5]", "[+1]", "[NaN]",
+                           "[Infinity]", "[1e400]", "[-1e400]", "\"\t\"", "[\"a\"\"b\"]",
+                           "{\"a\" 1}", "[1] [2]", "nul", "[", "{\"a\":", "\"\\x41\""}) {
+    auto r = ParseUntrusted(text);
+    EXPECT_FALSE(r) << text;
+    if (!r) {
+      EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument) << text;
+    }
+  }
+  EXPECT_TRUE(ParseUntrusted("\xEF\xBB\xBF{}"));  // a byte order mark may be ignored
+  EXPECT_FALSE(ParseUntrusted("\xEF\xBB\xBF"));
+  EXPECT_FALSE(ParseUntrusted(std::string_view("\"a\0b\"", 5)));  // raw control character
+}
+
+// Regression: nlohmann's lexer stops at a NUL byte, so "[1]\0garbage" was
+// accepted as [1] with the rest of the text ignored.
+TEST(Jcs, ParseUntrustedRejectsTextAfterANulByte) {
+  EXPECT_FALSE(ParseUntrusted(std::string_view("[1]\0", 4)));
+  EXPECT_FALSE(ParseUntrusted(std::string_view("{\"a\":1}\0{\"a\":2}", 15)));
+  auto r = ParseUntrusted(std::string_view("\0", 1));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(Jcs, ParseUntrustedAcceptsGoodInput) {
+  auto doc = ParseUntrusted(
+      " {\"name\": \"\xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A\", \"n\": [0, -0, 1.5e3, -12, "
+      "18446744073709551615, "
+      "18446744073709551616], \"ok\": true, \"none\": null, \"e\": {}, \"esc\": \"\\u0000\\/\"}\n");
+  ASSERT_TRUE(doc) << doc.error().message;
+  EXPECT_EQ((*doc)["name"], "\xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A");
+  EXPECT_EQ((*doc)["n"][2], 1500.0);
+  EXPECT_EQ((*doc)["n"][4].get<std::uint64_t>(), 18446744073709551615u);
+  EXPECT_TRUE((*doc)["n"][5].is_number_float());  // beyond uint64: a double
+  EXPECT_EQ((*doc)["esc"].get<std::string>(), std::string("\0/", 2));
+  EXPECT_EQ(*Canonicalize(*doc),
+            "{\"e\":{},\"esc\":\"\\u0000/\",\"n\":[0,0,1500,-12,18446744073709552000,"
+            "18446744073709552000],\"name\":\"\xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A\",\"none\":null,"
+            "\"ok\":true}");
+  // Any JSON value may be the whole document.
+  for (const char* text : {"1", "-0.5", "\"x\"", "null", "true", "false", "[]", "{}", " 7 "})
+    EXPECT_TRUE(ParseUntrusted(text)) << text;
+  // Limits are inclusive.
+  EXPECT_TRUE(ParseUntrusted("\"" + std::string(99, 'x') + "\"", {.max_string_bytes = 99}));
+  EXPECT_TRUE(ParseUntrusted(std::string(1000, ' '), {.max_bytes = 1000}).error().code ==
+              ErrorCode::kInvalidArgument);  // within size, but no value
+  EXPECT_TRUE(ParseUntrusted(std::string(999, ' ') + "1", {.max_bytes = 1000}));
+  EXPECT_TRUE(ParseUntrusted("[[1]]", {.max_depth = 2}));
+  EXPECT_FALSE(ParseUntrusted("[[1]]", {.max_depth = 1}));
+  EXPECT_TRUE(ParseUntrusted("1", {.max_depth = 0}));
+}
+
+// Errors name the value at fault with a JSON pointer.
+TEST(Jcs, ParseUntrustedErrorsSayWhere) {
+  auto dup = ParseUntrusted(R"({"a":[{"x":1},{"b":1,"b":2}]})");
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(dup.error().field, "/a/1/b");
+  EXPECT_NE(dup.error().message.find("duplicate"), std::string::npos);
+
+  auto escaped = ParseUntrusted(R"({"a/b":{"c~d":"long string"}})", {.max_string_bytes = 5});
+  ASSERT_FALSE(escaped);
+  EXPECT_EQ(escaped.error().field, "/a~1b/c~0d");
+
+  auto deep = ParseUntrusted(R"({"k":[[1,[2]]]})", {.max_depth = 3});
+  ASSERT_FALSE(deep);
+  EXPECT_EQ(deep.error().field, "/k/0/1");
+
+  auto many = ParseUntrusted("[1,2,[3,4]]", {.max_elements = 4});
+  ASSERT_FALSE(many);
+  EXPECT_EQ(many.error().field, "/2/0");
+
+  auto long_key = ParseUntrusted(R"({"ok":{"toolong":1}})", {.max_string_bytes = 5});
+  ASSERT_FALSE(long_key);
+  EXPECT_EQ(long_key.error().field, "/ok/toolong");
+
+  auto syntax = ParseUntrusted("[1,2,}");
+  ASSERT_FALSE(syntax);
+  EXPECT_NE(syntax.error().message.find("at byte 6"), std::string::npos) << syntax.error().message;
 }
 
 TEST(Jcs, IsValidUtf8) {

@@ -622,6 +622,13 @@ int Wait(Worker& w, std::chrono::steady_clock::time_point deadline) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// True once the worker has printed "ready" (it waits for the go file next).
+bool IsReady(const Worker& w) {
+  std::ifstream in(w.out);
+  std::string line;
+  return std::getline(in, line) && line == "ready";
+}
+
 std::vector<std::string> RanIds(const std::filesystem::path& out) {
   std::vector<std::string> ids;
   std::ifstream in(out);
@@ -645,8 +652,14 @@ TEST_P(JobsTest, TwoProcessesNeverRunAJobTwiceAndTogetherRunAll) {
   const std::filesystem::path go = dir / "go";
   Worker a = Spawn(url(), "proc-a", dir, go);
   Worker b = Spawn(url(), "proc-b", dir, go);
-  { std::ofstream(go) << "go\n"; }  // both started: lease together
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+  // Both have opened the database: let them lease together.
+  const auto ready_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!(IsReady(a) && IsReady(b)) && std::chrono::steady_clock::now() < ready_deadline &&
+         !HasFailure()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  { std::ofstream(go) << "go\n"; }
   const int status_a = Wait(a, deadline);
   const int status_b = Wait(b, deadline);
   EXPECT_EQ(status_a, 0) << "proc-a failed (its stderr is above)";

@@ -3,8 +3,9 @@
 //
 //   jobs_worker URL OWNER [GO_FILE [BATCH]]
 //
-// Opens URL (no migrations: the test has applied them), waits until GO_FILE
-// exists (so that two workers start leasing together), then loops
+// Opens URL (no migrations: the test has applied them), prints "ready" and
+// waits until GO_FILE exists (so that two workers start leasing together),
+// then loops
 // Lease(OWNER, {"test.work"}, BATCH, 5 min), printing "ran <job id>" for
 // every job leased (its "handler"), then Complete. Exits 0
 // when a Lease comes back empty, 1 on any error (on stderr), 2 on bad usage.
@@ -39,6 +40,8 @@ int main(int argc, char** argv) {
   entente::jobs::JobQueue queue(**db, entente::SystemClock::Instance());
 
   if (!go_file.empty()) {
+    std::printf("ready\n");  // the test waits for every worker's "ready" before the go file
+    std::fflush(stdout);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (access(go_file.c_str(), F_OK) != 0) {
       if (std::chrono::steady_clock::now() > deadline) {
@@ -58,7 +61,10 @@ int main(int argc, char** argv) {
     }
     if (leased->empty()) break;
     for (const entente::jobs::Job& job : *leased) {
-      std::printf("ran %s\n", job.id.c_str());  // the "handler"
+      // The "handler": reports the job and works briefly outside any
+      // transaction, as real handlers do (which lets the other worker in).
+      std::printf("ran %s\n", job.id.c_str());
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
       auto done = queue.Complete(job);
       if (!done) {
         std::fprintf(stderr, "%s: complete %s failed: %s\n", owner.c_str(), job.id.c_str(),

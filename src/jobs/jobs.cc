@@ -44,10 +44,67 @@ Status CheckKind(std::string_view kind, const std::string& field) {
   return Ok();
 }
 
+// Length of the well-formed UTF-8 sequence (no overlongs, no surrogates) at
+// the start of `s`, or 0.
+size_t Utf8SequenceLength(std::string_view s) {
+  const auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  const auto cont = [&](size_t i) { return i < s.size() && (b(i) & 0xc0) == 0x80; };
+  if (s.empty()) return 0;
+  const unsigned char c = b(0);
+  if (c < 0x80) return 1;
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c >= 0xe0 && c <= 0xef) {
+    if (!cont(1) || !cont(2)) return 0;
+    if (c == 0xe0 && b(1) < 0xa0) return 0;  // overlong
+    if (c == 0xed && b(1) > 0x9f) return 0;  // surrogate
+    return 3;
+  }
+  if (c >= 0xf0 && c <= 0xf4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if (c == 0xf0 && b(1) < 0x90) return 0;  // overlong
+    if (c == 0xf4 && b(1) > 0x8f) return 0;  // beyond U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+// Text PostgreSQL accepts: well-formed UTF-8 without NUL.
+bool IsStorableText(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = Utf8SequenceLength(s.substr(i));
+    if (n == 0 || s[i] == '\0') return false;
+    i += n;
+  }
+  return true;
+}
+
+// A handler's error made storable: invalid bytes and NUL become U+FFFD, cut
+// to at most kMaxErrorBytes on a character boundary.
+std::string StorableError(std::string_view error) {
+  static constexpr std::string_view kReplacement = "\xef\xbf\xbd";
+  std::string out;
+  out.reserve(std::min(error.size(), kMaxErrorBytes));
+  for (size_t i = 0; i < error.size();) {
+    size_t n = Utf8SequenceLength(error.substr(i));
+    std::string_view piece = error.substr(i, n);
+    if (n == 0 || error[i] == '\0') {
+      n = 1;
+      piece = kReplacement;
+    }
+    if (out.size() + piece.size() > kMaxErrorBytes) break;
+    out.append(piece);
+    i += n;
+  }
+  return out;
+}
+
 Status CheckOwner(std::string_view owner) {
   if (owner.empty()) return Invalid("lease owner is empty", "owner");
   if (owner.size() > kMaxOwnerBytes) {
     return Invalid(fmt::format("lease owner is longer than {} bytes", kMaxOwnerBytes), "owner");
+  }
+  if (!IsStorableText(owner)) {
+    return Invalid("lease owner is not valid UTF-8 or holds a NUL byte", "owner");
   }
   return Ok();
 }
@@ -90,15 +147,6 @@ Result<std::string> SerializePayload(const Json& payload) {
                    "payload");
   }
   return text;
-}
-
-// Cuts `s` to at most `max` bytes without splitting a UTF-8 sequence.
-std::string Truncate(std::string s, size_t max) {
-  if (s.size() <= max) return s;
-  size_t end = max;
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xc0) == 0x80) --end;
-  s.resize(end);
-  return s;
 }
 
 std::optional<Millis> OptInt(const store::Row& r, size_t i) {
@@ -196,8 +244,8 @@ Result<bool> JobQueue::Enqueue(store::Tx& tx, const NewJob& job) {
       return Invalid(fmt::format("dedupe_key is longer than {} bytes", kMaxDedupeKeyBytes),
                      "dedupe_key");
     }
-    if (job.dedupe_key->find('\0') != std::string::npos) {
-      return Invalid("dedupe_key holds a NUL byte", "dedupe_key");
+    if (!IsStorableText(*job.dedupe_key)) {
+      return Invalid("dedupe_key is not valid UTF-8 or holds a NUL byte", "dedupe_key");
     }
   }
   if (job.max_attempts < 1 || job.max_attempts > kMaxAttemptsLimit) {
@@ -248,10 +296,19 @@ Result<std::vector<Job>> JobQueue::Lease(const std::string& owner,
   std::string in = "?";
   for (size_t i = 1; i < kinds.size(); ++i) in += ", ?";
   const bool postgres = db_.backend() == store::Backend::kPostgres;
-  // Due: pending and run_at reached, or leased and the lease ran out.
+  // Due: pending and run_at reached, or leased and the lease ran out with
+  // attempts left.
   const std::string due = fmt::format(
       "SELECT id FROM jobs WHERE kind IN ({}) AND ((state = 'pending' AND run_at <= ?) OR "
-      "(state = 'leased' AND lease_until <= ?)) ORDER BY run_at, id LIMIT ?",
+      "(state = 'leased' AND lease_until <= ? AND attempts < max_attempts)) "
+      "ORDER BY run_at, id LIMIT ?",
+      in);
+  // A job whose last attempt never finished (the worker died or overran on
+  // it, perhaps because of the job) fails rather than being leased forever.
+  const std::string give_up = fmt::format(
+      "UPDATE jobs SET state = 'failed', lease_until = NULL, finished = ?, last_error = "
+      "'the lease of the last attempt expired (the worker stopped or overran)' "
+      "WHERE kind IN ({}) AND state = 'leased' AND lease_until <= ? AND attempts >= max_attempts",
       in);
   const std::string set =
       "SET state = 'leased', lease_owner = ?, lease_until = ?, attempts = attempts + 1";
@@ -279,6 +336,11 @@ Result<std::vector<Job>> JobQueue::Lease(const std::string& owner,
     store::Params params = postgres ? due_params : set_params;
     const store::Params& rest = postgres ? set_params : due_params;
     params.insert(params.end(), rest.begin(), rest.end());
+
+    store::Params give_up_params{now};
+    give_up_params.insert(give_up_params.end(), kinds.begin(), kinds.end());
+    give_up_params.emplace_back(now);
+    ENTENTE_TRY(tx.Exec(give_up, give_up_params));
     store::Rows rows = ENTENTE_TRY(tx.Query(sql, params));
     for (const store::Row& r : rows) {
       bool payload_ok = true;
@@ -317,8 +379,7 @@ Status JobQueue::Retry(const Job& job, const std::string& error, Millis backoff)
   ENTENTE_CHECK(CheckLeaseInput(job));
   if (backoff < 0) return Invalid("backoff is negative", "backoff");
   if (backoff > 365LL * 24 * 3600 * 1000) return Invalid("backoff is over a year", "backoff");
-  std::string message = Truncate(error, kMaxErrorBytes);
-  std::replace(message.begin(), message.end(), '\0', ' ');
+  const std::string message = StorableError(error);
   return db_.Transact([&](store::Tx& tx) -> Status {
     const Millis now = clock_.NowMillis();
     const std::int64_t changed = ENTENTE_TRY(tx.Exec(

@@ -21,8 +21,8 @@
 //
 // Payloads are opaque JSON to this module; it never logs and never puts
 // payloads or dedupe keys into error messages. last_error holds what a
-// handler returned (truncated to kMaxErrorBytes): handlers must not put
-// secrets in their errors.
+// handler returned (invalid UTF-8 replaced, cut to kMaxErrorBytes): handlers
+// must not put secrets in their errors.
 //
 // Thread-safety: a JobQueue holds no state of its own and is safe to use from
 // many threads and processes at once. The Database and Clock must outlive it.
@@ -125,13 +125,16 @@ class JobQueue {
   // Claims up to `limit` due jobs of `kinds` for `lease_for` ms: pending
   // jobs with run_at <= now, and leased jobs whose lease has expired, oldest
   // run_at first. Each claimed job has attempts incremented and state
-  // kLeased. Empty when nothing is due.
+  // kLeased. Empty when nothing is due. A job of `kinds` whose lease expired
+  // on its last attempt (the worker died or overran, perhaps because of the
+  // job) is marked failed instead of being leased again.
   Result<std::vector<Job>> Lease(const std::string& owner, const std::vector<std::string>& kinds,
                                  int limit, Millis lease_for = kDefaultLease);
 
   // Marks a leased job done. kFailedPrecondition ("lease lost") when the job
   // is no longer leased under this lease (taken over after expiry, already
-  // completed or retried); an expired lease nobody took over still counts.
+  // completed, retried or failed by Lease); an expired lease that nobody
+  // has taken over yet still counts.
   Status Complete(const Job& job);
   // Releases a leased job for another attempt at now + backoff, recording
   // `error`; when attempts >= max_attempts the job becomes failed instead.

@@ -332,6 +332,42 @@ TEST_P(JobsTest, RetryCutsLongErrorsAtACharacterBoundary) {
   EXPECT_EQ(*j.last_error, error.substr(0, kMaxErrorBytes - 1));
 }
 
+TEST_P(JobsTest, RetryStoresAnErrorThatIsNotUtf8) {
+  Add("delivery.send");
+  auto leased = LeaseAll("w", {"delivery.send"});
+  ASSERT_EQ(leased.size(), 1u);
+  // e.g. a peer's reply quoted in the error; PostgreSQL text refuses both.
+  const std::string error = std::string("bad \xff byte") + std::string(1, '\0') + " end";
+  auto r = queue().Retry(leased[0], error, 0);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(Get(leased[0].id).last_error, "bad \xef\xbf\xbd byte\xef\xbf\xbd end");
+}
+
+TEST_P(JobsTest, ExpiredLeaseOnTheLastAttemptFailsTheJob) {
+  // A job that kills its worker every time must not be leased forever.
+  const std::string id = Add("crashy", Json::object(), std::nullopt, /*max_attempts=*/2);
+  ASSERT_EQ(LeaseAll("w", {"crashy"}, 5 * kSecond).size(), 1u);
+  clock_.Advance(5 * kSecond);
+  auto second = LeaseAll("w", {"crashy"}, 5 * kSecond);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].attempts, 2);
+  clock_.Advance(5 * kSecond - 1);
+  EXPECT_TRUE(LeaseAll("w", {"crashy"}).empty());
+  EXPECT_EQ(Get(id).state, JobState::kLeased);  // the lease still runs
+  clock_.Advance(1);
+  EXPECT_TRUE(LeaseAll("w", {"crashy"}).empty());
+  Job j = Get(id);
+  EXPECT_EQ(j.state, JobState::kFailed);
+  EXPECT_EQ(j.attempts, 2);
+  EXPECT_EQ(j.finished, clock_.NowMillis());
+  ASSERT_TRUE(j.last_error.has_value());
+  EXPECT_NE(j.last_error->find("lease of the last attempt expired"), std::string::npos);
+  // Its worker coming back late is refused.
+  auto late = queue().Complete(second[0]);
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, ErrorCode::kFailedPrecondition);
+}
+
 TEST_P(JobsTest, HandlerReturningAnErrorRetriesWithExponentialBackoff) {
   const std::string id = Add("delivery.send", {{"n", 1}}, std::nullopt, /*max_attempts=*/4);
   const std::string other = Add("unhandled.kind");
@@ -440,6 +476,8 @@ TEST_P(JobsTest, BadInputGetsClearErrors) {
   j.run_at.reset();
   j.dedupe_key = "";
   expect_invalid(queue().Enqueue(j), "dedupe_key", "empty");
+  j.dedupe_key = "key \xc3(";
+  expect_invalid(queue().Enqueue(j), "dedupe_key", "UTF-8");
   j.dedupe_key.reset();
   j.payload = {{"s", std::string("\xff\xfe")}};
   expect_invalid(queue().Enqueue(j), "payload", "UTF-8");
@@ -453,6 +491,7 @@ TEST_P(JobsTest, BadInputGetsClearErrors) {
   expect_invalid(queue().Lease("w", {"ok"}, 0, kSecond), "limit", "from 1");
   expect_invalid(queue().Lease("w", {"ok"}, kMaxBatch + 1, kSecond), "limit", "from 1");
   expect_invalid(queue().Lease("", {"ok"}, 1, kSecond), "owner", "empty");
+  expect_invalid(queue().Lease("w\xed\xa0\x80", {"ok"}, 1, kSecond), "owner", "UTF-8");
   expect_invalid(queue().Lease("w", {}, 1, kSecond), "kinds", "kinds");
   expect_invalid(queue().Lease("w", {"ok", ""}, 1, kSecond), "kinds/1", "empty");
   expect_invalid(queue().Lease("w", {"ok"}, 1, 0), "lease_for", "from 1");

@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "crypto/crypto.h"
 #include "jcs/jcs.h"
@@ -112,6 +115,46 @@ Status Node::Init(const NodeOptions& opts, const InitOptions& init) {
   return Ok();
 }
 
+// Runs the node's due jobs every interval until stopped. Waits on a
+// condition variable so that stopping is immediate.
+class Node::JobWorker {
+ public:
+  JobWorker(Node& node, Millis interval) : node_(node), interval_(interval) {
+    owner_ = node.info_.id.substr(0, 16) + "/" + crypto::RandomToken(8);
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~JobWorker() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mu_);
+    while (!stop_) {
+      lock.unlock();
+      auto ran = node_.comms().RunJobs(owner_, 100);
+      if (!ran) spdlog::error("background jobs: {}", ran.error().ToString());
+      lock.lock();
+      if (ran && *ran > 0) continue;  // more may be due
+      cv_.wait_for(lock, std::chrono::milliseconds(interval_), [this] { return stop_; });
+    }
+  }
+  Node& node_;
+  Millis interval_;
+  std::string owner_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+Node::Node() = default;
+
 Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& opts) {
   ENTENTE_CHECK(crypto::Init());
   std::unique_ptr<Node> n(new Node());
@@ -141,6 +184,11 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& opts) {
   resolver->d = n->directory_.get();
   n->resolver_keepalive_ = resolver;
   ENTENTE_CHECK(n->directory_->RegisterAppliers(*n->registry_));
+  n->jobs_ = std::make_unique<jobs::JobQueue>(*n->db_, *n->clock_);
+  n->comms_ = std::make_unique<comms::Communications>(*n->db_, *n->journal_, *n->keys_, *n->master_,
+                                                      *n->directory_, *n->jobs_, *n->clock_,
+                                                      n->info_.id, n->info_.base_url);
+  ENTENTE_CHECK(n->comms_->RegisterAppliers(*n->registry_));
   n->auth_ = std::make_unique<auth::Auth>(*n->db_, *n->master_, *n->clock_);
   n->log_ = std::make_unique<transparency::Log>(*n->db_, *n->master_, n->info_, *n->clock_);
   n->RegisterRoutes();
@@ -152,7 +200,11 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& opts) {
   return n;
 }
 
-Node::~Node() = default;
+Node::~Node() { worker_.reset(); }
+
+void Node::StartJobWorker(Millis interval) {
+  if (!worker_) worker_ = std::make_unique<JobWorker>(*this, interval);
+}
 
 void Node::StartTreeHeadIssuer(Millis interval) {
   if (issuer_) return;

@@ -17,9 +17,11 @@
 #include "api/metrics.h"
 #include "api/router.h"
 #include "auth/auth.h"
+#include "comms/comms.h"
 #include "core/clock.h"
 #include "directory/directory.h"
 #include "identity/identity.h"
+#include "jobs/jobs.h"
 #include "journal/journal.h"
 #include "store/store.h"
 #include "transparency/issuer.h"
@@ -60,6 +62,15 @@ class Node {
   directory::Directory& directory() { return *directory_; }
   auth::Auth& auth() { return *auth_; }
   transparency::Log& log() { return *log_; }
+  jobs::JobQueue& jobs() { return *jobs_; }
+  identity::OrgKeyStore& keys() { return *keys_; }
+  comms::Communications& comms() { return *comms_; }
+  // Runs due background jobs (deliveries, reminders, escalations) every
+  // `interval` in a thread that stops with the node. `entente serve`
+  // starts it; several processes may run it on one PostgreSQL database.
+  void StartJobWorker(Millis interval);
+  // Where email and webhook notices go (owned by the caller; may be null).
+  void SetNotifier(comms::Notifier* notifier) { comms_->SetNotifier(notifier); }
   // Starts issuing signed tree heads every `interval` (by the node's clock)
   // when the log grew, in a background thread that stops with the node.
   // `entente serve --sth-interval`. Calling it again does nothing.
@@ -73,13 +84,14 @@ class Node {
   Result<std::string> FoundingOrg();
 
  private:
-  Node() = default;
+  Node();
   void RegisterRoutes();
   void RegisterConsoleRoutes();
   void RegisterLogRoutes();
   void RegisterDirectoryRoutes();
   void RegisterAuthRoutes();
   void RegisterNodeRoutes();
+  void RegisterCommsRoutes();
   Result<http::Response> Run(const Route& route, Context& ctx);
 
   NodeOptions opts_;
@@ -94,6 +106,10 @@ class Node {
   std::unique_ptr<auth::Auth> auth_;
   std::unique_ptr<transparency::Log> log_;
   std::unique_ptr<transparency::TreeHeadIssuer> issuer_;  // destroyed before log_
+  std::unique_ptr<jobs::JobQueue> jobs_;
+  std::unique_ptr<comms::Communications> comms_;
+  class JobWorker;
+  std::unique_ptr<JobWorker> worker_;  // destroyed first (declared last)
   std::shared_ptr<journal::KeyResolver> resolver_keepalive_;
   Router router_;
   Metrics metrics_;

@@ -100,6 +100,7 @@ void Node::RegisterRoutes() {
   RegisterNodeRoutes();
   RegisterAuthRoutes();
   RegisterDirectoryRoutes();
+  RegisterCommsRoutes();
 }
 
 void Node::RegisterConsoleRoutes() {

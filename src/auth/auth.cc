@@ -51,6 +51,12 @@ std::string_view PermissionName(Permission p) {
       return "token.manage";
     case Permission::kAccountSecurity:
       return "account.security";
+    case Permission::kMessageRead:
+      return "message.read";
+    case Permission::kMessageWrite:
+      return "message.write";
+    case Permission::kCheckManage:
+      return "check.manage";
   }
   return "unknown";
 }
@@ -86,6 +92,12 @@ bool Decide(const std::optional<Principal>& who, Permission need,
       return p.HasScope(Scope::kAdmin);
     case Permission::kAccountSecurity:
       return !p.via_token;
+    case Permission::kMessageRead:
+      return p.HasScope(Scope::kRead) && p.role >= Role::kAnalyst;
+    case Permission::kMessageWrite:
+      return p.HasScope(Scope::kWrite) && p.role >= Role::kOfficer;
+    case Permission::kCheckManage:
+      return p.HasScope(Scope::kWrite) && (p.role >= Role::kAdmin || p.is_operator);
   }
   return false;
 }

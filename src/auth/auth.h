@@ -63,6 +63,9 @@ enum class Permission {
   kNodeAdmin,        // node identity, health, rebuild (operator)
   kTokenManage,      // create/revoke one's own API tokens (sessions, or tokens with admin scope)
   kAccountSecurity,  // one's own second factor (browser sessions only, never API tokens)
+  kMessageRead,      // list messages of one's organisation and open them (analyst+)
+  kMessageWrite,     // send, acknowledge, decline, respond, close (officer+)
+  kCheckManage,      // start communication checks (admin, or operator)
 };
 std::string_view PermissionName(Permission p);
 

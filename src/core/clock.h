@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <string>
 
 namespace entente {
@@ -37,5 +39,9 @@ class ManualClock final : public Clock {
 
 // RFC 3339 UTC with milliseconds, e.g. "2026-11-22T10:00:00.000Z".
 std::string FormatRfc3339(Millis ms);
+// Parses "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)" (RFC 3339, 't' and
+// 'z' accepted, years 1970-9999, fraction to milliseconds); nullopt when
+// malformed or out of range.
+std::optional<Millis> ParseRfc3339(std::string_view s);
 
 }  // namespace entente

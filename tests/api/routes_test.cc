@@ -64,6 +64,27 @@ const std::map<std::string, std::string> kExpected = {
     {"GET /api/v1/pocs/{id}/audit", "DAAAAAAA"},
     {"GET /api/v1/pocs/{id}/export", "DDDAADAD"},
     {"POST /api/v1/pocs/{id}/erase", "DDDAADAD"},
+    // Communications: analysts and above read their organisation's messages,
+    // officers and above act on them, admins (and operators) start checks;
+    // a read-only token reads but never acts.
+    {"GET /api/v1/comms/templates", "DAAAAAAA"},
+    {"GET /api/v1/comms/policy", "DAAAAAAA"},
+    {"PUT /api/v1/comms/policy", "DDDDDDAD"},
+    {"GET /api/v1/messages", "DDAAAAAA"},
+    {"POST /api/v1/messages", "DDDAAAAD"},
+    {"GET /api/v1/messages/{id}", "DDAAAAAA"},
+    {"GET /api/v1/messages/{id}/timeline", "DDAAAAAA"},
+    {"POST /api/v1/messages/{id}/ack", "DDDAAAAD"},
+    {"POST /api/v1/messages/{id}/decline", "DDDAAAAD"},
+    {"POST /api/v1/messages/{id}/close", "DDDAAAAD"},
+    {"POST /api/v1/messages/{id}/respond", "DDDAAAAD"},
+    {"GET /api/v1/overdue", "DDAAAAAA"},
+    {"POST /api/v1/checks", "DDDDAAAD"},
+    {"GET /api/v1/checks", "DDAAAAAA"},
+    {"GET /api/v1/checks/{id}", "DDAAAAAA"},
+    {"GET /api/v1/orgs/{id}/webhook", "DDDDADAD"},
+    {"PUT /api/v1/orgs/{id}/webhook", "DDDDADAD"},
+    {"DELETE /api/v1/orgs/{id}/webhook", "DDDDADAD"},
 };
 
 class RoutesTest : public NodeTest {};

@@ -99,6 +99,87 @@ schemas = {
   "ConsistencyProof": s("object", properties={"first": s("integer"), "second": s("integer"), "proof": s("array", items=s("string"))}),
   "Reference": s("object", properties={k: s("array") for k in ["countries", "languages", "sectors", "org_kinds", "poc_roles", "user_roles"]}),
 }
+
+# ---- communications (src/comms, src/api/routes_comms.cc) --------------------
+opt_ts = {"type": ["string", "null"], "format": "date-time"}
+urgencies = ["routine", "priority", "urgent"]
+states = ["sent", "delivered", "acknowledged", "responded", "closed", "declined", "escalated"]
+msg_kinds = ["incident_notification", "request_for_assistance", "request_for_information", "response",
+             "consultation", "communication_check", "free_form"]
+tlp = s("string", enum=["clear", "green", "amber", "amber+strict", "red"])
+pap = s("string", enum=["clear", "green", "amber", "red"])
+stats = s("object", properties={"targets": s("integer"), "acknowledged": s("integer"), "in_time": s("integer"),
+    "response_rate": s("number", description="acknowledged in time / targets"),
+    "median_ms": {"type": ["integer", "null"]}, "p95_ms": {"type": ["integer", "null"], "description": "nearest-rank 95th percentile"}})
+schemas.update({
+  "MessageFields": s("object", additionalProperties=False, description="The template's fields (see GET /api/v1/comms/templates for which a kind has and requires). Omit absent fields; null is an error.", properties={
+      "urgency": s("string", enum=urgencies),
+      "classification": s("object", additionalProperties=False, required=["class", "type"], description="RSIT class and one of its types", properties={"class": s("string"), "type": s("string")}),
+      "sectors": s("array", maxItems=20, uniqueItems=True, items=s("string", description="nis2:<sector> or dhs:<sector>")),
+      "countries": s("array", maxItems=60, uniqueItems=True, items=s("string", pattern="^[A-Z]{2}$")),
+      "window": s("object", additionalProperties=False, required=["start"], properties={"start": ts, "end": ts}),
+      "summary": s("string", minLength=1, maxLength=300, description="one line"),
+      "description": s("string", minLength=1, maxLength=20000),
+      "requested_action": s("string", minLength=1, maxLength=5000),
+      "annex": s("object", description="a STIX 2.1 bundle {type: bundle, id: bundle--<uuid>, objects: [...]}, at most 10000 objects"),
+      "reply_to": s("string", format="uuid", description="a point of contact of the sending organisation")}),
+  "MessageInput": s("object", additionalProperties=False, required=["kind", "recipients", "tlp", "language", "fields"], properties={
+      "kind": s("string", enum=[k for k in msg_kinds if k != "communication_check"], description="communication checks are started with POST /api/v1/checks"),
+      "version": s("integer", minimum=1, description="template version; default the latest"),
+      "recipients": s("array", minItems=1, maxItems=500, uniqueItems=True, items=uuid, description="organisations (each must have an encryption key; not your own)"),
+      "to_pocs": s("array", maxItems=50, items=uuid, description="points of contact of the recipients the notice is addressed to; default all"),
+      "tlp": tlp, "pap": pap, "language": lang_tag,
+      "in_reply_to": s("string", format="uuid", description="only for kind response"),
+      "fields": ref("MessageFields")}),
+  "ResponseInput": s("object", additionalProperties=False, required=["language", "fields"], properties={
+      "tlp": tlp, "pap": pap, "language": lang_tag, "version": s("integer", minimum=1), "to_pocs": s("array", items=uuid),
+      "fields": ref("MessageFields")}),
+  "RecipientStatus": s("object", properties={"org": uuid, "state": s("string", enum=states), "escalated": s("boolean"),
+      "ack_due": ts, "response_due": opt_ts, "delivered": opt_ts, "acknowledged": opt_ts, "responded": opt_ts,
+      "closed": opt_ts, "declined": opt_ts}),
+  "Message": s("object", description="Metadata of a message (the sealed body is not included)", properties={
+      "id": uuid, "thread": uuid, "in_reply_to": {"type": ["string", "null"]}, "kind": s("string", enum=msg_kinds),
+      "version": s("integer"), "author_org": uuid, "sender_user": {"type": ["string", "null"]},
+      "urgency": s("string", enum=urgencies), "tlp": tlp, "pap": {"type": ["string", "null"]},
+      "check": s("boolean"), "needs_response": s("boolean"), "created": ts,
+      "recipients": s("array", items=ref("RecipientStatus"))}),
+  "OpenedMessage": {"allOf": [ref("Message"), s("object", properties={
+      "language": s("string", description="language of the free text"), "fields": ref("MessageFields"),
+      "to_pocs": s("array", items=uuid)})]},
+  "TimelineEvent": s("object", properties={"id": s("string", description="envelope id (receipt: GET /api/v1/log/receipt/{id}); a reply's 'responded' event is <envelope id>/responded"),
+      "message": uuid, "org": {"type": ["string", "null"], "description": "recipient concerned"},
+      "actor_org": uuid, "actor_user": {"type": ["string", "null"]},
+      "action": s("string", enum=["sent", "delivered", "acknowledged", "responded", "closed", "declined", "escalated", "reminded"]),
+      "stage": {"type": ["string", "null"], "enum": ["ack", "response", None]}, "at": ts}),
+  "Timeline": s("object", properties={"items": s("array", items=ref("TimelineEvent"))}),
+  "CloseInput": s("object", additionalProperties=False, properties={"org": s("string", format="uuid", description="the sender closes for one recipient; default all")}),
+  "Empty": s("object", additionalProperties=False, description="no members (an empty body is accepted)"),
+  "OverdueItem": s("object", properties={"message": uuid, "kind": s("string"), "urgency": s("string"), "author_org": uuid,
+      "org": uuid, "stage": s("string", enum=["ack", "response"]), "due": ts}),
+  "OverdueList": s("object", properties={"items": s("array", items=ref("OverdueItem"))}),
+  "CheckInput": s("object", additionalProperties=False, required=["window_minutes"], properties={
+      "orgs": s("array", maxItems=500, items=uuid), "grouping": s("string", maxLength=16, description="every organisation of the grouping"),
+      "window_minutes": s("integer", minimum=1, maximum=43200), "summary": s("string", maxLength=300), "language": lang_tag}),
+  "CheckStats": stats,
+  "CheckReport": s("object", properties={"id": uuid, "author_org": uuid, "started": ts, "deadline": ts,
+      "overall": ref("CheckStats"), "by_country": s("object", additionalProperties=ref("CheckStats")),
+      "by_grouping": s("object", additionalProperties=ref("CheckStats")),
+      "rows": s("array", items=s("object", properties={"org": uuid, "name": s("string"), "country": {"type": ["string", "null"]},
+          "groupings": s("array", items=s("string")), "acknowledged": s("boolean"), "in_time": s("boolean"),
+          "ack_after_ms": {"type": ["integer", "null"]}}))}),
+  "CheckHistory": s("object", properties={"items": s("array", items=s("object", properties={"id": uuid, "author_org": uuid,
+      "started": ts, "deadline": ts, "overall": ref("CheckStats")}))}),
+  "Templates": s("object", description="message templates with labels in the requested language", properties={
+      "language": s("string"), "templates": s("array", items=s("object")), "vocabularies": s("object"), "labels": s("object")}),
+  "DeadlinePolicy": s("object", properties={"defaults": s("object"), "node": s("object"), "groupings": s("object")}),
+  "DeadlinePolicyInput": s("object", additionalProperties=False, required=["urgency", "ack_minutes", "response_minutes"], properties={
+      "grouping": s("string", maxLength=16, description="omit for the node default"), "urgency": s("string", enum=urgencies),
+      "ack_minutes": s("integer", minimum=1), "response_minutes": s("integer", minimum=1)}),
+  "Webhook": s("object", properties={"url": {"type": ["string", "null"]}}),
+  "WebhookInput": s("object", additionalProperties=False, required=["url"], properties={"url": s("string", maxLength=2000, description="http(s) URL")}),
+  "WebhookCreated": s("object", properties={"url": s("string"), "secret": s("string", description="HMAC-SHA256 signing secret, shown once")}),
+})
+
 def page(item):
     return s("object", properties={"items": s("array", items=ref(item)), "next": {"type": ["string", "null"], "description": "cursor for the next page"}})
 
@@ -119,10 +200,6 @@ R = [
  ("get", "/api/v1/node/health", "node.admin", "Node health: database, schema version, journal size, hosted organisations, pool", [], None, (200, ref("Health"), None)),
  ("post", "/api/v1/node/rebuild", "node.admin", "Rebuild every projection from the journal, verifying every signature", [], None, (200, s("object"), None)),
  ("get", "/api/v1/reference", "public", "Code lists: countries, languages, sectors, kinds, roles", [], None, (200, ref("Reference"), None)),
- ("get", "/api/v1/log/sth", "public", "The latest signed tree head of the node's Merkle log", [], None, (200, ref("SignedTreeHead"), None)),
- ("post", "/api/v1/log/sth", "node.admin", "Bring the log up to date with the journal and sign a tree head now", [], None, (200, ref("SignedTreeHead"), None)),
- ("get", "/api/v1/log/receipt/{id}", "directory.read", "Receipt for an envelope: the envelope, its leaf index, an inclusion proof and a signed tree head; verify it offline with `entente verify receipt`", [pid], None, (200, ref("Receipt"), None)),
- ("get", "/api/v1/log/proof/consistency", "public", "Consistency proof between two tree sizes (RFC 9162)", [{"name": "first", "in": "query", "required": True, "schema": s("integer", minimum=0)}, {"name": "second", "in": "query", "required": True, "schema": s("integer", minimum=0)}], None, (200, ref("ConsistencyProof"), None)),
  ("post", "/api/v1/auth/login", "public", "Sign in; sets the session cookie and returns the CSRF token", [], "LoginInput", (200, ref("Session"), None)),
  ("post", "/api/v1/auth/logout", "authenticated", "Sign out (ends the session)", [], None, (200, s("object"), None)),
  ("get", "/api/v1/auth/me", "authenticated", "The signed-in user, the CSRF token, and whether a second factor must be enrolled", [], None, (200, ref("Me"), None)),
@@ -150,7 +227,26 @@ R = [
  ("get", "/api/v1/pocs/{id}/audit", "directory.read", "Audit trail of a point of contact (field names only, never personal data)", [pid, limit, cursor], None, (200, page("AuditItem"), None)),
  ("get", "/api/v1/pocs/{id}/export", "poc.write", "Everything stored about the person, with its change history (data-subject request)", [pid], None, (200, s("object"), None)),
  ("post", "/api/v1/pocs/{id}/erase", "poc.write", "Erase the person's data (crypto-shredding); a tombstone stays in the journal", [pid], None, (200, ref("PointOfContact"), None)),
+ ("get", "/api/v1/comms/templates", "authenticated", "Message templates with every label in one of the six languages", [q("lang", "ar, zh, en, fr, ru or es (others fall back to en)")], None, (200, ref("Templates"), None)),
+ ("get", "/api/v1/comms/policy", "authenticated", "Acknowledgement and response deadlines by urgency: defaults, node and per-grouping policy", [], None, (200, ref("DeadlinePolicy"), None)),
+ ("put", "/api/v1/comms/policy", "node.admin", "Set the deadlines of an urgency for the node or a grouping", [], "DeadlinePolicyInput", (200, ref("DeadlinePolicy"), None)),
+ ("get", "/api/v1/messages", "message.read", "Messages received (inbox) or sent by your organisation, newest first", [q("box", "inbox (default) or sent", enum=["inbox", "sent"]), q("state", "a recipient state", enum=states), q("kind", "message kind", enum=msg_kinds), q("check", "only communication checks", enum=["true", "false"]), limit, cursor], None, (200, page("Message"), None)),
+ ("post", "/api/v1/messages", "message.write", "Write, seal for the recipients, sign and send a message; refused before anything is stored when a recipient has no encryption key", [], "MessageInput", (201, ref("Message"), None)),
+ ("get", "/api/v1/messages/{id}", "message.read", "Open a message (for users of the sender or a recipient organisation; others get 404)", [pid], None, (200, ref("OpenedMessage"), None)),
+ ("get", "/api/v1/messages/{id}/timeline", "message.read", "Every signed event of the message's thread, oldest first", [pid], None, (200, ref("Timeline"), None)),
+ ("post", "/api/v1/messages/{id}/ack", "message.write", "Acknowledge receipt (a recipient; a signed event)", [pid], "Empty", (200, ref("Message"), None)),
+ ("post", "/api/v1/messages/{id}/decline", "message.write", "Decline the request (a recipient; a signed event)", [pid], "Empty", (200, ref("Message"), None)),
+ ("post", "/api/v1/messages/{id}/close", "message.write", "Close the exchange (the sender for one or all recipients, or a recipient for itself)", [pid], "CloseInput", (200, ref("Message"), None)),
+ ("post", "/api/v1/messages/{id}/respond", "message.write", "Respond: a sealed message of kind response to the other party, marking the message responded", [pid], "ResponseInput", (201, ref("Message"), None)),
+ ("get", "/api/v1/overdue", "message.read", "Late acknowledgements and responses of messages your organisation sent or received (scope=node: every organisation, operators only)", [q("scope", "org (default) or node", enum=["org", "node"])], None, (200, ref("OverdueList"), None)),
+ ("post", "/api/v1/checks", "check.manage", "Start a communication check: a message every target organisation must acknowledge within the window", [], "CheckInput", (201, ref("Message"), None)),
+ ("get", "/api/v1/checks", "message.read", "Communication checks your organisation started, newest first, with their results", [limit], None, (200, ref("CheckHistory"), None)),
+ ("get", "/api/v1/checks/{id}", "message.read", "Report of a check: response rate, median and 95th-percentile time to acknowledge, overall, per country and per grouping; format=csv for a CSV file", [pid, q("format", "json (default) or csv", enum=["json", "csv"])], None, (200, ref("CheckReport"), None)),
+ ("get", "/api/v1/orgs/{id}/webhook", "org.admin", "The organisation's webhook URL (never its secret)", [pid], None, (200, ref("Webhook"), None)),
+ ("put", "/api/v1/orgs/{id}/webhook", "org.admin", "Set the webhook URL; returns a new signing secret, shown once", [pid], "WebhookInput", (200, ref("WebhookCreated"), None)),
+ ("delete", "/api/v1/orgs/{id}/webhook", "org.admin", "Remove the webhook", [pid], None, (204, None, None)),
 ]
+
 
 def problem(desc):
     return {"description": desc, "content": {"application/problem+json": {"schema": ref("Problem")}}}
@@ -172,6 +268,10 @@ for method, path, perm, summary, params, body, (status, schema, ctype) in R:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(body)}}}
     content = {(ctype or "application/json"): ({"schema": schema} if schema else {})}
     op["responses"] = {str(status): {"description": "OK", "content": content}}
+    if status == 204:
+        op["responses"] = {"204": {"description": "No content"}}
+    if path == "/api/v1/checks/{id}":
+        content["text/csv"] = {"schema": s("string")}
     if body or params:
         op["responses"]["400"] = problem("malformed request (body not JSON, too deep, invalid UTF-8, duplicate keys)")
         op["responses"]["422"] = problem("a field is invalid; `field` names it")
@@ -180,20 +280,24 @@ for method, path, perm, summary, params, body, (status, schema, ctype) in R:
         op["responses"]["403"] = problem("your role or token scope does not allow this, or the CSRF token is missing")
     if "{id}" in path or "{file}" in path:
         op["responses"]["404"] = problem("no such resource")
-    if method in ("post", "put", "delete") and perm != "public":
+    if path.startswith("/api/v1/messages") and method == "post":
+        op["responses"]["409"] = problem("the transition is not allowed in the current state (e.g. already acknowledged), or a recipient has no encryption key")
+    elif method in ("post", "put", "delete") and perm != "public":
         op["responses"]["409"] = problem("conflict with the current state")
     if path == "/api/v1/auth/login":
         op["responses"]["401"] = problem("wrong user name or password, or a second-factor code is needed (`field` = totp)")
         op["responses"]["429"] = problem("too many failed sign-ins")
     paths.setdefault(path, {})[method] = op
 
-# Keep paths documented by other modules (e.g. the transparency log) when
-# this script only knows the core routes.
+# Keep paths documented by hand in openapi.json (the transparency log
+# routes of routes_log.cc are described there in full).
 for p, item in existing.get("paths", {}).items():
     for m, op in item.items():
         if p not in paths or m not in paths[p]:
             paths.setdefault(p, {})[m] = op
 for n, sch in existing.get("components", {}).get("schemas", {}).items():
+    if n in ("SignedTreeHead", "Receipt", "ConsistencyProof"):
+        schemas[n] = sch  # documented by hand with the log routes
     schemas.setdefault(n, sch)
 
 doc = {

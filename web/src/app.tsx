@@ -7,6 +7,11 @@ import { Directory } from './screens/directory';
 import { OrgPage } from './screens/org';
 import { MyOrg } from './screens/myorg';
 import { NodePage } from './screens/node';
+import { MessageList, Thread, forgetMessages } from './screens/messages';
+import { Compose } from './screens/compose';
+import { Overdue } from './screens/overdue';
+import { Checks, CheckReportPage } from './screens/checks';
+import { canAct, canCheck, canRead } from './comms';
 
 export interface Session {
   user: User;
@@ -51,6 +56,7 @@ export function App() {
       generation.current++;
       setCsrf('');
       forgetOrgs();
+      forgetMessages();
       setSession(null);
     });
     load();
@@ -66,6 +72,7 @@ export function App() {
     signedIn.current = false;
     setCsrf('');
     forgetOrgs();
+    forgetMessages();
     setNotice('signedout');
     setSession(null);
     go('/');
@@ -122,6 +129,24 @@ export function App() {
   } else if (section === 'node' && session.user.operator) {
     title = t('node.title');
     body = <NodePage session={session} />;
+  } else if (section === 'messages' && canRead(session) && route.path[1]) {
+    title = t('msg.thread');
+    body = <Thread session={session} id={route.path[1]} params={route.params} key={route.path[1]} />;
+  } else if (section === 'messages' && canRead(session)) {
+    title = t('msg.title');
+    body = <MessageList session={session} params={route.params} />;
+  } else if (section === 'compose' && canAct(session)) {
+    title = t('compose.title');
+    body = <Compose session={session} params={route.params} />;
+  } else if (section === 'overdue' && canRead(session)) {
+    title = t('overdue.title');
+    body = <Overdue session={session} params={route.params} />;
+  } else if (section === 'checks' && canCheck(session) && route.path[1]) {
+    title = t('checks.report');
+    body = <CheckReportPage session={session} id={route.path[1]} key={route.path[1]} />;
+  } else if (section === 'checks' && canCheck(session)) {
+    title = t('checks.title');
+    body = <Checks session={session} />;
   } else {
     title = t('dir.title');
     body = <Directory session={session} tab={section === 'contacts' ? 'pocs' : 'orgs'} params={route.params} />;
@@ -157,6 +182,21 @@ export function App() {
             <a href="#/" aria-current={inDirectory ? 'page' : undefined}>
               {t('nav.directory')}
             </a>
+            {canRead(session) && (
+              <>
+                <a href="#/messages" aria-current={section === 'messages' || section === 'compose' ? 'page' : undefined}>
+                  {t('nav.messages')}
+                </a>
+                <a href="#/overdue" aria-current={section === 'overdue' ? 'page' : undefined}>
+                  {t('nav.overdue')}
+                </a>
+              </>
+            )}
+            {canCheck(session) && (
+              <a href="#/checks" aria-current={section === 'checks' ? 'page' : undefined}>
+                {t('nav.checks')}
+              </a>
+            )}
             <a href="#/my" aria-current={section === 'my' ? 'page' : undefined}>
               {t('nav.myorg')}
             </a>

@@ -120,3 +120,14 @@ export function sectorGroups(sectors: { code: string; name: string }[]): { label
     }))
     .filter((g) => g.options.length > 0);
 }
+
+// A share (0..1) as a percentage in the reader's language.
+export function formatPercent(x: number): string {
+  return new Intl.NumberFormat(current, { style: 'percent', maximumFractionDigits: 1 }).format(x);
+}
+
+// A duration in the largest unit that keeps it readable (seconds, minutes, hours).
+export function formatDuration(ms: number): string {
+  const [value, unit] = ms < 60_000 ? [ms / 1000, 'second'] : ms < 3_600_000 ? [ms / 60_000, 'minute'] : [ms / 3_600_000, 'hour'];
+  return new Intl.NumberFormat(current, { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: 1 }).format(value);
+}

@@ -61,6 +61,12 @@ export function Field(props: {
   inputMode?: 'numeric' | 'text' | 'url' | 'email' | 'tel';
   dir?: 'ltr' | 'rtl' | 'auto';
   id?: string;
+  lang?: string;
+  maxLength?: number;
+  min?: string;
+  max?: string;
+  // Enter runs this instead of submitting the form (a search inside a form).
+  onEnter?: () => void;
 }) {
   const id = props.id ?? `f-${props.name}`;
   const bad = errorFor(props.error, props.paths ?? props.name);
@@ -77,6 +83,20 @@ export function Field(props: {
         autoComplete={props.autoComplete}
         inputMode={props.inputMode}
         dir={props.dir}
+        lang={props.lang}
+        maxLength={props.maxLength}
+        min={props.min}
+        max={props.max}
+        onKeyDown={
+          props.onEnter
+            ? (e) => {
+                if (e.key === 'Enter') {
+                  e.preventDefault();
+                  props.onEnter!();
+                }
+              }
+            : undefined
+        }
         aria-invalid={bad ? 'true' : undefined}
         aria-describedby={described || undefined}
         onInput={(e) => props.onInput((e.target as HTMLInputElement).value)}
@@ -106,9 +126,14 @@ export function Select(props: {
   error?: unknown;
   paths?: string | string[];
   id?: string;
+  help?: string;
+  // A first, empty option with this text (e.g. "Not set").
+  empty?: string;
+  required?: boolean;
 }) {
   const id = props.id ?? `s-${props.name}`;
   const bad = errorFor(props.error, props.paths ?? props.name);
+  const described = [props.help ? `${id}-help` : '', bad ? `${id}-error` : ''].filter(Boolean).join(' ');
   return (
     <div class={`field${bad ? ' field-bad' : ''}`}>
       <label for={id}>{props.label}</label>
@@ -116,11 +141,13 @@ export function Select(props: {
         id={id}
         name={props.name}
         value={props.value}
+        required={props.required}
         aria-invalid={bad ? 'true' : undefined}
-        aria-describedby={bad ? `${id}-error` : undefined}
+        aria-describedby={described || undefined}
         onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}
       >
         {props.any && <option value="">{t('common.any')}</option>}
+        {props.empty !== undefined && <option value="">{props.empty}</option>}
         {(props.options ?? []).map((o) => (
           <option value={o.value}>{o.label}</option>
         ))}
@@ -132,6 +159,11 @@ export function Select(props: {
           </optgroup>
         ))}
       </select>
+      {props.help && (
+        <small id={`${id}-help`} class="help">
+          {props.help}
+        </small>
+      )}
       {bad && (
         <small id={`${id}-error`} class="field-error">
           {bad}
@@ -139,6 +171,59 @@ export function Select(props: {
       )}
     </div>
   );
+}
+
+// Free text over several lines, tagged with the language it is written in.
+export function TextArea(props: {
+  label: string;
+  name: string;
+  value: string;
+  onInput: (v: string) => void;
+  help?: string;
+  error?: unknown;
+  paths?: string | string[];
+  required?: boolean;
+  maxLength?: number;
+  lang?: string;
+  id?: string;
+}) {
+  const id = props.id ?? `t-${props.name}`;
+  const bad = errorFor(props.error, props.paths ?? props.name);
+  const described = [props.help ? `${id}-help` : '', bad ? `${id}-error` : ''].filter(Boolean).join(' ');
+  return (
+    <div class={`field${bad ? ' field-bad' : ''}`}>
+      <label for={id}>{props.label}</label>
+      <textarea
+        id={id}
+        name={props.name}
+        value={props.value}
+        rows={5}
+        required={props.required}
+        maxLength={props.maxLength}
+        lang={props.lang}
+        dir="auto"
+        aria-invalid={bad ? 'true' : undefined}
+        aria-describedby={described || undefined}
+        onInput={(e) => props.onInput((e.target as HTMLTextAreaElement).value)}
+      />
+      {props.help && (
+        <small id={`${id}-help`} class="help">
+          {props.help}
+        </small>
+      )}
+      {bad && (
+        <small id={`${id}-error`} class="field-error">
+          {bad}
+        </small>
+      )}
+    </div>
+  );
+}
+
+// The first of several errors (the form's own checks, or the server's one)
+// that belongs to an input answering for `paths`.
+export function pickError(errors: unknown[], paths: string | string[], exact = false): unknown {
+  return errors.find((e) => errorFor(e, paths, exact) !== null) ?? null;
 }
 
 // An error that belongs to a group of inputs (a fieldset).

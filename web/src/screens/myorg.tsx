@@ -37,6 +37,7 @@ export function MyOrg({ session }: { session: Session }) {
           {admin && <Users session={session} />}
           <Tokens session={session} />
           {admin && <OrgSecurity session={session} />}
+          {admin && <Webhook session={session} />}
           {org && (
             <>
               <h2>{t('org.keys')}</h2>
@@ -387,6 +388,79 @@ function SecondFactor({ session }: { session: Session }) {
               {enabled ? t('my.totp_disable') : t('my.totp_enable')}
             </button>
           </div>
+        </form>
+      )}
+    </>
+  );
+}
+
+// Where the node posts notices of new messages, reminders and escalations
+// for the organisation (never their content). The signing secret is shown
+// once, when the address is set.
+function Webhook({ session }: { session: Session }) {
+  const [url, setUrl] = useState<string | null | undefined>(undefined);
+  const [value, setValue] = useState('');
+  const [secret, setSecret] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [removed, setRemoved] = useState(false);
+  const path = `/api/v1/orgs/${session.user.org}/webhook`;
+  useEffect(() => {
+    api<{ url: string | null }>('GET', path).then((r) => {
+      setUrl(r.url);
+      setValue(r.url ?? '');
+    }, setError);
+  }, []);
+  return (
+    <>
+      <h2>{t('hook.title')}</h2>
+      <p class="muted">{t('hook.help')}</p>
+      {error !== null && <Alert>{errorText(error)}</Alert>}
+      {removed && <Alert kind="ok">{t('hook.removed')}</Alert>}
+      {secret && (
+        <div class="card secret" role="status">
+          <p>{t('hook.secret_once')}</p>
+          <Copyable value={secret} label={t('hook.secret')} />
+        </div>
+      )}
+      {url !== undefined && (
+        <form
+          class="card form inline"
+          aria-label={t('hook.title')}
+          onSubmit={async (e) => {
+            e.preventDefault();
+            setError(null);
+            setRemoved(false);
+            try {
+              const r = await api<{ url: string; secret: string }>('PUT', path, { url: value.trim() });
+              setUrl(r.url);
+              setSecret(r.secret);
+            } catch (err) {
+              setError(err);
+            }
+          }}
+        >
+          <Field label={t('hook.url')} name="url" type="url" inputMode="url" value={value} onInput={setValue} help={url ? t('hook.current', { url }) : t('hook.none')} error={error} dir="ltr" required />
+          <button type="submit">{t('common.save')}</button>
+          {url && (
+            <button
+              type="button"
+              class="danger"
+              onClick={async () => {
+                setError(null);
+                try {
+                  await api('DELETE', path);
+                  setUrl(null);
+                  setValue('');
+                  setSecret(null);
+                  setRemoved(true);
+                } catch (err) {
+                  setError(err);
+                }
+              }}
+            >
+              {t('hook.remove')}
+            </button>
+          )}
         </form>
       )}
     </>

@@ -1,6 +1,6 @@
 // entente: the command-line interface of an Entente node.
 //
-// Local administration (init, org, poc, user, token, admin, demo) works on
+// Local administration (init, org, poc, user, token, admin, msg, check, demo) works on
 // the node's database directly, acting as the node's founding organisation;
 // `serve` runs the HTTP API. Exit code 0 on success; otherwise one line on
 // stderr and a non-zero code.
@@ -91,6 +91,74 @@ Json ReadJsonArg(const std::string& arg) {
 
 directory::Actor NodeActor(api::Node& node) { return {"", OrDie(node.FoundingOrg())}; }
 
+// The user a local command acts as (`--as USERNAME`): its organisation signs.
+directory::Actor UserActor(api::Node& node, const std::string& username) {
+  auto rows = OrDie(
+      node.db().Query("SELECT id, org_id, disabled FROM users WHERE username = ?", {username}));
+  if (rows.empty()) Die("no user " + username);
+  if (rows[0].Int(2) != 0) Die("user " + username + " is disabled");
+  return {rows[0].Text(0), rows[0].Text(1)};
+}
+
+std::string OrgName(api::Node& node, const std::string& id, const std::string& lang) {
+  auto o = node.directory().GetOrg(id);
+  if (!o || o->names.empty()) return id;
+  if (o->names.contains(lang)) return o->names.at(lang);
+  return o->names.contains("en") ? o->names.at("en") : o->names.begin()->second;
+}
+
+void PrintMessages(api::Node& node, const std::vector<comms::MessageSummary>& items, bool json) {
+  if (json) {
+    Json a = Json::array();
+    for (const auto& m : items) a.push_back(m.ToJson());
+    std::cout << a.dump(2) << "\n";
+    return;
+  }
+  for (const auto& m : items) {
+    std::string states;
+    for (const auto& r : m.recipients)
+      states += (states.empty() ? "" : ", ") + OrgName(node, r.org_id, "en") + ": " + r.state;
+    std::cout << fmt::format("{}  {}  {:<8} {:<24} from {}  [{}]\n", m.id, FormatRfc3339(m.created),
+                             m.urgency, m.kind, OrgName(node, m.author_org, "en"), states);
+  }
+}
+
+// A message's structured part with the template's labels in `lang`.
+void PrintOpened(api::Node& node, const comms::OpenedMessage& m,
+                 const std::vector<comms::TimelineEvent>& timeline, const std::string& lang) {
+  const auto& t = node.comms().templates();
+  const Json& l = t.Labels(lang);
+  auto label = [&](const std::string& group, const std::string& key) {
+    Json::json_pointer p("/" + group + "/" + key);
+    return l.contains(p) ? l.at(p).get<std::string>() : key;
+  };
+  std::cout << label("kind", m.meta.kind) << " — " << label("urgency", m.meta.urgency) << " — "
+            << label("tlp", m.meta.tlp) << (m.meta.pap ? " " + label("pap", *m.meta.pap) : "")
+            << "\n";
+  std::cout << "from " << OrgName(node, m.meta.author_org, lang) << ", "
+            << FormatRfc3339(m.meta.created) << "\n\n";
+  for (const auto& [name, value] : m.fields.items()) {
+    std::string v;
+    if (name == "urgency") {
+      v = label("urgency", value.get<std::string>());
+    } else if (name == "classification") {
+      v = label("rsit_class", value["class"].get<std::string>()) + " / " +
+          label("rsit_type", value["type"].get<std::string>());
+    } else if (value.is_string()) {
+      v = value.get<std::string>();
+      if (name == "summary" || name == "description" || name == "requested_action")
+        v += "  [" + m.language + "]";
+    } else {
+      v = value.dump();
+    }
+    std::cout << label("field", name) << ": " << v << "\n";
+  }
+  std::cout << "\n";
+  for (const auto& e : timeline)
+    std::cout << FormatRfc3339(e.at) << "  " << OrgName(node, e.actor_org, lang) << " "
+              << label("action", e.action) << (e.stage.empty() ? "" : " (" + e.stage + ")") << "\n";
+}
+
 void PrintOrgs(const std::vector<directory::Organisation>& orgs, bool json) {
   if (json) {
     Json a = Json::array();
@@ -176,6 +244,13 @@ int main(int argc, char** argv) {
                   "omit the Secure cookie flag (plain-HTTP tests only)");
   serve->add_option("--log-format", log_format, "text or json (JSON lines on stderr)")
       ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  int jobs_interval_ms = 1000;
+  serve
+      ->add_option("--jobs-interval", jobs_interval_ms,
+                   "milliseconds between looks for due background jobs (deliveries, reminders, "
+                   "escalations); 0 disables the worker in this process")
+      ->check(CLI::Range(0, 3600000))
       ->capture_default_str();
   int sth_interval = 60;
   serve
@@ -287,6 +362,68 @@ int main(int argc, char** argv) {
       "recompute the Merkle tree from the journal and check every stored node and tree head "
       "(read-only; no master key needed)");
 
+  // msg
+  auto* msg = app.add_subcommand("msg", "structured, confidential messages between organisations");
+  msg->require_subcommand(1);
+  std::string as_user, lang = "en", msg_file, close_org, box = "inbox", state_filter;
+  auto* msg_send = msg->add_subcommand(
+      "send", "send a message: JSON as for POST /api/v1/messages, inline or @file");
+  msg_send->add_option("--as", as_user, "user name to act as (its organisation signs)")->required();
+  msg_send->add_option("message", msg_file, "JSON or @file")->required();
+  auto* msg_list = msg->add_subcommand("list", "list received (inbox) or sent messages");
+  msg_list->add_option("--as", as_user)->required();
+  msg_list->add_option("--box", box)
+      ->check(CLI::IsMember({"inbox", "sent"}))
+      ->capture_default_str();
+  msg_list->add_option("--state", state_filter, "a recipient state");
+  auto* msg_show = msg->add_subcommand("show", "open a message and print it with its timeline");
+  msg_show->add_option("--as", as_user)->required();
+  msg_show->add_option("--lang", lang, "language of the labels: ar zh en fr ru es")
+      ->capture_default_str();
+  msg_show->add_option("id", id)->required();
+  auto* msg_ack = msg->add_subcommand("ack", "acknowledge a message");
+  msg_ack->add_option("--as", as_user)->required();
+  msg_ack->add_option("id", id)->required();
+  auto* msg_decline = msg->add_subcommand("decline", "decline a request");
+  msg_decline->add_option("--as", as_user)->required();
+  msg_decline->add_option("id", id)->required();
+  auto* msg_respond = msg->add_subcommand(
+      "respond", "respond: JSON as for POST /api/v1/messages/{id}/respond, inline or @file");
+  msg_respond->add_option("--as", as_user)->required();
+  msg_respond->add_option("id", id)->required();
+  msg_respond->add_option("response", msg_file, "JSON or @file")->required();
+  auto* msg_close = msg->add_subcommand("close", "close an exchange");
+  msg_close->add_option("--as", as_user)->required();
+  msg_close->add_option("--org", close_org, "the sender closes for this recipient only");
+  msg_close->add_option("id", id)->required();
+  auto* msg_overdue = msg->add_subcommand("overdue", "late acknowledgements and responses");
+  msg_overdue->add_option("--as", as_user)->required();
+  auto* msg_jobs = msg->add_subcommand(
+      "run-jobs", "run due deliveries, reminders and escalations now (serve does it continuously)");
+
+  // check
+  auto* check = app.add_subcommand("check", "communication checks (ping tests)");
+  check->require_subcommand(1);
+  auto* check_start =
+      check->add_subcommand("start", "start a check of a grouping or organisations");
+  std::vector<std::string> check_orgs;
+  std::string check_grouping, check_summary;
+  int window_minutes = 60;
+  check_start->add_option("--as", as_user)->required();
+  check_start->add_option("--grouping", check_grouping, "every organisation of a grouping");
+  check_start->add_option("--org", check_orgs, "an organisation id (repeatable)");
+  check_start->add_option("--window", window_minutes, "minutes to acknowledge")
+      ->check(CLI::Range(1, 43200))
+      ->capture_default_str();
+  check_start->add_option("--summary", check_summary, "text shown to the recipients");
+  auto* check_status = check->add_subcommand("status", "the checks your organisation started");
+  check_status->add_option("--as", as_user)->required();
+  auto* check_report = check->add_subcommand("report", "report of one check");
+  bool csv = false;
+  check_report->add_option("--as", as_user)->required();
+  check_report->add_option("id", id)->required();
+  check_report->add_flag("--csv", csv, "CSV instead of text");
+
   // demo
   auto* demo = app.add_subcommand("demo", "load the fictional demo dataset");
   std::string demo_file = "data/demo/directory.json";
@@ -335,6 +472,7 @@ int main(int argc, char** argv) {
       node = OrDie(api::Node::Open(o));
     }
     if (sth_interval > 0) node->StartTreeHeadIssuer(static_cast<Millis>(sth_interval) * 1000);
+    if (jobs_interval_ms > 0) node->StartJobWorker(jobs_interval_ms);
     // Block the stop signals in every thread; wait for them here.
     sigset_t set;
     sigemptyset(&set);
@@ -495,6 +633,104 @@ int main(int argc, char** argv) {
   } else if (rebuild->parsed()) {
     OrDie(node->journal().Rebuild());
     std::cout << "rebuilt projections from " << OrDie(node->journal().Size()) << " envelopes\n";
+  } else if (msg_send->parsed()) {
+    auto m = OrDie(node->comms().Send(UserActor(*node, as_user), ReadJsonArg(msg_file)));
+    if (c.json)
+      std::cout << m.ToJson().dump(2) << "\n";
+    else
+      std::cout << "sent " << m.id << "\n";
+  } else if (msg_list->parsed()) {
+    comms::ListQuery q;
+    q.box = box == "sent" ? comms::Box::kSent : comms::Box::kInbox;
+    q.state = state_filter;
+    q.limit = 200;
+    PrintMessages(*node, OrDie(node->comms().List(UserActor(*node, as_user), q)).items, c.json);
+  } else if (msg_show->parsed()) {
+    auto actor = UserActor(*node, as_user);
+    auto m = OrDie(node->comms().Open(actor, id));
+    auto t = OrDie(node->comms().Timeline(actor, id));
+    if (c.json) {
+      Json j = m.ToJson();
+      j["timeline"] = Json::array();
+      for (const auto& e : t) j["timeline"].push_back(e.ToJson());
+      std::cout << j.dump(2) << "\n";
+    } else {
+      PrintOpened(*node, m, t, lang);
+    }
+  } else if (msg_ack->parsed()) {
+    OrDie(node->comms().Acknowledge(UserActor(*node, as_user), id));
+    std::cout << "acknowledged " << id << "\n";
+  } else if (msg_decline->parsed()) {
+    OrDie(node->comms().Decline(UserActor(*node, as_user), id));
+    std::cout << "declined " << id << "\n";
+  } else if (msg_respond->parsed()) {
+    auto m = OrDie(node->comms().Respond(UserActor(*node, as_user), id, ReadJsonArg(msg_file)));
+    std::cout << "responded with " << m.id << "\n";
+  } else if (msg_close->parsed()) {
+    OrDie(node->comms().Close(UserActor(*node, as_user), id, close_org));
+    std::cout << "closed " << id << "\n";
+  } else if (msg_overdue->parsed()) {
+    auto items = OrDie(node->comms().Overdue(UserActor(*node, as_user), false));
+    Json a = Json::array();
+    for (const auto& o : items) {
+      if (c.json)
+        a.push_back(o.ToJson());
+      else
+        std::cout << fmt::format("{}  {:<8} {:<24} {} late since {} ({})\n", o.message_id,
+                                 o.urgency, o.kind, OrgName(*node, o.org_id, "en"),
+                                 FormatRfc3339(o.due), o.stage);
+    }
+    if (c.json) std::cout << a.dump(2) << "\n";
+  } else if (msg_jobs->parsed()) {
+    int total = 0;
+    for (;;) {
+      int n = OrDie(node->comms().RunJobs("cli", 100));
+      total += n;
+      if (n == 0) break;
+    }
+    std::cout << "ran " << total << " jobs\n";
+  } else if (check_start->parsed()) {
+    comms::CheckTarget t;
+    t.orgs = check_orgs;
+    t.grouping = check_grouping;
+    t.window_ms = static_cast<Millis>(window_minutes) * 60'000;
+    t.summary = check_summary;
+    auto m = OrDie(node->comms().StartCheck(UserActor(*node, as_user), t));
+    std::cout << "check " << m.id << " sent to " << m.recipients.size() << " organisations\n";
+  } else if (check_status->parsed()) {
+    auto reports = OrDie(node->comms().CheckHistory(UserActor(*node, as_user), 200));
+    Json a = Json::array();
+    for (const auto& r : reports) {
+      if (c.json)
+        a.push_back(r.ToJson());
+      else
+        std::cout << fmt::format("{}  {}  {}/{} in time ({:.0f}%)\n", r.id,
+                                 FormatRfc3339(r.started), r.overall.in_time, r.overall.targets,
+                                 100 * r.overall.response_rate);
+    }
+    if (c.json) std::cout << a.dump(2) << "\n";
+  } else if (check_report->parsed()) {
+    auto r = OrDie(node->comms().Report(UserActor(*node, as_user), id));
+    if (csv) {
+      std::cout << r.ToCsv();
+    } else if (c.json) {
+      std::cout << r.ToJson().dump(2) << "\n";
+    } else {
+      auto ms = [](const std::optional<Millis>& v) {
+        return v ? fmt::format("{:.1f} min", static_cast<double>(*v) / 60000) : std::string("-");
+      };
+      std::cout << fmt::format("check {} started {} deadline {}\n", r.id, FormatRfc3339(r.started),
+                               FormatRfc3339(r.deadline));
+      std::cout << fmt::format("overall: {}/{} in time ({:.0f}%), median {}, p95 {}\n",
+                               r.overall.in_time, r.overall.targets, 100 * r.overall.response_rate,
+                               ms(r.overall.median_ms), ms(r.overall.p95_ms));
+      for (const auto& [k, v] : r.by_country)
+        std::cout << fmt::format("  country {:<4} {}/{} in time, median {}\n", k.empty() ? "-" : k,
+                                 v.in_time, v.targets, ms(v.median_ms));
+      for (const auto& [k, v] : r.by_grouping)
+        std::cout << fmt::format("  grouping {:<8} {}/{} in time, median {}\n", k, v.in_time,
+                                 v.targets, ms(v.median_ms));
+    }
   } else if (demo->parsed()) {
     password = env_or(password, "ENTENTE_PASSWORD");
     if (password.empty()) Die("--password or ENTENTE_PASSWORD is required");

@@ -72,9 +72,41 @@ sed 's/Borealia/Boreal1a/' "$WORK/receipt.json" >"$WORK/bad-receipt.json"
 check "tampered receipt refused" bash -c "! $(printf '%q' "$BIN") verify receipt $WORK/bad-receipt.json --node-key $node_key 2>/dev/null"
 check "verify log" bash -c "$(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} verify log | grep -q 'log verified'"
 
+# Communications: an urgent notification in French, read with Arabic labels,
+# acknowledged; a communication check and its report; the log still verifies.
+borealia=$(E --json org list --q "Borealia National CSIRT" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+cat >"$WORK/msg.json" <<EOF
+{"kind": "incident_notification", "recipients": ["$borealia"], "tlp": "amber", "language": "fr",
+ "fields": {"urgency": "urgent", "classification": {"class": "availability", "type": "ddos"},
+            "summary": "Attaque DDoS contre les hôpitaux"}}
+EOF
+sent=$(E msg send --as arcadia-cert.officer "@$WORK/msg.json" | sed -n 's/^sent //p')
+check "msg send" test -n "$sent"
+check "msg run-jobs delivers" bash -c "$(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} msg run-jobs | grep -q 'ran 1 jobs'"
+check "msg list inbox" bash -c "$(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} msg list --as borealia-cert.officer | grep -q '$sent.*delivered'"
+ar_urgent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["urgency"]["urgent"])' "$SRC/data/comms/labels/ar.json")
+check "msg show in Arabic" bash -c "$(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} msg show --as borealia-cert.officer --lang ar $sent | grep -q '$ar_urgent'"
+check "msg show keeps the French text" bash -c "$(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} msg show --as borealia-cert.officer $sent | grep -q 'hôpitaux  \[fr\]'"
+check "a third organisation cannot open it" bash -c "! $(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} msg show --as dalmora-mfa.officer $sent 2>/dev/null"
+check "the sender cannot acknowledge" bash -c "! $(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} msg ack --as arcadia-cert.officer $sent 2>/dev/null"
+check "msg ack" E msg ack --as borealia-cert.officer "$sent"
+check "timeline shows the acknowledgement" bash -c "$(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} --json msg show --as arcadia-cert.officer $sent | python3 -c 'import json,sys; t=json.load(sys.stdin)[\"timeline\"]; assert [e[\"action\"] for e in t]==[\"sent\",\"delivered\",\"acknowledged\"], t'"
+check "ack twice is refused" bash -c "! $(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} msg ack --as borealia-cert.officer $sent 2>/dev/null"
+sed 's/"urgent"/"whenever"/' "$WORK/msg.json" >"$WORK/bad-msg.json"
+err=$(E msg send --as arcadia-cert.officer "@$WORK/bad-msg.json" 2>&1 >/dev/null)
+check "bad message names the field" bash -c "printf '%s' \"$err\" | grep -q 'fields.urgency'"
+check_id=$(E check start --as arcadia-cert.admin --grouping OSCE --window 30 | sed -n 's/^check \([^ ]*\) sent.*/\1/p')
+check "check start" test -n "$check_id"
+check "check report csv" bash -c "$(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} check report --as arcadia-cert.admin --csv $check_id | head -1 | grep -q '^organisation_id,organisation,country'"
+check "check status" bash -c "$(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} check status --as arcadia-cert.admin | grep -q '$check_id'"
+check "verify log after messages" bash -c "$(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} verify log | grep -q 'log verified'"
+
 # Tokens from the CLI work against the served API.
 token=$(E token create --username arcadia-cert.analyst --name itest --scope read)
 check "token printed" bash -c "[[ '$token' == ent_* ]]"
+check "token list --json" bash -c "$(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} --json token list --username arcadia-cert.analyst | python3 -c 'import json,sys; t=json.load(sys.stdin); assert t[0][\"name\"]==\"itest\" and \"ent_\" not in json.dumps(t)'"
+cert_org=$(E --json org list --q CERT-Arcadia | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+check "user list --json" bash -c "$(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} --json user list --org $cert_org | python3 -c 'import json,sys; u=json.load(sys.stdin); assert len(u)==4 and \"password\" not in json.dumps(u)'"
 
 # serve over HTTPS with a self-signed certificate.
 openssl req -x509 -newkey ed25519 -nodes -keyout "$WORK/key.pem" -out "$WORK/cert.pem" \

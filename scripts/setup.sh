@@ -12,8 +12,10 @@ PACKAGES=(
   libsodium-dev libcpp-httplib-dev nlohmann-json3-dev libsqlite3-dev sqlite3
   libpqxx-dev libpq-dev libcli11-dev libfmt-dev libspdlog-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libcurl4-openssl-dev
   # real servers the tests start
   postgresql postgresql-contrib
+  python3-aiosmtpd
   # data the product reads
   publicsuffix ca-certificates tzdata iso-codes openssl curl python3
   # the console's browser tests: Debian's Chromium (never a downloaded browser)

@@ -1,0 +1,237 @@
+#include "mail/webhook.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "core/ids.h"
+#include "mail/curl_easy.h"
+
+namespace entente::mail {
+
+namespace {
+
+using internal::CurlEasy;
+using internal::CurlSlist;
+
+using Digest = std::array<unsigned char, 32>;
+
+Digest HmacSha256(std::string_view secret, std::string_view message) {
+  Digest out{};
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), out.data(), &len);
+  return out;
+}
+
+std::string SignedPayload(std::string_view timestamp, std::string_view body) {
+  std::string s;
+  s.reserve(timestamp.size() + 1 + body.size());
+  s += timestamp;
+  s += '.';
+  s += body;
+  return s;
+}
+
+std::string Printable(std::string_view s, size_t max) {
+  std::string out;
+  for (char c : s) {
+    if (out.size() >= max) {
+      out += "...";
+      break;
+    }
+    out += (c >= 0x20 && c <= 0x7E) ? c : ' ';
+  }
+  return out;
+}
+
+struct CurlUrlDeleter {
+  void operator()(CURLU* u) const { curl_url_cleanup(u); }
+};
+
+std::string UrlPart(CURLU* u, CURLUPart part, unsigned int flags = 0) {
+  char* value = nullptr;
+  if (curl_url_get(u, part, &value, flags) != CURLUE_OK || value == nullptr) return {};
+  std::string out(value);
+  curl_free(value);
+  return out;
+}
+
+// "https://host:port" of an http(s) URL without credentials, or an error
+// that does not repeat the URL (its path may hold a token).
+Result<std::string> ReceiverOrigin(const std::string& url) {
+  if (url.size() > 2048) return Invalid("URL longer than 2048 characters", "url");
+  for (char c : url)
+    if (c <= 0x20 || c >= 0x7F)
+      return Invalid(c == '\r' || c == '\n' ? "URL contains a line break"
+                                            : "URL must be printable ASCII without spaces",
+                     "url");
+  std::unique_ptr<CURLU, CurlUrlDeleter> u(curl_url());
+  if (!u) return Fail(ErrorCode::kInternal, "out of memory parsing a URL");
+  if (curl_url_set(u.get(), CURLUPART_URL, url.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
+    return Invalid("not a valid URL", "url");
+  std::string scheme = UrlPart(u.get(), CURLUPART_SCHEME);
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != "http" && scheme != "https")
+    return Invalid("webhook URLs must be http:// or https://", "url");
+  if (!UrlPart(u.get(), CURLUPART_USER).empty() || !UrlPart(u.get(), CURLUPART_PASSWORD).empty())
+    return Invalid("webhook URLs must not carry credentials (the signature authenticates)", "url");
+  std::string host = UrlPart(u.get(), CURLUPART_HOST);
+  if (host.empty()) return Invalid("URL has no host", "url");
+  std::string port = UrlPart(u.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
+  return scheme + "://" + host + ":" + port;
+}
+
+bool IsDeliveryIdChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+         c == ':';
+}
+
+size_t OnWrite(char* data, size_t size, size_t count, void* user) {
+  auto* sink = static_cast<std::string*>(user);
+  size_t n = size * count;
+  if (sink->size() < 512) sink->append(data, std::min(n, 512 - sink->size()));
+  return n;  // the rest is read and dropped
+}
+
+std::optional<int> HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string WebhookSignature(std::string_view secret, std::int64_t timestamp,
+                             std::string_view body) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  Digest mac = HmacSha256(secret, SignedPayload(std::to_string(timestamp), body));
+  std::string out = "sha256=";
+  for (unsigned char b : mac) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+bool VerifyWebhookSignature(std::string_view secret, std::string_view timestamp,
+                            std::string_view body, std::string_view signature_header,
+                            std::int64_t now_unix_seconds, std::int64_t tolerance_seconds) {
+  if (secret.empty() || tolerance_seconds < 0) return false;
+  if (timestamp.empty() || timestamp.size() > 15) return false;
+  std::int64_t ts = 0;
+  for (char c : timestamp) {
+    if (c < '0' || c > '9') return false;
+    ts = ts * 10 + (c - '0');
+  }
+  std::int64_t age = now_unix_seconds - ts;
+  if (age > tolerance_seconds || -age > tolerance_seconds) return false;
+  constexpr std::string_view kPrefix = "sha256=";
+  if (!signature_header.starts_with(kPrefix)) return false;
+  std::string_view hex = signature_header.substr(kPrefix.size());
+  Digest given{};
+  if (hex.size() != given.size() * 2) return false;
+  for (size_t i = 0; i < given.size(); ++i) {
+    auto hi = HexValue(hex[2 * i]), lo = HexValue(hex[2 * i + 1]);
+    if (!hi || !lo) return false;
+    given[i] = static_cast<unsigned char>(*hi << 4 | *lo);
+  }
+  Digest expected = HmacSha256(secret, SignedPayload(timestamp, body));
+  return CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
+}
+
+WebhookSender::WebhookSender(WebhookOptions options, const Clock& clock)
+    : options_(std::move(options)), clock_(clock) {}
+
+Status WebhookSender::Post(const std::string& url, const std::string& secret,
+                           const nlohmann::json& body, std::string_view delivery_id) {
+  std::string origin = ENTENTE_TRY(ReceiverOrigin(url));
+  if (secret.size() < kMinWebhookSecretBytes)
+    return Invalid("must be at least " + std::to_string(kMinWebhookSecretBytes) + " bytes",
+                   "secret");
+  if (delivery_id.size() > 128 ||
+      !std::all_of(delivery_id.begin(), delivery_id.end(), IsDeliveryIdChar))
+    return Invalid("must be at most 128 letters, digits or -_.:", "delivery_id");
+  if (options_.timeout.count() <= 0 || options_.timeout > std::chrono::minutes(10))
+    return Invalid("must be between 1 ms and 10 minutes", "timeout");
+  if (options_.ca_file.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
+    return Invalid("must be a file path", "ca_file");
+  std::string payload;
+  try {
+    payload = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+  } catch (const nlohmann::json::exception& e) {
+    return Invalid(std::string("cannot be serialised as JSON: ") + e.what(), "body");
+  }
+  if (payload.size() > kMaxWebhookBodyBytes)
+    return Invalid("larger than " + std::to_string(kMaxWebhookBodyBytes) + " bytes", "body");
+
+  std::int64_t timestamp = clock_.NowMillis() / 1000;
+  std::string id = delivery_id.empty() ? NewUuidV7(clock_) : std::string(delivery_id);
+  CurlSlist headers;
+  ENTENTE_CHECK(internal::AppendTo(headers, "Content-Type: application/json"));
+  ENTENTE_CHECK(internal::AppendTo(headers, "X-Entente-Timestamp: " + std::to_string(timestamp)));
+  ENTENTE_CHECK(internal::AppendTo(
+      headers, "X-Entente-Signature: " + WebhookSignature(secret, timestamp, payload)));
+  ENTENTE_CHECK(internal::AppendTo(headers, "X-Entente-Delivery: " + id));
+  ENTENTE_CHECK(internal::AppendTo(headers, "Expect:"));  // no 100-continue round trip
+
+  CurlEasy easy = ENTENTE_TRY(internal::NewCurlEasy());
+  CURL* h = easy.get();
+  std::string response;
+  char errbuf[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!options_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
+  curl_easy_setopt(h, CURLOPT_POST, 1L);
+  curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload.data());
+  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnWrite);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &response);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+
+  CURLcode rc = curl_easy_perform(h);
+  if (rc != CURLE_OK) {
+    std::string detail = errbuf[0] != '\0' ? std::string(errbuf) : curl_easy_strerror(rc);
+    switch (rc) {
+      case CURLE_OPERATION_TIMEDOUT:
+        return Fail(ErrorCode::kUnavailable, "webhook receiver " + origin +
+                                                 " did not answer within " +
+                                                 std::to_string(options_.timeout.count()) + " ms");
+      case CURLE_PEER_FAILED_VERIFICATION:
+      case CURLE_SSL_CACERT_BADFILE:
+        return Fail(ErrorCode::kFailedPrecondition,
+                    "TLS certificate of webhook receiver " + origin + " is not trusted: " + detail);
+      default:
+        return Fail(ErrorCode::kUnavailable, "cannot deliver webhook to " + origin + ": " + detail);
+    }
+  }
+  long status = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  if (status >= 200 && status < 300) return Ok();
+  std::string message = "webhook receiver " + origin + " answered HTTP " + std::to_string(status);
+  if (status >= 300 && status < 400) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                message + " (a redirect; redirects are not followed)");
+  }
+  if (!response.empty()) message += ": " + Printable(response, 200);
+  bool transient = status >= 500 || status == 408 || status == 429;
+  return Fail(transient ? ErrorCode::kUnavailable : ErrorCode::kFailedPrecondition, message);
+}
+
+}  // namespace entente::mail

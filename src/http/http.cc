@@ -52,6 +52,7 @@ struct Server::Impl {
   std::unique_ptr<httplib::Server> server;
   std::thread thread;
   std::atomic<bool> running{false};
+  std::atomic<bool> listen_returned{false};
 };
 
 Server::Server(ServerOptions opts, Dispatcher dispatcher) : impl_(std::make_unique<Impl>()) {
@@ -128,7 +129,13 @@ Result<int> Server::Start() {
                 "cannot bind " + o.host + ":" + std::to_string(port) + " (in use?)");
   }
   impl_->running = true;
-  impl_->thread = std::thread([this] { impl_->server->listen_after_bind(); });
+  impl_->thread = std::thread([this] {
+    impl_->server->listen_after_bind();
+    impl_->listen_returned = true;
+  });
+  // Return once the accept loop runs: httplib's stop() before that is lost
+  // and Stop() would then wait forever. The loop starts within microseconds.
+  while (!srv.is_running() && !impl_->listen_returned) std::this_thread::yield();
   return port;
 }
 

@@ -229,15 +229,11 @@ TEST_F(WebhookServerTest, RedirectIsNotFollowed) {
 
 TEST_F(WebhookServerTest, SlowReceiverTimesOut) {
   WebhookSender sender({.timeout = std::chrono::milliseconds(300)}, clock_);
-  auto start = std::chrono::steady_clock::now();
   auto s = sender.Post(base_ + "/slow", std::string(kSecret), Notice());
-  auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(s.error().message.find("did not answer within 300 ms"), std::string::npos)
       << s.error().message;
-  EXPECT_GE(elapsed, std::chrono::milliseconds(300));
-  EXPECT_LT(elapsed, std::chrono::seconds(5));
 }
 
 TEST_F(WebhookServerTest, ErrorsNameTheReceiverButNotItsPath) {

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "api/node.h"
+#include "api/notices.h"
 #include "crypto/crypto.h"
 #include "http/http.h"
 #include "jcs/jcs.h"
@@ -245,6 +246,10 @@ int main(int argc, char** argv) {
   serve->add_option("--log-format", log_format, "text or json (JSON lines on stderr)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  std::string smtp_url;
+  serve->add_option("--smtp", smtp_url,
+                    "SMTP server for email notices, e.g. smtp://user@host?starttls=1&from=a@b "
+                    "(or ENTENTE_SMTP_URL; the password from ENTENTE_SMTP_PASSWORD)");
   int jobs_interval_ms = 1000;
   serve
       ->add_option("--jobs-interval", jobs_interval_ms,
@@ -472,6 +477,18 @@ int main(int argc, char** argv) {
       node = OrDie(api::Node::Open(o));
     }
     if (sth_interval > 0) node->StartTreeHeadIssuer(static_cast<Millis>(sth_interval) * 1000);
+    // Email and webhook notices of communications.
+    std::optional<mail::SmtpConfig> smtp;
+    smtp_url = env_or(smtp_url, "ENTENTE_SMTP_URL");
+    if (!smtp_url.empty()) {
+      smtp = OrDie(mail::SmtpConfig::FromUrl(smtp_url));
+      if (const char* pw = std::getenv("ENTENTE_SMTP_PASSWORD"); pw && !smtp->password)
+        smtp->password = pw;
+      OrDie(smtp->Validate());
+    }
+    std::string smtp_description = smtp ? smtp->Describe() : "none (email notices off)";
+    api::MailNotifier notifier(std::move(smtp));
+    node->SetNotifier(&notifier);
     if (jobs_interval_ms > 0) node->StartJobWorker(jobs_interval_ms);
     // Block the stop signals in every thread; wait for them here.
     sigset_t set;
@@ -488,7 +505,7 @@ int main(int argc, char** argv) {
     spdlog::set_level(spdlog::level::info);
     std::cout << fmt::format("entente node {} serving on {}://{}:{}\n", node->info().id,
                              server.tls() ? "https" : "http", so.host, port)
-              << std::flush;
+              << fmt::format("email notices: {}\n", smtp_description) << std::flush;
     int sig = 0;
     sigwait(&set, &sig);
     std::cout << "stopping\n";

@@ -1081,8 +1081,10 @@ Status Communications::Deliver(const jobs::Job& job) {
   auto m = ENTENTE_TRY(Load(t.message));
   const RecipientStatus* r = Find(m, t.org);
   if (!r) return Ok();
-  if (r->state == "sent")
+  if (r->state == "sent") {
     ENTENTE_CHECK(RecordEvent(Actor{"", t.org}, t.message, t.org, "delivered", ""));
+    m = ENTENTE_TRY(Load(t.message));  // notices show the state after delivery
+  }
   return Notify(m, t.org, "new", false);
 }
 

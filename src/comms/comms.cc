@@ -392,7 +392,7 @@ class Communications::MessageApplier final : public journal::Applier {
 
 class Communications::EventApplier final : public journal::Applier {
  public:
-  explicit EventApplier(Communications& c) : c_(c) {}
+  EventApplier() = default;
 
   struct Body {
     std::string message, org, action, stage;
@@ -498,10 +498,29 @@ class Communications::EventApplier final : public journal::Applier {
 
   Status Reset(store::Tx&) override { return Ok(); }  // tables owned by MessageApplier
   std::vector<std::string> Tables() const override { return {}; }
-
- private:
-  Communications& c_;
 };
+
+Status Communications::EventBodyReader(const journal::Envelope& env) {
+  ENTENTE_TRY(EventApplier::Read(env));
+  return Ok();
+}
+
+Result<std::vector<std::string>> ReadSealedMessage(const Json& sealed) {
+  auto [h, keys] = ENTENTE_TRY(ReadSealed(sealed));
+  std::vector<std::string> out;
+  for (const auto& r : h.recipients) out.push_back(r.org);
+  return out;
+}
+
+Status ReadEventBody(const Json& body) {
+  journal::Envelope env;
+  env.body = body;
+  if (body.is_object() && body.contains("actor") && body["actor"].is_object() &&
+      body["actor"].contains("org") && body["actor"]["org"].is_string())
+    env.author_org = body["actor"]["org"].get<std::string>();
+  ENTENTE_TRY(Communications::EventBodyReader(env));
+  return Ok();
+}
 
 // ---- Communications ----------------------------------------------------------
 
@@ -524,7 +543,7 @@ Communications::~Communications() = default;
 
 Status Communications::RegisterAppliers(journal::ApplierRegistry& registry) {
   message_applier_ = std::make_unique<MessageApplier>(*this);
-  event_applier_ = std::make_unique<EventApplier>(*this);
+  event_applier_ = std::make_unique<EventApplier>();
   ENTENTE_CHECK(registry.Register("comms.message", message_applier_.get()));
   ENTENTE_CHECK(registry.Register("comms.event", event_applier_.get()));
   return Ok();

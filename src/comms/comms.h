@@ -176,6 +176,13 @@ struct CheckReport {
   std::string ToCsv() const;
 };
 
+// Strict reading of a comms.message envelope's `sealed` member (header,
+// wrapped keys, nonce, ciphertext) and of a comms.event body, exactly as the
+// appliers read envelopes from peers; the header's recipients on success.
+// Exposed for tests and fuzzing.
+Result<std::vector<std::string>> ReadSealedMessage(const Json& sealed);
+Status ReadEventBody(const Json& body);
+
 class Communications {
  public:
   Communications(store::Database& db, journal::Journal& journal, identity::OrgKeyStore& keys,
@@ -239,6 +246,8 @@ class Communications {
   Status Receive(const Json& envelope);
 
   const TemplateSet& templates() const { return templates_; }
+  // The strict reader of comms.event bodies (ReadEventBody).
+  static Status EventBodyReader(const journal::Envelope& env);
 
  private:
   class MessageApplier;

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <functional>
+#include <future>
 #include <map>
+#include <thread>
 
 #include "crypto/crypto.h"
 #include "jcs/jcs.h"
@@ -39,6 +41,32 @@ std::int64_t I64(std::uint64_t n) { return static_cast<std::int64_t>(n); }
 std::string_view TextView(const store::Row& r, size_t i) {
   if (const auto* s = std::get_if<std::string>(&r.at(i))) return *s;
   return {};
+}
+
+// Threads for hashing leaves: SHA-256 of ~1 KB per envelope is most of the
+// cost of an append, and leaves hash independently.
+size_t HashThreads() { return std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8); }
+
+// Leaf hashes of rows[begin, end) (column `col` holds the envelope bytes),
+// on up to `workers` threads when there are many.
+std::vector<Hash> HashLeaves(const store::Rows& rows, size_t col, size_t begin, size_t end,
+                             size_t workers = HashThreads()) {
+  std::vector<Hash> out(end - begin);
+  auto work = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i)
+      out[i - begin] = LeafHash(crypto::AsBytes(TextView(rows[i], col)));
+  };
+  if (end - begin < 512 || workers < 2) {
+    work(begin, end);
+    return out;
+  }
+  size_t per = (end - begin + workers - 1) / workers;
+  std::vector<std::thread> threads;
+  for (size_t from = begin + per; from < end; from += per)
+    threads.emplace_back(work, from, std::min(end, from + per));
+  work(begin, std::min(end, begin + per));
+  for (auto& t : threads) t.join();
+  return out;
 }
 
 Status LockLog(store::Database& db, store::Tx& tx) {
@@ -164,21 +192,38 @@ Result<std::uint64_t> Log::Sync() {
       auto rows = ENTENTE_TRY(
           tx.Query("SELECT seq, envelope FROM journal WHERE seq > ? ORDER BY seq LIMIT ?",
                    {I64(n), kSyncBatch}));
-      NodeWriter writer(tx);
-      Status written = Ok();
-      for (const auto& r : rows) {
-        std::int64_t expected = I64(range.size()) + 1;
-        if (r.Int(0) != expected) {
+      // Rows up to the first gap in the sequence.
+      size_t usable = 0;
+      for (; usable < rows.size(); ++usable) {
+        std::int64_t expected = I64(n + usable) + 1;
+        if (rows[usable].Int(0) != expected) {
           gap = Error(ErrorCode::kDataLoss,
                       "the journal has a gap: seq " + std::to_string(expected) +
-                          " is missing (the next row is seq " + std::to_string(r.Int(0)) +
-                          "), so leaf " + Num(range.size()) +
+                          " is missing (the next row is seq " +
+                          std::to_string(rows[usable].Int(0)) + "), so leaf " + Num(n + usable) +
                           " cannot be logged; run entente verify log");
           break;
         }
-        range.Append(LeafHash(crypto::AsBytes(TextView(r, 1))), [&](NodeId id, const Hash& h) {
-          if (written) written = writer.Add(id, h);
-        });
+      }
+      // A pipeline: chunk k + 1 is hashed on the other cores while chunk k
+      // is appended and its nodes are written by this thread.
+      constexpr size_t kChunk = 1024;
+      size_t helpers = std::max<size_t>(HashThreads() - 1, 1);
+      NodeWriter writer(tx);
+      Status written = Ok();
+      std::vector<Hash> chunk = HashLeaves(rows, 1, 0, std::min(kChunk, usable));
+      for (size_t begin = 0; begin < usable; begin += kChunk) {
+        size_t next = begin + kChunk;
+        std::future<std::vector<Hash>> hashed;
+        if (next < usable)
+          hashed = std::async(std::launch::async, [&rows, next, usable, helpers] {
+            return HashLeaves(rows, 1, next, std::min(next + kChunk, usable), helpers);
+          });
+        for (const Hash& leaf : chunk)
+          range.Append(leaf, [&](NodeId id, const Hash& h) {
+            if (written) written = writer.Add(id, h);
+          });
+        if (hashed.valid()) chunk = hashed.get();
       }
       ENTENTE_CHECK(written);
       ENTENTE_CHECK(writer.Flush());
@@ -439,6 +484,7 @@ class Verifier {
       p.push_back(I64(b >> l));
     }
     auto rows = ENTENTE_TRY(db_.Query(sql, p));
+    std::vector<Hash> journal_leaves = HashLeaves(journal, 1, 0, journal.size());
     std::map<NodeId, const store::Row*> stored;
     for (const auto& r : rows)
       stored.emplace(NodeId{static_cast<int>(r.Int(0)), static_cast<std::uint64_t>(r.Int(1))}, &r);
@@ -448,7 +494,7 @@ class Verifier {
       std::string journal_problem;
       while (j < journal.size() && journal[j].Int(0) < I64(i + 1)) ++j;
       if (j < journal.size() && journal[j].Int(0) == I64(i + 1)) {
-        from_journal = LeafHash(crypto::AsBytes(TextView(journal[j], 1)));
+        from_journal = journal_leaves[j];
       } else {
         journal_problem = "journal row seq " + Num(i + 1) + " (leaf " + Num(i) +
                           ") is missing: it was deleted or renumbered";

@@ -122,6 +122,46 @@ TEST_P(LogTest, StoredNodesGiveTheReferenceProofsForEveryShape) {
   EXPECT_TRUE(Verify().ok());
 }
 
+TEST_P(LogTest, LargeSyncsHashInParallelAcrossChunksAndTransactions) {
+  // More rows than one Sync transaction takes (5,000) and than one hashing
+  // chunk (1,024): the parallel and pipelined paths, and the batch boundary.
+  constexpr int kRows = 5300;
+  ASSERT_TRUE(node_->db().Transact([&](store::Tx& tx) -> Status {
+    for (int start = 0; start < kRows; start += 100) {
+      std::string sql =
+          "INSERT INTO journal (seq, id, type, author_org, origin_node, created, subject, "
+          "envelope) VALUES ";
+      store::Params p;
+      for (int i = start; i < start + 100; ++i) {
+        sql +=
+            i > start ? ", (?, ?, 't', 'a', 'o', 0, 's', ?)" : "(?, ?, 't', 'a', 'o', 0, 's', ?)";
+        // emplace_back: g++ 12 warns (wrongly) about push_back of a variant here.
+        p.emplace_back(std::in_place_type<std::int64_t>, i + 2);
+        p.emplace_back(std::in_place_type<std::string>, "bulk-" + std::to_string(i));
+        p.emplace_back(std::in_place_type<std::string>, 300 + i % 700,
+                       static_cast<char>('a' + i % 26));
+      }
+      ENTENTE_TRY(tx.Exec(sql, p));
+    }
+    return Ok();
+  }));
+  ASSERT_EQ(log().Sync().value(), kRows + 1u);
+  auto leaves = JournalLeaves();
+  ASSERT_EQ(leaves.size(), kRows + 1u);
+  for (std::uint64_t n :
+       {std::uint64_t{1025}, std::uint64_t{5000}, std::uint64_t{5001}, std::uint64_t{kRows + 1}}) {
+    auto tree = std::span(leaves).first(n);
+    EXPECT_EQ(log().RootAt(n).value(), transparency::reference::Root(tree)) << n;
+    for (std::uint64_t i : {std::uint64_t{0}, n / 3, n - 1})
+      EXPECT_EQ(log().InclusionProof(i, n).value().proof,
+                transparency::reference::InclusionProof(tree, i))
+          << i << "/" << n;
+  }
+  auto r = Verify();
+  EXPECT_TRUE(r.ok()) << r.problem;
+  EXPECT_EQ(r.leaves, kRows + 1u);
+}
+
 TEST_P(LogTest, SyncStopsAtAGapInTheJournal) {
   for (int i = 0; i < 3; ++i) RawRow("row " + std::to_string(i));  // seq 2..4
   ASSERT_TRUE(Sql("DELETE FROM journal WHERE seq = 3"));

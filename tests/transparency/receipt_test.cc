@@ -52,7 +52,7 @@ class ReceiptTest : public ::testing::Test {
 TEST_F(ReceiptTest, VerifiesOfflineAndSaysWhat) {
   auto v = VerifyReceipt(receipt_, node_.public_key);
   ASSERT_TRUE(v) << v.error().ToString();
-  EXPECT_EQ(v->envelope_id, envelopes_[6]["id"]);
+  EXPECT_EQ(v->envelope_id, envelopes_[6]["id"].get<std::string>());
   EXPECT_EQ(v->leaf_index, 6u);
   EXPECT_EQ(v->tree_size, 11u);
   EXPECT_EQ(v->node_id, crypto::Fingerprint(node_.public_key));

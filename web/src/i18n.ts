@@ -129,5 +129,5 @@ export function formatPercent(x: number): string {
 // A duration in the largest unit that keeps it readable (seconds, minutes, hours).
 export function formatDuration(ms: number): string {
   const [value, unit] = ms < 60_000 ? [ms / 1000, 'second'] : ms < 3_600_000 ? [ms / 60_000, 'minute'] : [ms / 3_600_000, 'hour'];
-  return new Intl.NumberFormat(current, { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: 1 }).format(value);
+  return new Intl.NumberFormat(current, { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: unit === 'second' ? 0 : 1 }).format(value);
 }

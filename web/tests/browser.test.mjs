@@ -5,44 +5,24 @@
 // right to left, tokens shown once and revoked, sign-out and session expiry;
 // axe-core on every screen, and a screenshot of each.
 //
-// Needs ENTENTE_BIN (the entente binary) and ENTENTE_TEST_DIR (a work dir);
-// screenshots go to ENTENTE_TEST_DIR/screenshots. With ENTENTE_WEB_DIST set
-// (a built web/dist), the console is served from there by a small proxy in
-// front of the node, with the node's security headers, so that console
-// changes can be tested without rebuilding the binary.
-import { test, before, after } from 'node:test';
+// The node, the browser and the helpers are in harness.mjs (ENTENTE_BIN,
+// ENTENTE_TEST_DIR, ENTENTE_WEB_DIST); screenshots go to
+// ENTENTE_TEST_DIR/screenshots.
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdirSync, rmSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
-import { serveDist } from './serve-dist.mjs';
+import { readFileSync } from 'node:fs';
+import { suite, fieldError, PW } from './harness.mjs';
 
-const BIN = process.env.ENTENTE_BIN;
-const WORK = process.env.ENTENTE_TEST_DIR;
-assert.ok(BIN && WORK, 'set ENTENTE_BIN and ENTENTE_TEST_DIR');
-const DIST = process.env.ENTENTE_WEB_DIST;
-const ROOT = new URL('../../', import.meta.url).pathname;
-const DATA = join(WORK, 'node');
-const SHOTS = join(WORK, 'screenshots');
-const PW = 'browser test password';
 const XSS = '<img src=x onerror=window.__xss=1>';
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-let server, proxy, browser, base, xssOrg;
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-const cli = (...args) => execFileSync(BIN, ['--data', DATA, ...args], { env: { ...process.env, ENTENTE_PASSWORD: PW } }).toString().trim();
+const S = suite({
+  name: 'node',
+  setup: (cli) => {
+    const xssOrg = cli('org', 'create', JSON.stringify({ kind: 'private_sector', names: { en: XSS }, country: 'XB' }));
+    cli('poc', 'create', '--org', xssOrg, JSON.stringify({ role: 'technical', function_title: XSS, name: XSS, languages: ['en'], timezone: 'UTC', hours: { always: true } }));
+  },
+});
+const { scenario, axe, signIn } = S;
 
 // RFC 6238 code (SHA-1, 6 digits, 30 s) for a base32 secret.
 function totp(secret, at = Date.now()) {
@@ -57,103 +37,8 @@ function totp(secret, at = Date.now()) {
   return String((mac.readUInt32BE(o) & 0x7fffffff) % 1e6).padStart(6, '0');
 }
 
-before(async () => {
-  rmSync(WORK, { recursive: true, force: true });
-  mkdirSync(SHOTS, { recursive: true });
-  cli('init', '--org-name', 'Test Operators', '--country', 'XA', '--operator-password', PW);
-  cli('demo', '--file', join(ROOT, 'data/demo/directory.json'));
-  xssOrg = cli('org', 'create', JSON.stringify({ kind: 'private_sector', names: { en: XSS }, country: 'XB' }));
-  cli('poc', 'create', '--org', xssOrg, JSON.stringify({ role: 'technical', function_title: XSS, name: XSS, languages: ['en'], timezone: 'UTC', hours: { always: true } }));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['--data', DATA, 'serve', '--listen', `127.0.0.1:${port}`], { stdio: 'ignore' });
-  let up = false;
-  for (let i = 0; i < 200 && !up; i++) {
-    try {
-      up = (await fetch(`${base}/healthz`)).ok;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  assert.ok(up, 'the node did not start');
-  if (DIST) {
-    proxy = await serveDist({ dist: DIST, nodePort: port });
-    base = `http://127.0.0.1:${proxy.address().port}`;
-  }
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  proxy?.close();
-  server?.kill('SIGTERM');
-});
-
-async function newPage() {
-  const context = await browser.newContext({ locale: 'en-GB' });
-  const page = await context.newPage();
-  // Script errors and CSP violations fail the test that caused them.
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (/Content Security Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
-  });
-  page.done = async () => {
-    assert.deepEqual(problems, []);
-    await context.close();
-  };
-  return page;
-}
-
-// A test with its own browser context; on failure, a screenshot of where it
-// stopped is saved as FAILED-<name>.png.
-function scenario(name, fn) {
-  test(name, async () => {
-    const page = await newPage();
-    try {
-      await fn(page);
-    } catch (e) {
-      await page.screenshot({ path: join(SHOTS, `FAILED-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`), fullPage: true }).catch(() => {});
-      await page.context().close();
-      throw e;
-    }
-    await page.done();
-  });
-}
-
-async function axe(page, name) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-  // The node's CSP allows only its own scripts: run axe through the DevTools
-  // protocol, which CSP does not govern.
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Runtime.evaluate', { expression: AXE });
-  const r = await cdp.send('Runtime.evaluate', {
-    expression:
-      'axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}))))',
-    awaitPromise: true,
-    returnByValue: true,
-  });
-  await cdp.detach();
-  const bad = JSON.parse(r.result.value).filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad, [], `${name}: axe violations`);
-}
-
-async function signIn(page, user, password = PW) {
-  await page.goto(base + '/');
-  await page.getByLabel('User name').fill(user);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Directory', level: 1 }).waitFor();
-}
-
-// The inline error shown with the input labelled `label`.
-const fieldError = (scope, label) => scope.locator('.field', { has: ('page' in scope ? scope.page() : scope).getByLabel(label, { exact: true }) }).locator('.field-error');
-
 scenario('sign-in page is accessible and keyboard-only sign-in works', async (page) => {
-  await page.goto(base + '/');
+  await page.goto(S.base + '/');
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   // A first visit is not an ended session.
   assert.equal(await page.getByText('Your session has ended').count(), 0);
@@ -182,7 +67,7 @@ scenario('sign-in page is accessible and keyboard-only sign-in works', async (pa
 });
 
 scenario('wrong password shows an error and keeps the user on sign-in', async (page) => {
-  await page.goto(base + '/');
+  await page.goto(S.base + '/');
   await page.getByLabel('User name').fill('operator');
   await page.getByLabel('Password').fill('not the password');
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -223,7 +108,7 @@ scenario('search the directory, open an organisation, see its fingerprint', asyn
   assert.equal(await page.getByRole('link', { name: 'Tan Mei Ling' }).count(), 0);
   await axe(page, '04-contacts');
   // Paging: five at a time, following the API's `next` cursor.
-  await page.goto(base + '/#/?limit=5');
+  await page.goto(S.base + '/#/?limit=5');
   await page.getByText('5 shown').waitFor();
   await page.getByRole('button', { name: 'Load more' }).click();
   await page.getByText('10 shown').waitFor();
@@ -322,7 +207,7 @@ scenario('markup in names is shown as text everywhere', async (page) => {
   await page.getByRole('heading', { name: XSS, level: 3 }).waitFor();
   assert.equal(await page.locator('main img').count(), 0);
   assert.equal(await page.evaluate(() => window.__xss), undefined);
-  await page.goto(base + '/#/contacts');
+  await page.goto(S.base + '/#/contacts');
   await page.getByRole('link', { name: XSS }).first().waitFor();
   assert.equal(await page.locator('main img').count(), 0);
   assert.equal(await page.evaluate(() => window.__xss), undefined);
@@ -341,7 +226,7 @@ scenario('Arabic renders right to left and is remembered', async (page) => {
   await page.reload();
   await page.getByRole('heading', { name: 'جهات الاتصال' }).waitFor();
   assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl');
-  await page.goto(base + '/#/');
+  await page.goto(S.base + '/#/');
   for (const [code, heading] of [['zh', '名录'], ['ru', 'Справочник'], ['es', 'Directorio'], ['fr', 'Annuaire'], ['en', 'Directory']]) {
     await page.locator('#lang').selectOption(code);
     await page.getByRole('heading', { name: heading }).waitFor();
@@ -351,7 +236,7 @@ scenario('Arabic renders right to left and is remembered', async (page) => {
 });
 
 scenario('the language can be chosen on the sign-in page', async (page) => {
-  await page.goto(base + '/');
+  await page.goto(S.base + '/');
   await page.locator('#lang').selectOption('fr');
   await page.getByRole('heading', { name: 'Connexion' }).waitFor();
   await page.locator('#lang').selectOption('ar');
@@ -372,12 +257,12 @@ scenario('an admin creates a token (shown once) and revokes it; manages users', 
   await page.getByRole('button', { name: 'Create' }).last().click();
   const value = await page.locator('.secret .token-value').first().textContent();
   assert.match(value, /^ent_/);
-  const api = await fetch(`${base}/api/v1/orgs`, { headers: { Authorization: `Bearer ${value}` } });
+  const api = await fetch(`${S.base}/api/v1/orgs`, { headers: { Authorization: `Bearer ${value}` } });
   assert.equal(api.status, 200);
   await axe(page, '13-token-created');
   await page.getByRole('button', { name: 'Revoke browser-test' }).click();
   await page.getByRole('row', { name: /browser-test/ }).getByText('Revoked').waitFor();
-  const after = await fetch(`${base}/api/v1/orgs`, { headers: { Authorization: `Bearer ${value}` } });
+  const after = await fetch(`${S.base}/api/v1/orgs`, { headers: { Authorization: `Bearer ${value}` } });
   assert.equal(after.status, 401);
   await page.reload();
   await page.getByRole('heading', { name: 'API tokens' }).waitFor();
@@ -497,6 +382,6 @@ scenario('node operator screen, and session expiry returns to the same screen', 
 scenario('a non-operator has no node screen', async (page) => {
   await signIn(page, 'arcadia-cert.analyst');
   assert.equal(await page.getByRole('link', { name: 'Node' }).count(), 0);
-  await page.goto(base + '/#/node');
+  await page.goto(S.base + '/#/node');
   await page.getByRole('heading', { name: 'Directory', level: 1 }).waitFor();
 });

@@ -46,6 +46,15 @@ test('every t() key used in the source exists', () => {
   assert.deepEqual(missing, []);
 });
 
+// The reasons src/verify.ts gives (its Failure type).
+function failures() {
+  const src = readFileSync(new URL('../src/verify.ts', import.meta.url), 'utf8');
+  const union = src.match(/export type Failure =([^;]+);/)[1];
+  const names = [...union.matchAll(/'([a-z0-9_]+)'/g)].map((m) => m[1]);
+  assert.ok(names.length >= 5);
+  return names;
+}
+
 test('every enumeration value of the API has a label', () => {
   const enums = {
     kind: ['state', 'national_csirt', 'regional_org', 'tld_registry', 'registrar', 'law_enforcement', 'ci_operator', 'private_sector', 'civil_society', 'academia'],
@@ -55,6 +64,13 @@ test('every enumeration value of the API has a label', () => {
     channel: ['platform', 'email', 'phone'],
     day: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
     action: ['create', 'update', 'erase'],
+    // Communications: deadlines and reminder stages, what an action did, why
+    // a receipt is not valid (src/verify.ts), the author signature's status.
+    'msg.stage': ['ack', 'response'],
+    'msg.due': ['ack', 'response'],
+    'msg.done': ['acknowledged', 'declined', 'closed', 'responded', 'sent'],
+    'verify.why': failures(),
+    'verify.author': ['valid', 'invalid', 'unchecked'],
     // The sector taxonomies the node ships (data/taxonomies), by group.
     'sector.group': ['nis2', 'dhs'],
     'sector.nis2': ['energy', 'transport', 'banking', 'financial', 'health', 'drinking-water', 'waste-water', 'digital-infrastructure', 'ict-services', 'public-administration', 'space', 'courier', 'waste-management', 'chemical', 'food', 'manufacturing', 'digital-providers', 'research'],

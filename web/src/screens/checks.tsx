@@ -126,12 +126,11 @@ function StartCheck({ session }: { session: Session }) {
           <input type="radio" name="target" checked={target === 'orgs'} onChange={() => setTarget('orgs')} /> {t('checks.by_orgs')}
         </label>
       </fieldset>
-      {target === 'grouping' ? (
-        <Field id="check-grouping" label={t('dir.grouping')} name="grouping" value={f.grouping} onInput={(v) => setF({ ...f, grouping: v })} help={t('checks.grouping_help')} error={pickError(errors, 'grouping')} paths="grouping" dir="ltr" required />
-      ) : (
-        <OrgPicker session={session} chosen={orgs} onChange={setOrgs} errors={errors} path="orgs" legend={t('checks.orgs')} id="check-orgs" />
-      )}
+      {target === 'orgs' && <OrgPicker session={session} chosen={orgs} onChange={setOrgs} errors={errors} path="orgs" legend={t('checks.orgs')} id="check-orgs" />}
       <div class="grid2">
+        {target === 'grouping' && (
+          <Field id="check-grouping" label={t('dir.grouping')} name="grouping" value={f.grouping} onInput={(v) => setF({ ...f, grouping: v })} help={t('checks.grouping_help')} error={pickError(errors, 'grouping')} paths="grouping" dir="ltr" required />
+        )}
         <Field id="check-window" type="number" label={t('checks.window')} name="window_minutes" value={f.window} onInput={(v) => setF({ ...f, window: v })} help={t('checks.window_help')} error={pickError(errors, 'window_minutes')} paths="window_minutes" inputMode="numeric" min="1" max="43200" required />
       </div>
       <div class="grid2">
@@ -148,7 +147,7 @@ function StartCheck({ session }: { session: Session }) {
 function StatsTable({ caption, rows, keyLabel, name }: { caption: string; rows: [string, Stats][]; keyLabel: string; name: (k: string) => string }) {
   return (
     <table class="list">
-      <caption>{caption}</caption>
+      <caption class="visually-hidden">{caption}</caption>
       <thead>
         <tr>
           <th scope="col">{keyLabel}</th>
@@ -243,7 +242,7 @@ export function CheckReportPage({ id }: { session: Session; id: string }) {
       <h2>{t('checks.by_country')}</h2>
       <StatsTable caption={t('checks.by_country')} rows={countries} keyLabel={t('org.country')} name={countryLabel} />
       <h2>{t('checks.by_grouping_title')}</h2>
-      {groupings.length === 0 ? <p class="muted">{t('common.none')}</p> : <StatsTable caption={t('checks.by_grouping_title')} rows={groupings} keyLabel={t('org.groupings')} name={(k) => k} />}
+      {groupings.length === 0 ? <p class="muted">{t('common.none')}</p> : <StatsTable caption={t('checks.by_grouping_title')} rows={groupings} keyLabel={t('dir.grouping')} name={(k) => k} />}
       <h2>{t('checks.organisations')}</h2>
       <table class="list">
         <caption class="visually-hidden">{t('checks.organisations')}</caption>

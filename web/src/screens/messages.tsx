@@ -496,8 +496,8 @@ export function Thread({ session, id, params }: { session: Session; id: string; 
     setDone(null);
     try {
       await api('POST', `/api/v1/messages/${encodeURIComponent(id)}/${what}`, body);
-      setDone(result);
       await load();
+      setDone(result);
     } catch (e) {
       setActionError(e);
     } finally {
@@ -554,8 +554,8 @@ export function Thread({ session, id, params }: { session: Session; id: string; 
           onDone={async (sent) => {
             setResponding(false);
             if (sent) {
-              setDone('responded');
               await load();
+              setDone('responded');
             }
           }}
         />

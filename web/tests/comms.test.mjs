@@ -219,6 +219,23 @@ scenario('what each role sees: viewers no messages, analysts read without acting
   await analyst.getByRole('heading', { name: 'Directory', level: 1 }).waitFor();
 });
 
+scenario('writing to an organisation from its page', async (page) => {
+  await signIn(page, 'eastmark-cert.officer');
+  await page.getByLabel('Name').first().fill('Borealia National');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('link', { name: 'Borealia National CSIRT' }).click();
+  await page.getByRole('link', { name: 'Send a message' }).click();
+  await page.getByRole('heading', { name: 'New message', level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'Remove Borealia National CSIRT' }).waitFor();
+  // Not to one's own organisation.
+  await page.goto(S.base + '/#/');
+  await page.getByLabel('Name').first().fill('Eastmark');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('link', { name: 'Eastmark National CERT' }).click();
+  await page.getByRole('heading', { name: 'Eastmark National CERT', level: 1 }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Send a message' }).count(), 0);
+});
+
 scenario('an admin runs a communication check across a grouping and reads its report', async (page, another) => {
   await signIn(page, 'arcadia-cert.admin');
   await page.getByRole('link', { name: 'Communication checks' }).click();

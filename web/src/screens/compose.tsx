@@ -531,15 +531,15 @@ export function Compose({ session, params }: { session: Session; params: Record<
           <legend>{t('compose.kind')}</legend>
           <div class="kinds">
             {kinds.map((k) => (
-              <label class="kind-option" key={k.kind}>
-                <input type="radio" name="kind" value={k.kind} checked={k.kind === tpl.kind} onChange={() => setKind(k.kind)} aria-describedby={`kind-help-${k.kind}`} />
+              <div class={k.kind === tpl.kind ? 'kind-option chosen' : 'kind-option'} key={k.kind}>
+                <input id={`kind-${k.kind}`} type="radio" name="kind" value={k.kind} checked={k.kind === tpl.kind} onChange={() => setKind(k.kind)} aria-describedby={`kind-help-${k.kind}`} />
                 <span>
-                  <strong>{k.label}</strong>
+                  <label for={`kind-${k.kind}`}>{k.label}</label>
                   <small id={`kind-help-${k.kind}`} class="help">
                     {k.help}
                   </small>
                 </span>
-              </label>
+              </div>
             ))}
           </div>
           <GroupError error={pickError(errors, ['kind', 'version'])} paths={['kind', 'version']} />

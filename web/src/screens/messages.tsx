@@ -479,6 +479,8 @@ export function Thread({ session, id, params }: { session: Session; id: string; 
   useEffect(() => {
     setMessage(null);
     load();
+    // "Sent" is said once: not again when coming back to this address.
+    if (params.sent) history.replaceState(history.state, '', `#/messages/${id}`);
     return poll(load);
   }, [id]);
   useEffect(() => {

@@ -3,6 +3,7 @@ import { api, type Org, type Page, type Poc } from '../api';
 import type { Session } from '../app';
 import { countryName, countryOptions, formatDate, languageName, nameLang, pickName, sectorGroups, sectorName, t } from '../i18n';
 import { OrgName } from '../orgname';
+import { canAct } from '../comms';
 import { go } from '../router';
 import { Alert, errorText, Field, Fingerprint, GroupError, Select } from '../ui';
 
@@ -82,11 +83,18 @@ export function OrgPage({ session, id }: { session: Session; id: string }) {
         <h1 dir="auto" lang={nameLang(org.names)}>
           {pickName(org.names)}
         </h1>
-        {canWriteOrg(session, org.id) && editing !== 'org' && (
-          <button type="button" class="secondary" onClick={() => edit('org')}>
-            {t('org.edit')}
-          </button>
-        )}
+        <div class="actions">
+          {canAct(session) && org.id !== session.user.org && (
+            <a class="button secondary" href={`#/compose?to=${org.id}`}>
+              {t('org.write')}
+            </a>
+          )}
+          {canWriteOrg(session, org.id) && editing !== 'org' && (
+            <button type="button" class="secondary" onClick={() => edit('org')}>
+              {t('org.edit')}
+            </button>
+          )}
+        </div>
       </div>
       {saved && <Alert kind="ok">{t('common.saved')}</Alert>}
       {error !== null && <Alert>{errorText(error)}</Alert>}

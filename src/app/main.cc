@@ -405,6 +405,8 @@ int main(int argc, char** argv) {
   msg_overdue->add_option("--as", as_user)->required();
   auto* msg_jobs = msg->add_subcommand(
       "run-jobs", "run due deliveries, reminders and escalations now (serve does it continuously)");
+  std::string jobs_smtp_url;
+  msg_jobs->add_option("--smtp", jobs_smtp_url, "SMTP server for email notices (as for serve)");
 
   // check
   auto* check = app.add_subcommand("check", "communication checks (ping tests)");
@@ -699,9 +701,19 @@ int main(int argc, char** argv) {
     }
     if (c.json) std::cout << a.dump(2) << "\n";
   } else if (msg_jobs->parsed()) {
+    std::optional<mail::SmtpConfig> smtp;
+    jobs_smtp_url = env_or(jobs_smtp_url, "ENTENTE_SMTP_URL");
+    if (!jobs_smtp_url.empty()) {
+      smtp = OrDie(mail::SmtpConfig::FromUrl(jobs_smtp_url));
+      if (const char* pw = std::getenv("ENTENTE_SMTP_PASSWORD"); pw && !smtp->password)
+        smtp->password = pw;
+      OrDie(smtp->Validate());
+    }
+    api::MailNotifier notifier(std::move(smtp));
+    node->SetNotifier(&notifier);
     int total = 0;
     for (;;) {
-      int n = OrDie(node->comms().RunJobs("cli", 100));
+      int n = OrDie(node->comms().RunJobs("cli-" + std::to_string(getpid()), 10));
       total += n;
       if (n == 0) break;
     }

@@ -192,6 +192,7 @@ Status LoadDemo(api::Node& node, const std::string& file, const std::string& pas
   ss << in.rdbuf();
   Json demo = ENTENTE_TRY(jcs::ParseUntrusted(ss.str()));
   directory::Actor actor = NodeActor(node);
+  std::map<std::string, std::string> ids;  // demo key -> organisation id
   for (const auto& entry : demo.at("orgs")) {
     auto org = ENTENTE_TRY(node.directory().CreateOrg(actor, entry.at("org")));
     for (const auto& poc : entry.value("pocs", Json::array()))
@@ -201,6 +202,26 @@ Status LoadDemo(api::Node& node, const std::string& file, const std::string& pas
       ENTENTE_TRY(node.auth().CreateUser(org.id, key + "." + role, key + " " + role, password,
                                          OrDie(auth::ParseRole(role)), false));
     }
+    ids[key] = org.id;
+  }
+  // Messages between the demo organisations, sent by their officers and
+  // delivered, so that inboxes are not empty on first use.
+  for (const auto& m : demo.value("messages", Json::array())) {
+    std::string from = m.at("from").get<std::string>();
+    if (!ids.contains(from)) return Invalid("unknown organisation key " + from, "messages");
+    auto users = ENTENTE_TRY(node.db().Query("SELECT id FROM users WHERE username = ?",
+                                             {from + ".officer"}));
+    if (users.empty()) return Invalid("no officer for " + from, "messages");
+    Json input = m.at("message");
+    input["recipients"] = Json::array();
+    for (const auto& to : m.at("to")) {
+      if (!ids.contains(to.get<std::string>()))
+        return Invalid("unknown organisation key " + to.get<std::string>(), "messages");
+      input["recipients"].push_back(ids.at(to.get<std::string>()));
+    }
+    ENTENTE_TRY(node.comms().Send({users[0].Text(0), ids.at(from)}, input));
+  }
+  while (ENTENTE_TRY(node.comms().RunJobs("demo", 100)) > 0) {
   }
   return Ok();
 }

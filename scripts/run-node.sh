@@ -16,7 +16,8 @@ if [[ ! -f "$DATA/entente.db" ]]; then
   "$BIN" --data "$DATA" init --base-url "http://127.0.0.1:$PORT" \
     --org-name "Demo Node Operators" --org-kind regional_org --country XZ \
     --operator operator --operator-password "$password"
-  ENTENTE_PASSWORD="$password" "$BIN" --data "$DATA" demo --file data/demo/directory.json
+  ENTENTE_PASSWORD="$password" "$BIN" --data "$DATA" demo --file data/demo/directory.json \
+    --messages data/demo/messages.json
   echo "Demo users: <org key>.admin / .officer / .analyst / .viewer (e.g. arcadia-cert.admin), same password as the operator."
 fi
 password=$(sed -n 's/^password: //p' "$CREDS")

@@ -185,7 +185,8 @@ void PrintPocs(const std::vector<directory::PointOfContact>& pocs, bool json) {
                              p.erased ? "(erased)" : p.name.value_or(""));
 }
 
-Status LoadDemo(api::Node& node, const std::string& file, const std::string& password) {
+Status LoadDemo(api::Node& node, const std::string& file, const std::string& password,
+                const std::string& messages_file) {
   std::ifstream in(file);
   if (!in) return Fail(ErrorCode::kNotFound, "cannot read demo data " + file);
   std::stringstream ss;
@@ -206,7 +207,15 @@ Status LoadDemo(api::Node& node, const std::string& file, const std::string& pas
   }
   // Messages between the demo organisations, sent by their officers and
   // delivered, so that inboxes are not empty on first use.
-  for (const auto& m : demo.value("messages", Json::array())) {
+  Json messages = Json::array();
+  if (!messages_file.empty()) {
+    std::ifstream min(messages_file);
+    if (!min) return Fail(ErrorCode::kNotFound, "cannot read demo messages " + messages_file);
+    std::stringstream ms;
+    ms << min.rdbuf();
+    messages = ENTENTE_TRY(jcs::ParseUntrusted(ms.str())).value("messages", Json::array());
+  }
+  for (const auto& m : messages) {
     std::string from = m.at("from").get<std::string>();
     if (!ids.contains(from)) return Invalid("unknown organisation key " + from, "messages");
     auto users = ENTENTE_TRY(node.db().Query("SELECT id FROM users WHERE username = ?",
@@ -456,6 +465,9 @@ int main(int argc, char** argv) {
   auto* demo = app.add_subcommand("demo", "load the fictional demo dataset");
   std::string demo_file = "data/demo/directory.json";
   demo->add_option("--file", demo_file)->capture_default_str();
+  std::string demo_messages;
+  demo->add_option("--messages", demo_messages,
+                   "messages between the demo organisations to send (data/demo/messages.json)");
   demo->add_option("--password", password, "password for the demo users (or ENTENTE_PASSWORD)");
 
   CLI11_PARSE(app, argc, argv);
@@ -784,7 +796,7 @@ int main(int argc, char** argv) {
   } else if (demo->parsed()) {
     password = env_or(password, "ENTENTE_PASSWORD");
     if (password.empty()) Die("--password or ENTENTE_PASSWORD is required");
-    OrDie(LoadDemo(*node, demo_file, password));
+    OrDie(LoadDemo(*node, demo_file, password, demo_messages));
     std::cout << "demo data loaded\n";
   }
   return 0;

@@ -101,6 +101,9 @@ check "check report csv" bash -c "$(printf '%q ' "$BIN") --data $WORK/var ${DBAR
 check "check status" bash -c "$(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} check status --as arcadia-cert.admin | grep -q '$check_id'"
 check "verify log after messages" bash -c "$(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} verify log | grep -q 'log verified'"
 
+# The demo's messages (make run loads them): delivered into the inboxes.
+check "demo with messages" bash -c "B=$(printf '%q' "$BIN"); \$B --data $WORK/var2 init --org-name X --operator-password '$PASSWORD' >/dev/null && ENTENTE_PASSWORD='$PASSWORD' \$B --data $WORK/var2 demo --file $SRC/data/demo/directory.json --messages $SRC/data/demo/messages.json >/dev/null && \$B --data $WORK/var2 msg list --as borealia-cert.officer | grep -q 'incident_notification.*delivered'"
+
 # Tokens from the CLI work against the served API.
 token=$(E token create --username arcadia-cert.analyst --name itest --scope read)
 check "token printed" bash -c "[[ '$token' == ent_* ]]"

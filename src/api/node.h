@@ -9,6 +9,7 @@
 // Dispatch() is thread-safe.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -108,6 +109,7 @@ class Node {
   std::unique_ptr<transparency::TreeHeadIssuer> issuer_;  // destroyed before log_
   std::unique_ptr<jobs::JobQueue> jobs_;
   std::unique_ptr<comms::Communications> comms_;
+  std::atomic<int> event_streams_{0};  // open GET /api/v1/events streams
   class JobWorker;
   std::unique_ptr<JobWorker> worker_;  // destroyed first (declared last)
   std::shared_ptr<journal::KeyResolver> resolver_keepalive_;

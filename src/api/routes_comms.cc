@@ -2,6 +2,9 @@
 // their workflow, the overdue list, communication checks, the deadline
 // policy and organisation webhooks. Message ids a caller is not party to are
 // answered 404, like ids that do not exist.
+#include <chrono>
+#include <thread>
+
 #include "api/node.h"
 #include "api/route_helpers.h"
 #include "core/ids.h"
@@ -38,7 +41,78 @@ Json PageOf(const comms::MessagePage& page) {
 
 }  // namespace
 
+// Server-sent events: at most this many streams at once (each holds a
+// server thread), each open for at most kMaxStreamSeconds; the console
+// reconnects (EventSource does) and falls back to polling when refused.
+constexpr int kMaxEventStreams = 4;
+constexpr std::uint64_t kMaxStreamSeconds = 25;
+
 void Node::RegisterCommsRoutes() {
+  router_.Add(
+      {"GET", "/api/v1/events", Permission::kMessageRead,
+       [this](Context& ctx) -> Result<http::Response> {
+         ENTENTE_CHECK(OnlyQuery(ctx.req, {"timeout"}));
+         auto seconds = ENTENTE_TRY(QueryUint(ctx.req, "timeout", 0, kMaxStreamSeconds))
+                            .value_or(kMaxStreamSeconds);
+         // Resume after Last-Event-ID ("<ms>:<event id>"), else from now.
+         Millis after_at = clock_->NowMillis();
+         std::string after_id;
+         std::string last = ctx.req.Header("Last-Event-ID");
+         if (!last.empty()) {
+           auto colon = last.find(':');
+           if (colon == std::string::npos || colon == 0 || colon > 15 || last.size() > 128 ||
+               last.find_first_not_of("0123456789") < colon)
+             return Invalid("is not an event id sent by this node", "Last-Event-ID");
+           after_at = std::stoll(last.substr(0, colon));
+           after_id = last.substr(colon + 1);
+         }
+         if (event_streams_.load() >= kMaxEventStreams)
+           return Fail(ErrorCode::kUnavailable, "too many open event streams; poll instead");
+         std::string org = ctx.principal->org_id;
+         http::Response res;
+         res.content_type = "text/event-stream";
+         res.headers.emplace("Cache-Control", "no-store");
+         res.stream = [this, org, after_at, after_id, seconds](const http::StreamWriter& write) {
+           ++event_streams_;
+           struct Release {
+             std::atomic<int>& n;
+             ~Release() { --n; }
+           } release{event_streams_};
+           Millis at = after_at;
+           std::string id = after_id;
+           if (!write("retry: 3000\n\n")) return;
+           auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+           for (;;) {
+             auto rows = db_->Query(
+                 "SELECT e.at, e.id, e.message_id, e.org_id, e.action, e.stage, e.actor_org "
+                 "FROM message_events e JOIN messages m ON m.id = e.message_id "
+                 "WHERE (m.author_org = ? OR EXISTS (SELECT 1 FROM message_recipients r "
+                 "WHERE r.message_id = m.id AND r.org_id = ?)) AND (e.at > ? OR (e.at = ? AND "
+                 "e.id > ?)) ORDER BY e.at, e.id LIMIT 100",
+                 {org, org, at, at, id});
+             if (!rows) return;  // the client reconnects
+             for (const auto& r : *rows) {
+               at = r.Int(0);
+               id = r.Text(1);
+               Json data = {{"message", r.Text(2)},
+                            {"org", r.Text(3).empty() ? Json() : Json(r.Text(3))},
+                            {"action", r.Text(4)},
+                            {"stage", r.Text(5).empty() ? Json() : Json(r.Text(5))},
+                            {"actor_org", r.Text(6)},
+                            {"at", FormatRfc3339(at)}};
+               if (!write("id: " + std::to_string(at) + ":" + id +
+                          "\nevent: message\ndata: " + data.dump() + "\n\n"))
+                 return;
+             }
+             if (rows->size() == 100) continue;
+             if (std::chrono::steady_clock::now() >= deadline) return;
+             // A comment keeps proxies from closing an idle stream.
+             if (!write(": waiting\n\n")) return;
+             std::this_thread::sleep_for(std::chrono::seconds(1));
+           }
+         };
+         return res;
+       }});
   router_.Add({"GET", "/api/v1/comms/templates", Permission::kAuthenticated,
                [this](Context& ctx) -> Result<http::Response> {
                  ENTENTE_CHECK(OnlyQuery(ctx.req, {"lang"}));

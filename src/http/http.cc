@@ -95,6 +95,18 @@ Result<int> Server::Start() {
     Response res = impl_->dispatcher(req);
     hres.status = res.status;
     for (const auto& [k, v] : res.headers) hres.set_header(k.c_str(), v);
+    if (res.stream) {
+      auto stream = std::move(res.stream);
+      hres.set_chunked_content_provider(
+          res.content_type, [stream](size_t, httplib::DataSink& sink) {
+            stream([&sink](std::string_view chunk) {
+              return sink.is_writable() && sink.write(chunk.data(), chunk.size());
+            });
+            sink.done();
+            return true;
+          });
+      return;
+    }
     hres.set_content(res.body, res.content_type.c_str());
   };
   for (const char* m : {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"}) {

@@ -41,11 +41,17 @@ struct Request {
   std::string Cookie(const std::string& name) const;
 };
 
+// Writes one chunk of a streamed response; false when the client is gone.
+using StreamWriter = std::function<bool(std::string_view)>;
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   Headers headers;
+  // When set, the body is streamed instead (chunked): called once on a
+  // server thread, it writes until it returns (e.g. server-sent events).
+  std::function<void(const StreamWriter&)> stream;
 };
 
 using Dispatcher = std::function<Response(Request&)>;

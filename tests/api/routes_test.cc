@@ -79,6 +79,7 @@ const std::map<std::string, std::string> kExpected = {
     {"POST /api/v1/messages/{id}/close", "DDDAAAAD"},
     {"POST /api/v1/messages/{id}/respond", "DDDAAAAD"},
     {"GET /api/v1/overdue", "DDAAAAAA"},
+    {"GET /api/v1/events", "DDAAAAAA"},
     {"POST /api/v1/checks", "DDDDAAAD"},
     {"GET /api/v1/checks", "DDAAAAAA"},
     {"GET /api/v1/checks/{id}", "DDAAAAAA"},
@@ -130,6 +131,8 @@ TEST_P(RoutesTest, EveryRouteTimesEveryRole) {
       p += "?leaf_index=0";
     else if (pattern == "/api/v1/log/proof/consistency")
       p += "?first=1&second=2";
+    else if (pattern == "/api/v1/events")
+      p += "?timeout=0";
     else if (pattern == "/api/v1/log/leaves")
       p += "?start=0&end=10";
     (void)method;

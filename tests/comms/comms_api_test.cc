@@ -94,6 +94,26 @@ TEST_P(CommsApiTest, SendReadAcknowledgeAndVerifyOverHttp) {
   EXPECT_EQ(Body(Call("GET", "/api/v1/messages?box=sent", carol))["items"].size(), 0u);
   EXPECT_EQ(Call("GET", "/api/v1/messages?box=outbox", alice).status, 422);
 
+  // Server-sent events: the parties get the thread's events, resumable;
+  // another organisation gets none.
+  auto stream = Call("GET", "/api/v1/events?timeout=0", alice, "", {{"Last-Event-ID", "0:"}});
+  ASSERT_EQ(stream.status, 200) << stream.body;
+  EXPECT_EQ(stream.Header("Content-Type").rfind("text/event-stream", 0), 0u);
+  EXPECT_EQ(std::count(stream.body.begin(), stream.body.end(), '\n') > 10, true);
+  EXPECT_NE(stream.body.find("event: message\ndata: {\"action\":\"acknowledged\""),
+            std::string::npos)
+      << stream.body;
+  auto last_id = stream.body.substr(stream.body.rfind("id: ") + 4);
+  last_id = last_id.substr(0, last_id.find('\n'));
+  auto resumed = Call("GET", "/api/v1/events?timeout=0", alice, "", {{"Last-Event-ID", last_id}});
+  EXPECT_EQ(resumed.body.find("event: message"), std::string::npos) << resumed.body;
+  auto others = Call("GET", "/api/v1/events?timeout=0", carol, "", {{"Last-Event-ID", "0:"}});
+  EXPECT_EQ(others.status, 200);
+  EXPECT_EQ(others.body.find("event: message"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/api/v1/events?timeout=99", alice).status, 422);
+  EXPECT_EQ(Call("GET", "/api/v1/events?timeout=0", alice, "", {{"Last-Event-ID", "x"}}).status,
+            422);
+
   // Templates in Arabic; the overdue list; a check and its CSV.
   auto t = Call("GET", "/api/v1/comms/templates?lang=ar", bob);
   ASSERT_EQ(t.status, 200);

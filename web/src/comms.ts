@@ -151,9 +151,11 @@ export function isLate(due: string, now = Date.now()): boolean {
   return new Date(due).getTime() < now;
 }
 
-// Runs `fn` every `ms` while the page is visible, and when it becomes
-// visible again (there is no push channel from the node yet). Returns the
-// stop function.
+// Runs `fn` when the node reports a change to one of the organisation's
+// messages (server-sent events from /api/v1/events, which EventSource
+// reconnects), and every `ms` while the page is visible as a fallback (the
+// node refuses streams beyond its limit) and when the page becomes visible
+// again. Returns the stop function.
 export function poll(fn: () => void, ms = 15000): () => void {
   let timer: ReturnType<typeof setInterval> | undefined;
   const start = () => {
@@ -162,10 +164,18 @@ export function poll(fn: () => void, ms = 15000): () => void {
   const onVisible = () => {
     if (document.visibilityState === 'visible') fn();
   };
+  let events: EventSource | undefined;
+  if (typeof EventSource !== 'undefined') {
+    events = new EventSource('/api/v1/events');
+    events.addEventListener('message', () => {
+      if (document.visibilityState === 'visible') fn();
+    });
+  }
   start();
   document.addEventListener('visibilitychange', onVisible);
   return () => {
     clearInterval(timer);
+    events?.close();
     document.removeEventListener('visibilitychange', onVisible);
   };
 }

@@ -73,10 +73,12 @@ for backend in ["sqlite", "postgres"]:
         print(f"{backend:<56} {'(skipped: set ENTENTE_BENCH_PG_URL)':>10}")
         continue
     print(f"{backend:<56} {a['messages_per_s']:>10,.0f} {b['messages_per_s']:>13,.0f} {b['messages_per_s']/a['messages_per_s']:>6.1f}x")
-print(f"\n{'Sealing a 4 KB body':<40} {'content key':>14} {'box per recipient':>18} {'ratio':>7}")
-for n in [1, 10, 100]:
-    a, b = runs.get(f"BM_Seal_ContentKey/{n}"), runs.get(f"BM_Seal_PerRecipientBox/{n}")
-    if a and b:
-        print(f"{str(n) + ' recipients':<40} {a['us_per_recipient']*1e6:>11.1f} us {b['us_per_recipient']*1e6:>15.1f} us {b['real_time']/a['real_time']:>6.2f}x")
+print(f"\n{'Sealing, per recipient':<40} {'content key':>14} {'box per recipient':>18} {'ratio':>7}")
+for size in [4096, 262144]:
+    for n in [1, 10, 100]:
+        a, b = runs.get(f"BM_Seal_ContentKey/{n}/{size}"), runs.get(f"BM_Seal_PerRecipientBox/{n}/{size}")
+        if a and b:
+            label = f"{size // 1024} KB body, {n} recipients"
+            print(f"{label:<40} {a['us_per_recipient']*1e6:>11.1f} us {b['us_per_recipient']*1e6:>15.1f} us {b['real_time']/a['real_time']:>6.2f}x")
 PY2
 rm -f "$out"

@@ -261,11 +261,14 @@ MessageSummary SummaryFromRow(const store::Row& r) {
   return m;
 }
 
-Result<std::vector<RecipientStatus>> LoadRecipients(store::Tx& tx, const std::string& id) {
-  auto rows = ENTENTE_TRY(tx.Query(std::string("SELECT ") + kRecipientCols +
-                                       " FROM message_recipients WHERE message_id = ? "
-                                       "ORDER BY org_id",
-                                   {id}));
+// `q` is a store::Tx or the store::Database (the rows of one message change
+// only by whole-row updates, so one read needs no transaction).
+template <class Queryable>
+Result<std::vector<RecipientStatus>> LoadRecipients(Queryable& q, const std::string& id) {
+  auto rows = ENTENTE_TRY(q.Query(std::string("SELECT ") + kRecipientCols +
+                                      " FROM message_recipients WHERE message_id = ? "
+                                      "ORDER BY org_id",
+                                  {id}));
   std::vector<RecipientStatus> out;
   for (const auto& r : rows) out.push_back(ENTENTE_TRY(RecipientFromRow(r, 0)));
   return out;
@@ -731,18 +734,13 @@ Status Communications::EnqueueFollowUps(store::Tx& tx, const journal::Envelope& 
 }
 
 Result<MessageSummary> Communications::Load(const std::string& id) {
-  MessageSummary m;
-  bool found = false;
-  ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
-    auto rows = ENTENTE_TRY(
-        tx.Query(std::string("SELECT ") + kMessageCols + " FROM messages WHERE id = ?", {id}));
-    if (rows.empty()) return Ok();
-    found = true;
-    m = SummaryFromRow(rows[0]);
-    m.recipients = ENTENTE_TRY(LoadRecipients(tx, id));
-    return Ok();
-  }));
-  if (!found) return Fail(ErrorCode::kNotFound, "no such message");
+  // Plain reads, no write transaction: a message row never changes, and
+  // its recipients' rows are read in one statement.
+  auto rows = ENTENTE_TRY(
+      db_.Query(std::string("SELECT ") + kMessageCols + " FROM messages WHERE id = ?", {id}));
+  if (rows.empty()) return Fail(ErrorCode::kNotFound, "no such message");
+  MessageSummary m = SummaryFromRow(rows[0]);
+  m.recipients = ENTENTE_TRY(LoadRecipients(db_, id));
   return m;
 }
 

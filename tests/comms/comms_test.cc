@@ -316,6 +316,19 @@ TEST_P(CommsTest, NothingConfidentialIsStoredInClear) {
       EXPECT_EQ(ss.str().find(marker), std::string::npos) << url() << suffix;
     }
   }
+  if (backend() == store::Backend::kPostgres) {
+    // A dump of the whole database, as an operator would take for backup.
+    std::string bin = std::getenv("PG_BIN") ? std::getenv("PG_BIN") : "/usr/lib/postgresql/15/bin";
+    std::string out = dir_ / "dump.sql";
+    std::string cmd = bin + "/pg_dump --dbname='" + url() + "' --file='" + out + "'";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    std::ifstream f(out, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    EXPECT_GT(ss.str().size(), 10000u);
+    EXPECT_NE(ss.str().find("comms.message"), std::string::npos);
+    EXPECT_EQ(ss.str().find(marker), std::string::npos) << "in clear in pg_dump";
+  }
   for (const auto& m : notices_.mails) EXPECT_EQ(m.body.find(marker), std::string::npos);
 }
 

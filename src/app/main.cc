@@ -218,8 +218,8 @@ Status LoadDemo(api::Node& node, const std::string& file, const std::string& pas
   for (const auto& m : messages) {
     std::string from = m.at("from").get<std::string>();
     if (!ids.contains(from)) return Invalid("unknown organisation key " + from, "messages");
-    auto users = ENTENTE_TRY(node.db().Query("SELECT id FROM users WHERE username = ?",
-                                             {from + ".officer"}));
+    auto users = ENTENTE_TRY(
+        node.db().Query("SELECT id FROM users WHERE username = ?", {from + ".officer"}));
     if (users.empty()) return Invalid("no officer for " + from, "messages");
     Json input = m.at("message");
     input["recipients"] = Json::array();

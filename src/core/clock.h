@@ -7,8 +7,8 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 
 namespace entente {
 

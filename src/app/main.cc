@@ -90,6 +90,19 @@ Json ReadJsonArg(const std::string& arg) {
   return *j;
 }
 
+// The SMTP server of --smtp (or ENTENTE_SMTP_URL), its password from
+// ENTENTE_SMTP_PASSWORD; nullopt when none is configured.
+std::optional<mail::SmtpConfig> SmtpFromFlag(std::string url) {
+  if (url.empty())
+    if (const char* e = std::getenv("ENTENTE_SMTP_URL")) url = e;
+  if (url.empty()) return std::nullopt;
+  auto smtp = OrDie(mail::SmtpConfig::FromUrl(url));
+  if (const char* pw = std::getenv("ENTENTE_SMTP_PASSWORD"); pw && !smtp.password)
+    smtp.password = pw;
+  OrDie(smtp.Validate());
+  return smtp;
+}
+
 directory::Actor NodeActor(api::Node& node) { return {"", OrDie(node.FoundingOrg())}; }
 
 // The user a local command acts as (`--as USERNAME`): its organisation signs.
@@ -513,14 +526,7 @@ int main(int argc, char** argv) {
     }
     if (sth_interval > 0) node->StartTreeHeadIssuer(static_cast<Millis>(sth_interval) * 1000);
     // Email and webhook notices of communications.
-    std::optional<mail::SmtpConfig> smtp;
-    smtp_url = env_or(smtp_url, "ENTENTE_SMTP_URL");
-    if (!smtp_url.empty()) {
-      smtp = OrDie(mail::SmtpConfig::FromUrl(smtp_url));
-      if (const char* pw = std::getenv("ENTENTE_SMTP_PASSWORD"); pw && !smtp->password)
-        smtp->password = pw;
-      OrDie(smtp->Validate());
-    }
+    auto smtp = SmtpFromFlag(smtp_url);
     std::string smtp_description = smtp ? smtp->Describe() : "none (email notices off)";
     api::MailNotifier notifier(std::move(smtp));
     node->SetNotifier(&notifier);
@@ -734,14 +740,7 @@ int main(int argc, char** argv) {
     }
     if (c.json) std::cout << a.dump(2) << "\n";
   } else if (msg_jobs->parsed()) {
-    std::optional<mail::SmtpConfig> smtp;
-    jobs_smtp_url = env_or(jobs_smtp_url, "ENTENTE_SMTP_URL");
-    if (!jobs_smtp_url.empty()) {
-      smtp = OrDie(mail::SmtpConfig::FromUrl(jobs_smtp_url));
-      if (const char* pw = std::getenv("ENTENTE_SMTP_PASSWORD"); pw && !smtp->password)
-        smtp->password = pw;
-      OrDie(smtp->Validate());
-    }
+    auto smtp = SmtpFromFlag(jobs_smtp_url);
     api::MailNotifier notifier(std::move(smtp));
     node->SetNotifier(&notifier);
     int total = 0;

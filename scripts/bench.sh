@@ -82,3 +82,12 @@ for size in [4096, 262144]:
             print(f"{label:<40} {a['us_per_recipient']*1e6:>11.1f} us {b['us_per_recipient']*1e6:>15.1f} us {b['real_time']/a['real_time']:>6.2f}x")
 PY2
 rm -f "$out"
+
+# The later modules' benchmarks: bench/run-<module>.sh, each given the build
+# directory as $1 (it builds its own targets there).
+for m in intel match dnsabuse federation; do
+  if [[ -f bench/run-$m.sh ]]; then
+    echo
+    bash "bench/run-$m.sh" "$BUILD"
+  fi
+done

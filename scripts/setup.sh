@@ -13,9 +13,11 @@ PACKAGES=(
   libpqxx-dev libpq-dev libcli11-dev libfmt-dev libspdlog-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev
+  libpsl-dev libvectorscan-dev
   # real servers the tests start
   postgresql postgresql-contrib
   python3-aiosmtpd
+  unbound ldnsutils iproute2 dnsutils
   # data the product reads
   publicsuffix ca-certificates tzdata iso-codes openssl curl python3
   # the console's browser tests: Debian's Chromium (never a downloaded browser)

@@ -18,6 +18,7 @@
 
 #include "api/node.h"
 #include "api/notices.h"
+#include "app/cli_group.h"
 #include "crypto/crypto.h"
 #include "http/http.h"
 #include "jcs/jcs.h"
@@ -29,20 +30,25 @@ namespace fs = std::filesystem;
 using namespace entente;
 using Json = nlohmann::json;
 
+namespace entente::cli {
+
+api::NodeOptions Context::Options() const {
+  api::NodeOptions o;
+  o.db_url = db_url.empty() ? (fs::path(data_dir) / "entente.db").string() : db_url;
+  o.master_key_file = fs::path(data_dir) / "master.key";
+  return o;
+}
+
+std::vector<GroupFactory>& GroupFactories() {
+  static std::vector<GroupFactory> factories;
+  return factories;
+}
+
+}  // namespace entente::cli
+
 namespace {
 
-struct Common {
-  std::string data_dir = "var";
-  std::string db_url;
-  bool json = false;
-
-  api::NodeOptions Options() const {
-    api::NodeOptions o;
-    o.db_url = db_url.empty() ? (fs::path(data_dir) / "entente.db").string() : db_url;
-    o.master_key_file = fs::path(data_dir) / "master.key";
-    return o;
-  }
-};
+using Common = cli::Context;
 
 // Structured logs for production: one JSON object per line on stderr.
 class JsonLinesSink final : public spdlog::sinks::base_sink<std::mutex> {
@@ -483,7 +489,15 @@ int main(int argc, char** argv) {
                    "messages between the demo organisations to send (data/demo/messages.json)");
   demo->add_option("--password", password, "password for the demo users (or ENTENTE_PASSWORD)");
 
+  std::vector<std::unique_ptr<cli::CommandGroup>> groups;
+  for (auto& make : cli::GroupFactories()) {
+    groups.push_back(make());
+    groups.back()->Register(app);
+  }
+
   CLI11_PARSE(app, argc, argv);
+  for (auto& g : groups)
+    if (auto code = g->Run(c)) return *code;
 
   auto env_or = [](std::string v, const char* env) {
     if (v.empty())

@@ -1,0 +1,160 @@
+// The matching engine: an immutable in-memory index over indicators.
+//
+// Build once from the indicators a user may use (Index::Build), share it
+// read-only between threads, and rebuild and swap (std::shared_ptr) when
+// indicators arrive, are revoked or expire. Each thread queries through its
+// own Matcher (which holds the Vectorscan scratch space and the hit buffer).
+//
+// Storage is contiguous: one byte arena holds every key record
+// ([varint length][key][u32 first metadata index]) and every indicator id; an
+// open-addressing table of u32 arena offsets with a parallel byte array of
+// hash tags finds a key; the indicators sharing a key are consecutive 24-byte
+// metadata records. There is no heap allocation per entry.
+//
+// Keys: domains as normalised names (a lookup probes the name and each of its
+// parent names, the parents only for "and subdomains" indicators), URLs and
+// emails normalised, hashes as raw bytes, IP prefixes as [length][masked
+// address] probed once per prefix length present in the index (so every
+// covering range is reported, longest first). MATCHES regexes are compiled
+// together into one Vectorscan database per kind of value they apply to.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "match/indicator.h"
+#include "match/normalize.h"
+
+struct hs_database;
+struct hs_scratch;
+
+namespace entente::match {
+
+struct Meta {
+  std::uint32_t id_offset;  // into the arena
+  std::uint16_t id_length;
+  std::uint16_t community;  // index into Index::communities()
+  Kind kind;
+  Tlp tlp;
+  Pap pap;
+  std::uint8_t flags;       // kSubdomains | kLastOfKey
+  std::int8_t confidence;   // -1 unknown
+  std::uint32_t valid_from_s;   // seconds since the epoch, 0 none
+  std::uint32_t valid_until_s;  // 0 none
+  static constexpr std::uint8_t kSubdomains = 1, kLastOfKey = 2;
+};
+
+struct BuildIssue {
+  std::string indicator_id;
+  std::string message;
+};
+
+struct BuildStats {
+  std::size_t input = 0, indexed = 0, revoked = 0, expired = 0, not_allowed = 0, invalid = 0;
+  std::size_t keys = 0, regexes = 0;
+  std::size_t raw_value_bytes = 0;   // sum of the indexed values as given
+  std::size_t key_bytes = 0;         // arena bytes of key records
+  std::size_t table_bytes = 0;       // slots + tags
+  std::size_t meta_bytes = 0;        // metadata records
+  std::size_t id_bytes = 0;          // indicator ids and community names
+  std::size_t regex_bytes = 0;       // Vectorscan databases
+  std::vector<BuildIssue> issues;    // the first 100 invalid indicators
+  // Lookup structure (keys + table) per raw value byte; metadata excluded.
+  double LookupBytesPerValueByte() const;
+  std::size_t TotalBytes() const {
+    return key_bytes + table_bytes + meta_bytes + id_bytes + regex_bytes;
+  }
+};
+
+enum class MatchType : std::uint8_t { kExact, kSubdomain, kCidr, kRegex };
+std::string_view MatchTypeName(MatchType t);
+
+struct Hit {
+  std::uint32_t meta;  // index into Index::meta()
+  MatchType type;
+  std::uint8_t prefix;  // for kCidr: the matching prefix length
+};
+
+class Matcher;
+
+class Index {
+ public:
+  ~Index();
+  Index(const Index&) = delete;
+  Index& operator=(const Index&) = delete;
+
+  static Result<std::shared_ptr<const Index>> Build(std::span<const Indicator> indicators,
+                                                    const Policy& policy = {});
+
+  const BuildStats& stats() const { return stats_; }
+  std::span<const Meta> meta() const { return meta_; }
+  std::string_view Id(std::uint32_t m) const {
+    return std::string_view(arena_).substr(meta_[m].id_offset, meta_[m].id_length);
+  }
+  const std::string& Community(std::uint32_t m) const { return communities_[meta_[m].community]; }
+  std::size_t size() const { return meta_.size(); }
+
+ private:
+  friend class Matcher;
+  Index() = default;
+
+  // Key classes share one table; a key's class is checked on its metadata.
+  enum class KeyClass : std::uint8_t { kDomain, kUrl, kEmail, kHash, kIp };
+  static KeyClass ClassOf(Kind k);
+  std::uint32_t Find(KeyClass c, std::string_view key) const;  // first meta index or UINT32_MAX
+  std::uint32_t FindOrInsert(KeyClass c, std::string_view key, std::uint32_t ordinal, bool& inserted);
+
+  std::string arena_;
+  std::vector<std::uint32_t> slots_;  // arena offset + 1, 0 empty
+  std::vector<std::uint8_t> tags_;
+  std::vector<Meta> meta_;
+  std::vector<std::string> communities_;
+  std::uint64_t v4_lengths_ = 0;      // bit L set: some IPv4 prefix of length L (0..32)
+  std::uint64_t v6_lengths_[3] = {};  // bits 0..128
+  // Regex databases by target class (domain, url, email, ip); ids are meta indices.
+  hs_database* regex_db_[5] = {};
+  hs_scratch* scratch_proto_ = nullptr;
+  BuildStats stats_;
+};
+
+// Per-thread query state. Results are valid until the next call.
+class Matcher {
+ public:
+  explicit Matcher(std::shared_ptr<const Index> index, Millis now = 0);
+  ~Matcher();
+  Matcher(const Matcher&) = delete;
+  Matcher& operator=(const Matcher&) = delete;
+
+  const Index& index() const { return *index_; }
+  // Validity is checked against this time (0: not checked).
+  void SetNow(Millis now) { now_s_ = static_cast<std::uint32_t>(now / 1000); }
+
+  // Normalised inputs (hot paths).
+  std::span<const Hit> MatchDomain(std::string_view normalized);
+  std::span<const Hit> MatchIp(const IpPrefix& address);
+  std::span<const Hit> MatchUrl(std::string_view normalized);
+  std::span<const Hit> MatchEmail(std::string_view normalized);
+  std::span<const Hit> MatchHash(std::string_view raw_bytes);
+  // Any value given as text: normalised for `kind` (or detected when
+  // std::nullopt), then matched. Errors say why the value is invalid.
+  Result<std::span<const Hit>> Match(std::string_view value, std::optional<Kind> kind = std::nullopt);
+
+ private:
+  void AddKey(Index::KeyClass c, std::string_view key, MatchType type, bool subdomains_only,
+              std::uint8_t prefix = 0);
+  void AddRegex(int cls, std::string_view text);
+  bool Valid(const Meta& m) const;
+
+  std::shared_ptr<const Index> index_;
+  hs_scratch* scratch_ = nullptr;
+  std::uint32_t now_s_ = 0;
+  std::vector<Hit> hits_;
+  std::string key_;
+};
+
+}  // namespace entente::match

@@ -1,0 +1,215 @@
+// Federation between sovereign nodes: peers, authenticated node-to-node
+// requests, pull-based replication of the journal under distribution and TLP
+// rules, and transparency gossip.
+//
+// - Peers are pinned by the fingerprint of their node key (`AddPeer` checks
+//   the identity the peer serves against the fingerprint the operator was
+//   given out of band). Only ACTIVE peers may call the federation endpoints;
+//   a suspended or removed peer gets nothing and is not pulled from.
+// - Feed (server side): the journal in sequence order, filtered for the
+//   requesting peer BEFORE it leaves (policy.h), from the peer's cursor, in
+//   bounded pages. Envelopes that originate from the requester are skipped.
+// - Pull (client side): one worker thread per active peer asks for pages,
+//   verifies and applies every envelope through the node's Ingress (the
+//   journal's registered appliers: federation reads no body), and persists
+//   the peer's cursor in the same transaction as the applied envelopes.
+//   Failures back off exponentially per peer; a slow or dead peer holds only
+//   its own thread.
+// - On receipt each envelope is checked: well-formed, origin consistent with
+//   the author's home node, allowed here by policy, not already recorded (a
+//   replay is idempotent and counted), signature by the author's key (through
+//   the appliers). Rejections are counted per peer and reason. Envelopes that
+//   depend on something not received yet wait in `federation_pending` and are
+//   retried, so the order of arrival does not matter.
+// - Gossip: every page carries the server's latest signed tree head and the
+//   heads it has seen of other nodes. Heads are verified with the pinned keys
+//   and checked against each other (same size, same root; different sizes, a
+//   consistency proof from the log's node). A fork is recorded as an alert.
+//
+// Thread-safe. Several processes may share one database, but run the pullers
+// (Start) in one of them.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "crypto/crypto.h"
+#include "federation/feed.h"
+#include "federation/policy.h"
+#include "http/http.h"
+#include "identity/identity.h"
+#include "journal/journal.h"
+#include "store/store.h"
+#include "transparency/log.h"
+
+namespace entente::federation {
+
+using Json = nlohmann::json;
+
+enum class PeerState { kActive, kSuspended, kRemoved };
+std::string_view PeerStateName(PeerState s);
+
+struct Peer {
+  std::string node_id;
+  std::string base_url;
+  std::string public_key;  // base64url
+  PeerState state = PeerState::kActive;
+  std::int64_t cursor = 0;
+  std::int64_t received = 0;
+  std::int64_t applied = 0;
+  std::map<std::string, std::int64_t> rejected;  // reason -> count
+  int failures = 0;
+  std::string last_error;
+  std::optional<Millis> last_success;
+  Millis next_retry = 0;
+  Millis created = 0;
+  Millis updated = 0;
+  Json ToJson() const;
+};
+
+// How the node records an envelope received from a peer: the journal with
+// the owning module's applier, plus that module's follow-ups, inside `tx`.
+class Ingress {
+ public:
+  virtual ~Ingress() = default;
+  virtual Status Record(store::Tx& tx, const journal::Envelope& env) = 0;
+};
+
+struct Options {
+  int page_size = 1000;      // entries asked per page
+  Millis idle_ms = 200;      // wait between pulls when a peer had nothing new
+  Millis backoff_min_ms = 250;
+  Millis backoff_max_ms = 30'000;
+  int timeout_seconds = 5;   // per request to a peer
+  int max_pending_attempts = 50;
+};
+
+struct PullResult {
+  int received = 0;
+  int applied = 0;
+  int rejected = 0;
+  int pending = 0;
+  bool more = false;
+  std::int64_t cursor = 0;
+  Json ToJson() const;
+};
+
+struct Alert {
+  std::string id;
+  std::string log_node;
+  std::string kind;  // inconsistent_history | bad_head
+  std::string detail;
+  Json evidence;
+  Millis created = 0;
+  Json ToJson() const;
+};
+
+class Federation {
+ public:
+  Federation(store::Database& db, journal::Journal& journal, transparency::Log& log,
+             identity::NodeInfo self, crypto::SecretBytes node_secret, Audience& audience,
+             Ingress& ingress, const Clock& clock, Options options = {});
+  ~Federation();
+
+  // ---- peers
+  // Fetches `base_url`/api/v1/node, checks that its key's fingerprint is
+  // `fingerprint` (and its id), and pins it. Re-adding a removed or suspended
+  // peer with the same key makes it active again (its cursor kept).
+  Result<Peer> AddPeer(const std::string& base_url, const std::string& fingerprint);
+  // Pins a peer whose identity is already known (tests, simulator).
+  Result<Peer> AddPeerKnown(const std::string& base_url, const std::string& node_id,
+                            const std::string& public_key_b64);
+  Result<std::vector<Peer>> ListPeers();
+  Result<Peer> GetPeer(const std::string& node_id);
+  Status SetState(const std::string& node_id, PeerState state);
+  // This node's identity as peers see it (id = fingerprint, key, URL).
+  Json Self() const;
+
+  // ---- server side
+  // The active peer that signed `req`; kUnauthenticated otherwise (counted
+  // against the peer when it is known).
+  Result<std::string> Authenticate(const http::Request& req);
+  // The feed page for `peer` after `after` (at most `limit` entries).
+  Result<std::string> Feed(const std::string& peer, std::int64_t after, int limit);
+  Result<Json> Consistency(std::uint64_t first, std::uint64_t second);
+
+  // ---- client side
+  // One page from `peer`, applied. Records failures (error, backoff) on the peer.
+  Result<PullResult> PullOnce(const std::string& peer);
+  // Pulls until the peer has nothing more (at most `max_pages` pages).
+  Result<PullResult> Sync(const std::string& peer, int max_pages = 1000);
+  // Applies a page received from `peer` (exposed for tests).
+  Result<PullResult> IngestPage(const Peer& peer, const FeedPage& page);
+  // Retries envelopes waiting for their dependencies; returns how many applied.
+  Result<int> RetryPending();
+
+  // ---- gossip
+  // Records a signed tree head of some node shown by `via` ("" = the node
+  // itself) and checks it against the heads already seen.
+  Status ObserveHead(const Json& sth, const std::string& via);
+  Result<std::vector<Alert>> Alerts();
+
+  // Signed GET to a peer (for the gossip's consistency proofs and tests).
+  Result<http::ClientResponse> SignedGet(const Peer& peer, const std::string& path,
+                                         const std::multimap<std::string, std::string>& query);
+
+  // Starts one puller thread per active peer (re-checked every idle period).
+  void Start();
+  void Stop();
+
+  const identity::NodeInfo& self() const { return self_; }
+
+ private:
+  struct Worker;
+  void ManagerLoop();
+  void WorkerLoop(const std::string& peer, Worker* w);
+  Status CountRejection(const std::string& peer, const std::string& reason,
+                        const std::string& detail, std::int64_t n = 1);
+  Status RecordFailure(const std::string& peer, const Error& e);
+  Status RaiseAlert(const std::string& log_node, const std::string& kind, const std::string& detail,
+               const Json& evidence);
+  Result<std::vector<std::uint8_t>> KeyOf(const std::string& node);
+  Status CheckPair(const std::string& log_node, const Json& a, const Json& b);
+
+  store::Database& db_;
+  journal::Journal& journal_;
+  transparency::Log& log_;
+  identity::NodeInfo self_;
+  crypto::SecretBytes secret_;
+  Audience& audience_;
+  Ingress& ingress_;
+  const Clock& clock_;
+  Options opts_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread manager_;
+  std::map<std::string, std::unique_ptr<Worker>> workers_;
+  std::mutex checked_mu_;
+  std::set<std::string> checked_pairs_;
+};
+
+// Rejection reasons (the counters' names).
+inline constexpr const char* kRejectMalformed = "malformed";
+inline constexpr const char* kRejectForged = "forged";
+inline constexpr const char* kRejectAltered = "altered";
+inline constexpr const char* kRejectOrigin = "origin";
+inline constexpr const char* kRejectPolicy = "out_of_policy";
+inline constexpr const char* kRejectReplayed = "replayed";
+inline constexpr const char* kRejectInvalid = "invalid";
+inline constexpr const char* kRejectRequestSignature = "request_signature";
+inline constexpr const char* kRejectRequestReplay = "request_replayed";
+
+}  // namespace entente::federation

@@ -1,0 +1,87 @@
+#include "federation/feed.h"
+
+#include <set>
+
+#include "jcs/jcs.h"
+
+namespace entente::federation {
+
+namespace {
+
+Result<std::int64_t> NonNegative(const Json& j, const std::string& field) {
+  if (!j.is_number_integer() && !j.is_number_unsigned())
+    return Invalid("must be a non-negative integer", field);
+  if (j.is_number_unsigned()) {
+    auto u = j.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(INT64_MAX)) return Invalid("is too large", field);
+    return static_cast<std::int64_t>(u);
+  }
+  auto v = j.get<std::int64_t>();
+  if (v < 0) return Invalid("must be a non-negative integer", field);
+  return v;
+}
+
+}  // namespace
+
+Result<FeedPage> ParseFeedPage(std::string_view text) {
+  auto parsed = jcs::ParseUntrusted(text, {.max_bytes = 64u << 20,
+                                           .max_depth = 48,
+                                           .max_string_bytes = 16u << 20,
+                                           .max_elements = 5'000'000});
+  if (!parsed) {
+    Error e = parsed.error();
+    e.field = "page";
+    return std::unexpected(e);
+  }
+  const Json& j = *parsed;
+  if (!j.is_object()) return Invalid("must be an object", "page");
+  static const std::set<std::string> kMembers = {"node",    "after", "next", "more",
+                                                 "entries", "sth",   "heads"};
+  for (const auto& [k, v] : j.items())
+    if (!kMembers.contains(k)) return Invalid("unknown member", k);
+  for (const char* k : {"node", "after", "next", "more", "entries"})
+    if (!j.contains(k)) return Invalid("missing member", k);
+  FeedPage p;
+  if (!j["node"].is_string() || j["node"].get_ref<const std::string&>().size() != 64)
+    return Invalid("must be a node id", "node");
+  p.node = j["node"].get<std::string>();
+  p.after = ENTENTE_TRY(NonNegative(j["after"], "after"));
+  p.next = ENTENTE_TRY(NonNegative(j["next"], "next"));
+  if (p.next < p.after) return Invalid("must not be less than after", "next");
+  if (!j["more"].is_boolean()) return Invalid("must be a boolean", "more");
+  p.more = j["more"].get<bool>();
+  const Json& entries = j["entries"];
+  if (!entries.is_array()) return Invalid("must be an array", "entries");
+  if (entries.size() > kMaxPageEntries)
+    return Invalid("has more than " + std::to_string(kMaxPageEntries) + " entries", "entries");
+  std::int64_t last = p.after;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    std::string f = "entries[" + std::to_string(i) + "]";
+    const Json& e = entries[i];
+    if (!e.is_object() || e.size() != 2 || !e.contains("seq") || !e.contains("envelope"))
+      return Invalid("must be {seq, envelope}", f);
+    std::int64_t seq = ENTENTE_TRY(NonNegative(e["seq"], f + ".seq"));
+    if (seq <= last) return Invalid("must be greater than the previous seq and after", f + ".seq");
+    if (seq > p.next) return Invalid("must not be greater than next", f + ".seq");
+    if (!e["envelope"].is_object()) return Invalid("must be an object", f + ".envelope");
+    last = seq;
+    p.entries.push_back({seq, e["envelope"]});
+  }
+  if (j.contains("sth") && !j["sth"].is_null()) {
+    if (!j["sth"].is_object()) return Invalid("must be an object or null", "sth");
+    p.sth = j["sth"];
+  }
+  if (j.contains("heads")) {
+    if (!j["heads"].is_array()) return Invalid("must be an array", "heads");
+    if (j["heads"].size() > kMaxHeads)
+      return Invalid("has more than " + std::to_string(kMaxHeads) + " heads", "heads");
+    for (size_t i = 0; i < j["heads"].size(); ++i) {
+      if (!j["heads"][i].is_object())
+        return Invalid("must be an object", "heads[" + std::to_string(i) + "]");
+      p.heads.push_back(j["heads"][i]);
+    }
+  }
+  return p;
+}
+
+}  // namespace entente::federation

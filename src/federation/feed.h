@@ -1,0 +1,47 @@
+// The feed page a node serves to a peer (GET /federation/v1/feed) and its
+// strict reader, used on every page received from a peer:
+//
+//   {"node": ID, "after": N, "next": N, "more": bool,
+//    "entries": [{"seq": N, "envelope": {...}}, ...],
+//    "sth": {signed tree head} | null, "heads": [{signed tree head}, ...]}
+//
+// Entries are in strictly increasing `seq`, all in (after, next]. Envelopes are
+// parsed later, one by one (a bad envelope is rejected and counted, the page
+// is not). Pure functions; untrusted input: fuzzed.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+
+namespace entente::federation {
+
+using Json = nlohmann::json;
+
+inline constexpr int kMaxPageEntries = 2000;
+inline constexpr int kMaxHeads = 64;
+
+struct FeedEntry {
+  std::int64_t seq = 0;
+  Json envelope;
+};
+
+struct FeedPage {
+  std::string node;
+  std::int64_t after = 0;
+  std::int64_t next = 0;
+  bool more = false;
+  std::vector<FeedEntry> entries;
+  std::optional<Json> sth;
+  std::vector<Json> heads;
+};
+
+// Parses the text of a page (bounded JSON) and checks its structure; errors
+// name the member ("entries[3].seq").
+Result<FeedPage> ParseFeedPage(std::string_view text);
+
+}  // namespace entente::federation

@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "crypto/crypto.h"
@@ -153,6 +155,62 @@ class Node::JobWorker {
   std::thread thread_;
 };
 
+// What federation needs from the node without depending on domain modules:
+// where organisations live (the directory's tables) and how a received
+// envelope is recorded (the journal with its registered appliers; comms
+// envelopes through Communications::Receive, which also schedules deliveries).
+class Node::FederationWiring final : public federation::Audience, public federation::Ingress {
+ public:
+  explicit FederationWiring(Node& n) : n_(n) {}
+
+  Result<std::string> HomeNode(const std::string& org) override {
+    {
+      std::lock_guard lock(mu_);
+      auto it = homes_.find(org);
+      if (it != homes_.end()) return it->second;
+    }
+    auto rows = ENTENTE_TRY(n_.db_->Query("SELECT home_node FROM orgs WHERE id = ?", {org}));
+    if (rows.empty()) return std::string();
+    std::lock_guard lock(mu_);
+    if (homes_.size() > 100000) homes_.clear();
+    homes_[org] = rows[0].Text(0);  // an organisation's home node never changes
+    return rows[0].Text(0);
+  }
+
+  Result<std::set<std::string>> CommunityNodes(const std::string& community) override {
+    auto rows = ENTENTE_TRY(n_.db_->Query(
+        "SELECT DISTINCT o.home_node FROM orgs o JOIN org_groupings g ON g.org_id = o.id "
+        "WHERE g.grouping = ?",
+        {community}));
+    std::set<std::string> out;
+    for (const auto& r : rows) out.insert(r.Text(0));
+    return out;
+  }
+
+  Status Record(store::Tx& tx, const journal::Envelope& env) override {
+    if (env.type.rfind("comms.", 0) == 0) return n_.comms_->Receive(tx, env);
+    std::string subject = env.id;
+    if (env.body && env.body->is_object()) {
+      const Json& b = *env.body;
+      if (env.type == "directory.org" && b.contains("org") && b["org"].is_object() &&
+          b["org"].contains("id") && b["org"]["id"].is_string())
+        subject = b["org"]["id"].get<std::string>();
+      else if (env.type == "directory.poc" && b.contains("poc") && b["poc"].is_object() &&
+               b["poc"].contains("id") && b["poc"]["id"].is_string())
+        subject = b["poc"]["id"].get<std::string>();
+      else if (env.type == "directory.poc.erase" && b.contains("poc") && b["poc"].is_string())
+        subject = b["poc"].get<std::string>();
+    }
+    ENTENTE_TRY(n_.journal_->Record(tx, env, subject));
+    return Ok();
+  }
+
+ private:
+  Node& n_;
+  std::mutex mu_;
+  std::map<std::string, std::string> homes_;
+};
+
 Node::Node() = default;
 
 Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& opts) {
@@ -191,6 +249,11 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& opts) {
   ENTENTE_CHECK(n->comms_->RegisterAppliers(*n->registry_));
   n->auth_ = std::make_unique<auth::Auth>(*n->db_, *n->master_, *n->clock_);
   n->log_ = std::make_unique<transparency::Log>(*n->db_, *n->master_, n->info_, *n->clock_);
+  n->federation_wiring_ = std::make_unique<FederationWiring>(*n);
+  n->federation_ = std::make_unique<federation::Federation>(
+      *n->db_, *n->journal_, *n->log_, n->info_,
+      ENTENTE_TRY(identity::NodeIdentity::LoadSecret(*n->db_, *n->master_)),
+      *n->federation_wiring_, *n->federation_wiring_, *n->clock_);
   n->RegisterRoutes();
   store::Database* db = n->db_.get();
   n->metrics_.AddGauge("entente_db_pool_connections", "Database connections open.",
@@ -200,11 +263,17 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& opts) {
   return n;
 }
 
-Node::~Node() { worker_.reset(); }
+Node::~Node() {
+  if (federation_) federation_->Stop();
+  worker_.reset();
+}
 
 void Node::StartJobWorker(Millis interval) {
   if (!worker_) worker_ = std::make_unique<JobWorker>(*this, interval);
+  StartFederation();
 }
+
+void Node::StartFederation() { federation_->Start(); }
 
 void Node::StartTreeHeadIssuer(Millis interval) {
   if (issuer_) return;

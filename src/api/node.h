@@ -21,6 +21,7 @@
 #include "comms/comms.h"
 #include "core/clock.h"
 #include "directory/directory.h"
+#include "federation/federation.h"
 #include "identity/identity.h"
 #include "jobs/jobs.h"
 #include "journal/journal.h"
@@ -66,6 +67,11 @@ class Node {
   jobs::JobQueue& jobs() { return *jobs_; }
   identity::OrgKeyStore& keys() { return *keys_; }
   comms::Communications& comms() { return *comms_; }
+  federation::Federation& federation() { return *federation_; }
+  // Starts pulling from every active peer (one thread each) and signing tree
+  // heads for the gossip; StartJobWorker starts it too (so `entente serve`
+  // replicates). Calling it again does nothing.
+  void StartFederation();
   // Runs due background jobs (deliveries, reminders, escalations) every
   // `interval` in a thread that stops with the node. `entente serve`
   // starts it; several processes may run it on one PostgreSQL database.
@@ -93,6 +99,7 @@ class Node {
   void RegisterAuthRoutes();
   void RegisterNodeRoutes();
   void RegisterCommsRoutes();
+  void RegisterFederationRoutes();
   Result<http::Response> Run(const Route& route, Context& ctx);
 
   NodeOptions opts_;
@@ -109,6 +116,9 @@ class Node {
   std::unique_ptr<transparency::TreeHeadIssuer> issuer_;  // destroyed before log_
   std::unique_ptr<jobs::JobQueue> jobs_;
   std::unique_ptr<comms::Communications> comms_;
+  class FederationWiring;  // the directory as federation::Audience, journal + comms as Ingress
+  std::unique_ptr<FederationWiring> federation_wiring_;
+  std::unique_ptr<federation::Federation> federation_;  // stopped before what it uses
   std::atomic<int> event_streams_{0};  // open GET /api/v1/events streams
   class JobWorker;
   std::unique_ptr<JobWorker> worker_;  // destroyed first (declared last)

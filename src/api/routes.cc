@@ -101,6 +101,7 @@ void Node::RegisterRoutes() {
   RegisterAuthRoutes();
   RegisterDirectoryRoutes();
   RegisterCommsRoutes();
+  RegisterFederationRoutes();
 }
 
 void Node::RegisterConsoleRoutes() {

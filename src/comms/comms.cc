@@ -1211,16 +1211,18 @@ Status Communications::Notify(const MessageSummary& m, const std::string& org,
 
 Status Communications::Receive(const Json& envelope) {
   auto env = ENTENTE_TRY(journal::Envelope::FromJson(envelope));
+  return db_.Transact([&](store::Tx& tx) -> Status { return Receive(tx, env); });
+}
+
+Status Communications::Receive(store::Tx& tx, const journal::Envelope& env) {
   if (env.type != "comms.message" && env.type != "comms.event")
     return Invalid("not a communications envelope", "type");
   std::string subject = env.id;
   if (env.type == "comms.event" && env.body && env.body->is_object() &&
       env.body->contains("message") && (*env.body)["message"].is_string())
     subject = (*env.body)["message"].get<std::string>();
-  return db_.Transact([&](store::Tx& tx) -> Status {
-    ENTENTE_TRY(journal_.Record(tx, env, subject));
-    return EnqueueFollowUps(tx, env);
-  });
+  ENTENTE_TRY(journal_.Record(tx, env, subject));
+  return EnqueueFollowUps(tx, env);
 }
 
 }  // namespace entente::comms

@@ -244,6 +244,9 @@ class Communications {
   // recorded and its follow-up jobs enqueued. Forged, altered or replayed
   // envelopes are refused with a clear error and change nothing.
   Status Receive(const Json& envelope);
+  // The same inside the caller's transaction (federation ingests pages of
+  // envelopes in one transaction).
+  Status Receive(store::Tx& tx, const journal::Envelope& env);
 
   const TemplateSet& templates() const { return templates_; }
   // The strict reader of comms.event bodies (ReadEventBody).

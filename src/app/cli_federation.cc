@@ -1,0 +1,182 @@
+// entente peer ...: federation peers of this node (docs/federation.md).
+//
+//   entente peer self                          this node's id, fingerprint, key, URL
+//   entente peer add URL --fingerprint FP      pin a peer after checking its identity
+//   entente peer list | show ID
+//   entente peer suspend ID | resume ID | remove ID
+//   entente peer sync [ID]                     pull now from one or every active peer
+//   entente peer alerts                        transparency gossip alerts (forks)
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "app/cli_group.h"
+
+namespace entente::cli {
+namespace {
+
+using Json = nlohmann::json;
+
+class PeerCommands final : public CommandGroup {
+ public:
+  void Register(CLI::App& app) override {
+    peer_ = app.add_subcommand("peer", "federation peers of this node");
+    peer_->require_subcommand(1);
+    self_ = peer_->add_subcommand("self", "this node's identity (give the fingerprint to peers)");
+    add_ = peer_->add_subcommand("add", "peer with the node at URL after checking its fingerprint");
+    add_->add_option("url", url_, "the peer's base URL, e.g. https://node.example.org")
+        ->required();
+    add_->add_option("--fingerprint", fingerprint_,
+                     "the peer's fingerprint, obtained out of band (entente peer self there)")
+        ->required();
+    list_ = peer_->add_subcommand("list", "list peers with their state and counters");
+    show_ = peer_->add_subcommand("show", "one peer");
+    show_->add_option("id", id_, "the peer's node id")->required();
+    suspend_ = peer_->add_subcommand("suspend", "stop exchanging with a peer (reversible)");
+    suspend_->add_option("id", id_, "the peer's node id")->required();
+    resume_ = peer_->add_subcommand("resume", "resume a suspended or removed peer");
+    resume_->add_option("id", id_, "the peer's node id")->required();
+    remove_ = peer_->add_subcommand("remove", "remove a peer: it gets nothing new");
+    remove_->add_option("id", id_, "the peer's node id")->required();
+    sync_ = peer_->add_subcommand("sync", "pull now from one peer, or from every active peer");
+    sync_->add_option("id", id_, "the peer's node id (default: every active peer)");
+    alerts_ = peer_->add_subcommand("alerts", "inconsistent histories detected by gossip");
+  }
+
+  std::optional<int> Run(const Context& c) override {
+    if (!peer_->parsed()) return std::nullopt;
+    auto opened = api::Node::Open(c.Options());
+    if (!opened) return Die(opened.error());
+    api::Node& node = **opened;
+    auto& fed = node.federation();
+    if (self_->parsed()) {
+      Json s = fed.Self();
+      if (c.json) return Print(s);
+      std::cout << fmt::format("node id      {}\nfingerprint  {}\npublic key   {}\nbase URL     {}\n",
+                               s["node_id"].get<std::string>(), Grouped(s["fingerprint"]),
+                               s["public_key"].get<std::string>(),
+                               s["base_url"].get<std::string>());
+      return 0;
+    }
+    if (add_->parsed()) {
+      auto p = fed.AddPeer(url_, fingerprint_);
+      if (!p) return Die(p.error());
+      if (c.json) return Print(p->ToJson());
+      std::cout << "peer " << p->node_id << " (" << p->base_url << ") is active\n";
+      return 0;
+    }
+    if (list_->parsed()) {
+      auto peers = fed.ListPeers();
+      if (!peers) return Die(peers.error());
+      if (c.json) {
+        Json a = Json::array();
+        for (const auto& p : *peers) a.push_back(p.ToJson());
+        return Print(a);
+      }
+      for (const auto& p : *peers) {
+        std::int64_t rejected = 0;
+        for (const auto& [k, v] : p.rejected) rejected += v;
+        std::cout << fmt::format("{}  {:<9}  {}  cursor {}  applied {}  rejected {}{}\n",
+                                 p.node_id, federation::PeerStateName(p.state), p.base_url,
+                                 p.cursor, p.applied, rejected,
+                                 p.last_error.empty() ? "" : "  error: " + p.last_error);
+      }
+      return 0;
+    }
+    if (show_->parsed()) {
+      auto p = fed.GetPeer(id_);
+      if (!p) return Die(p.error());
+      return Print(p->ToJson());
+    }
+    if (suspend_->parsed() || resume_->parsed() || remove_->parsed()) {
+      auto state = suspend_->parsed()  ? federation::PeerState::kSuspended
+                   : resume_->parsed() ? federation::PeerState::kActive
+                                       : federation::PeerState::kRemoved;
+      auto st = fed.SetState(id_, state);
+      if (!st) return Die(st.error());
+      if (c.json) return Print(fed.GetPeer(id_)->ToJson());
+      std::cout << "peer " << id_ << " is " << federation::PeerStateName(state) << "\n";
+      return 0;
+    }
+    if (sync_->parsed()) {
+      std::vector<std::string> ids;
+      if (!id_.empty()) {
+        ids.push_back(id_);
+      } else {
+        auto peers = fed.ListPeers();
+        if (!peers) return Die(peers.error());
+        for (const auto& p : *peers)
+          if (p.state == federation::PeerState::kActive) ids.push_back(p.node_id);
+      }
+      Json out = Json::object();
+      int failed = 0;
+      for (const auto& id : ids) {
+        auto r = fed.Sync(id);
+        if (r) {
+          out[id] = r->ToJson();
+        } else {
+          out[id] = {{"error", r.error().ToString()}};
+          ++failed;
+        }
+      }
+      if (c.json) {
+        std::cout << out.dump(2) << "\n";
+      } else {
+        for (const auto& [id, r] : out.items()) {
+          if (r.contains("error"))
+            std::cout << id << ": " << r["error"].get<std::string>() << "\n";
+          else
+            std::cout << fmt::format("{}: received {}, applied {}, rejected {}, pending {}\n", id,
+                                     r["received"].get<int>(), r["applied"].get<int>(),
+                                     r["rejected"].get<int>(), r["pending"].get<int>());
+        }
+      }
+      if (failed > 0 && !c.json)
+        std::cerr << "entente: " << failed << " peer(s) could not be synchronised\n";
+      return failed > 0 ? 1 : 0;
+    }
+    if (alerts_->parsed()) {
+      auto a = fed.Alerts();
+      if (!a) return Die(a.error());
+      Json arr = Json::array();
+      for (const auto& x : *a) arr.push_back(x.ToJson());
+      if (c.json) return Print(arr);
+      if (a->empty()) std::cout << "no alerts\n";
+      for (const auto& x : *a)
+        std::cout << fmt::format("{}  {}  node {}: {}\n", FormatRfc3339(x.created), x.kind,
+                                 x.log_node, x.detail);
+      return 0;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  static int Die(const Error& e) {
+    std::cerr << "entente: " << e.ToString() << "\n";
+    return 1;
+  }
+  static int Print(const Json& j) {
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  // "ab12 cd34 ..." for reading aloud or comparing by eye.
+  static std::string Grouped(const Json& fp) {
+    std::string s = fp.get<std::string>(), out;
+    for (size_t i = 0; i < s.size(); i += 4) {
+      if (i) out += ' ';
+      out += s.substr(i, 4);
+    }
+    return out;
+  }
+
+  CLI::App* peer_ = nullptr;
+  CLI::App *self_ = nullptr, *add_ = nullptr, *list_ = nullptr, *show_ = nullptr,
+           *suspend_ = nullptr, *resume_ = nullptr, *remove_ = nullptr, *sync_ = nullptr,
+           *alerts_ = nullptr;
+  std::string url_, fingerprint_, id_;
+};
+
+ENTENTE_CLI_GROUP(PeerCommands);
+
+}  // namespace
+}  // namespace entente::cli

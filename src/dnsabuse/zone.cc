@@ -181,6 +181,7 @@ class Parser {
         auto n = read(buf.data() + have, buf.size() - have);
         if (!n) return std::unexpected(n.error());
         if (*n == 0) eof = true;
+        if (depth == 0 && options_.on_bytes && *n > 0) options_.on_bytes(std::string_view(buf.data() + have, *n));
         have += *n;
         stats_.bytes += *n;
       }

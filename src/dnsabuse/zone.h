@@ -74,6 +74,9 @@ struct ZoneOptions {
   std::size_t max_issues = 1000;
   // Name used for the top file in issues (default: the path given).
   std::string display_name;
+  // Called with every block of the top file's (uncompressed) bytes, in
+  // order, e.g. to hash the input while it is parsed.
+  std::function<void(std::string_view)> on_bytes;
 };
 
 struct ZoneStats {

@@ -1,0 +1,63 @@
+-- DNS abuse observatory (src/dnsabuse, docs/dns-abuse.md).
+--
+-- dns_snapshots: one row per ingested day (YYYY-MM-DD), with the inputs
+-- (files and their SHA-256, feed names and read times), the counting rules
+-- and the day's totals, all JSON text, so every figure can be reproduced.
+CREATE TABLE dns_snapshots (
+  day TEXT PRIMARY KEY,
+  created BIGINT NOT NULL,
+  inputs TEXT NOT NULL,
+  rules TEXT NOT NULL,
+  totals TEXT NOT NULL
+);
+
+-- dns_figures: the day's figures per scope: 'all' (key ''), 'tld' (key the
+-- TLD) or 'registrar' (key the IANA id, '0' when unknown). abused counts
+-- distinct registrable domains in the zone listed by at least one feed;
+-- per10k = abused * 10000 / domains; share = abused / all abused that day;
+-- new_share = new_abused / known_age (listed less than new_days after
+-- creation, among abused domains with a known creation date). mitigated and
+-- median_ttm (days) are the listings that ended that day. by_feed is a JSON
+-- object "category:source" -> abused domains.
+CREATE TABLE dns_figures (
+  day TEXT NOT NULL REFERENCES dns_snapshots(day) ON DELETE CASCADE,
+  scope TEXT NOT NULL CHECK (scope IN ('all', 'tld', 'registrar')),
+  key TEXT NOT NULL,
+  label TEXT NOT NULL,
+  domains BIGINT NOT NULL,
+  abused BIGINT NOT NULL,
+  phishing BIGINT NOT NULL,
+  malware BIGINT NOT NULL,
+  botnet_cc BIGINT NOT NULL,
+  spam BIGINT NOT NULL,
+  new_abused BIGINT NOT NULL,
+  known_age BIGINT NOT NULL,
+  per10k DOUBLE PRECISION NOT NULL,
+  share DOUBLE PRECISION NOT NULL,
+  new_share DOUBLE PRECISION,
+  mitigated BIGINT NOT NULL,
+  median_ttm DOUBLE PRECISION,
+  by_feed TEXT NOT NULL,
+  PRIMARY KEY (day, scope, key)
+);
+
+-- dns_listings: listing episodes of a registrable domain, from the first day
+-- it was seen listed and in the zone to the day it was found gone from the
+-- feeds or the zone (mitigated_day, ttm_days = mitigated_day - first_day;
+-- NULL while open). A domain listed again later opens a new episode.
+CREATE TABLE dns_listings (
+  domain TEXT NOT NULL,
+  first_day TEXT NOT NULL,
+  last_day TEXT NOT NULL,
+  tld TEXT NOT NULL,
+  registrar TEXT NOT NULL,
+  categories TEXT NOT NULL,
+  feeds TEXT NOT NULL,
+  evidence TEXT NOT NULL,
+  created_day TEXT,
+  mitigated_day TEXT,
+  mitigation TEXT CHECK (mitigation IN ('left_zone', 'delisted')),
+  ttm_days BIGINT,
+  PRIMARY KEY (domain, first_day)
+);
+CREATE INDEX dns_listings_open ON dns_listings(mitigated_day, domain);

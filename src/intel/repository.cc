@@ -1,0 +1,416 @@
+#include "intel/repository.h"
+
+#include <fmt/format.h>
+#include <sodium.h>
+
+#include <array>
+#include <unordered_map>
+
+#include "jcs/jcs.h"
+
+namespace entente::intel {
+
+std::string_view FateName(Fate fate) {
+  switch (fate) {
+    case Fate::kAdded: return "added";
+    case Fate::kUnchanged: return "unchanged";
+    case Fate::kIgnoredOlder: return "ignored_older";
+    case Fate::kRejected: return "rejected";
+  }
+  return "?";
+}
+
+std::optional<std::string_view> TlpOfMarking(std::string_view id) {
+  static constexpr std::pair<std::string_view, std::string_view> kTlp[] = {
+      // TLP 2.0 (STIX 2.1 TLP 2.0 marking definitions).
+      {"marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487", "clear"},
+      {"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb", "green"},
+      {"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", "amber"},
+      {"marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003", "amber+strict"},
+      {"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", "red"},
+      // TLP 1.0 (STIX 2.1 section 7.2.1.4); WHITE became CLEAR.
+      {"marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9", "clear"},
+      {"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da", "green"},
+      {"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82", "amber"},
+      {"marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed", "red"},
+  };
+  for (const auto& [mid, tlp] : kTlp)
+    if (mid == id) return tlp;
+  return std::nullopt;
+}
+
+std::string NewUuidV4() {
+  std::array<unsigned char, 16> b;
+  randombytes_buf(b.data(), b.size());
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+  std::string hex;
+  for (size_t i = 0; i < b.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) hex.push_back('-');
+    hex += fmt::format("{:02x}", b[i]);
+  }
+  return hex;
+}
+
+namespace {
+
+int TlpRank(std::string_view tlp) {
+  if (tlp == "clear") return 1;
+  if (tlp == "green") return 2;
+  if (tlp == "amber") return 3;
+  if (tlp == "amber+strict") return 4;
+  if (tlp == "red") return 5;
+  return 0;
+}
+
+std::string LowerTlp(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (s.starts_with("tlp:")) s = s.substr(4);
+  if (s == "white") s = "clear";
+  return s;
+}
+
+// The TLP a marking definition object declares, if any.
+std::optional<std::string> TlpDeclaredBy(const Json& md) {
+  if (auto dt = md.find("definition_type"); dt != md.end() && *dt == "tlp") {
+    if (auto d = md.find("definition"); d != md.end() && d->is_object()) {
+      if (auto t = d->find("tlp"); t != d->end() && t->is_string()) {
+        std::string tlp = LowerTlp(t->get<std::string>());
+        if (TlpRank(tlp)) return tlp;
+      }
+    }
+  }
+  if (auto ext = md.find("extensions"); ext != md.end() && ext->is_object()) {
+    for (const auto& [name, e] : ext->items()) {
+      if (!e.is_object()) continue;
+      if (auto t = e.find("tlp_2_0"); t != e.end() && t->is_string()) {
+        std::string tlp = LowerTlp(t->get<std::string>());
+        if (TlpRank(tlp)) return tlp;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+struct Pending {
+  size_t index;
+  std::string id, type, version, modified, created_by_ref, marking_refs, content;
+  std::optional<std::string> tlp;
+  bool revoked = false;
+  bool latest = true;
+};
+
+struct Known {
+  std::string version;
+  std::string content;
+  bool revoked = false;
+  std::int64_t seq = 0;        // stored row; 0 when pending in this batch
+  Pending* pending = nullptr;  // when pending
+};
+
+constexpr size_t kBatch = 500;
+
+class Importer {
+ public:
+  Importer(store::Tx& tx, const ImportOptions& options, Millis now, ImportReport& report)
+      : tx_(tx), options_(options), now_(now), report_(report) {}
+
+  // One element of "objects". Errors returned are database failures.
+  Status Add(size_t index, std::string_view text) {
+    ++report_.total;
+    const std::string base = fmt::format("/objects/{}", index);
+    auto parsed = ParseObject(text, options_.limits);
+    if (!parsed) {
+      Reject(index, "", "", base + parsed.error().field, parsed.error().message);
+      return Ok();
+    }
+    Json& obj = *parsed;
+    std::string id = obj.is_object() && obj.contains("id") && obj["id"].is_string()
+                         ? obj["id"].get<std::string>()
+                         : "";
+    if (auto problem = StixValidator::Default().Validate(obj, options_.validation)) {
+      Reject(index, id, VersionText(obj), base + problem->path, problem->reason);
+      return Ok();
+    }
+    auto canonical = jcs::Canonicalize(obj);
+    if (!canonical) {
+      Reject(index, id, VersionText(obj), base + canonical.error().field, canonical.error().message);
+      return Ok();
+    }
+    Pending p;
+    p.index = index;
+    p.id = std::move(id);
+    p.type = obj["type"].get<std::string>();
+    p.modified = VersionText(obj);
+    p.version = p.modified.empty() ? "" : VersionKey(p.modified);
+    if (auto c = obj.find("created_by_ref"); c != obj.end()) p.created_by_ref = c->get<std::string>();
+    if (auto r = obj.find("revoked"); r != obj.end()) p.revoked = r->get<bool>();
+    if (auto m = obj.find("object_marking_refs"); m != obj.end()) {
+      p.marking_refs = m->dump();
+      int best = 0;
+      for (const auto& ref : *m) {
+        const auto& rid = ref.get_ref<const std::string&>();
+        std::optional<std::string> tlp;
+        if (auto known = TlpOfMarking(rid)) tlp = std::string(*known);
+        else if (auto it = bundle_tlp_.find(rid); it != bundle_tlp_.end()) tlp = it->second;
+        if (tlp && TlpRank(*tlp) > best) {
+          best = TlpRank(*tlp);
+          p.tlp = tlp;
+        }
+      }
+    }
+    if (p.type == "marking-definition") {
+      if (auto tlp = TlpDeclaredBy(obj)) bundle_tlp_[p.id] = *tlp;
+    }
+    p.content = std::move(*canonical);
+    batch_.push_back(std::move(p));
+    if (batch_.size() >= kBatch) return Flush();
+    return Ok();
+  }
+
+  Status Flush() {
+    if (batch_.empty()) return Ok();
+    // The newest stored version of each id in the batch.
+    std::unordered_map<std::string, Known> known;
+    {
+      std::string sql =
+          "SELECT stix_id, version, content, revoked, seq FROM intel_objects WHERE is_latest = 1 "
+          "AND stix_id IN (";
+      store::Params params;
+      for (const auto& p : batch_) {
+        if (known.contains(p.id)) continue;
+        known.emplace(p.id, Known{});
+        sql += params.empty() ? "?" : ",?";
+        params.emplace_back(p.id);
+      }
+      known.clear();
+      sql += ")";
+      auto rows = ENTENTE_TRY(tx_.Query(sql, params));
+      for (const auto& r : rows)
+        known[r.Text(0)] = Known{r.Text(1), r.Text(2), r.Int(3) != 0, r.Int(4), nullptr};
+    }
+    std::vector<std::int64_t> demote;
+    std::vector<Pending*> inserts;
+    for (auto& p : batch_) {
+      auto it = known.find(p.id);
+      if (it == known.end()) {
+        known[p.id] = Known{p.version, p.content, p.revoked, 0, &p};
+        inserts.push_back(&p);
+        Record(p, Fate::kAdded);
+        continue;
+      }
+      Known& k = it->second;
+      if (p.version == k.version) {
+        if (p.content == k.content) {
+          Record(p, Fate::kUnchanged);
+        } else {
+          Reject(p.index, p.id, p.modified, fmt::format("/objects/{}", p.index),
+                 p.version.empty()
+                     ? "conflict: an object with this id and different content is already stored"
+                     : "conflict: a version with this id and modified but different content is "
+                       "already stored");
+        }
+        continue;
+      }
+      if (p.version < k.version) {
+        Record(p, Fate::kIgnoredOlder);
+        continue;
+      }
+      if (k.revoked) {
+        Reject(p.index, p.id, p.modified, fmt::format("/objects/{}/modified", p.index),
+               "the object was revoked; later versions are refused");
+        continue;
+      }
+      if (k.pending) k.pending->latest = false;
+      else demote.push_back(k.seq);
+      k = Known{p.version, p.content, p.revoked, 0, &p};
+      inserts.push_back(&p);
+      Record(p, Fate::kAdded);
+    }
+    if (!demote.empty()) {
+      std::string sql = "UPDATE intel_objects SET is_latest = 0 WHERE seq IN (";
+      store::Params params;
+      for (auto s : demote) {
+        sql += params.empty() ? "?" : ",?";
+        params.emplace_back(s);
+      }
+      sql += ")";
+      ENTENTE_TRY(tx_.Exec(sql, params));
+    }
+    if (!inserts.empty()) {
+      std::string sql =
+          "INSERT INTO intel_objects (stix_id, version, type, modified, created_by_ref, revoked, "
+          "is_latest, tlp, marking_refs, owner_org, community_id, added_at, content) VALUES ";
+      store::Params params;
+      params.reserve(inserts.size() * 13);
+      auto opt = [](const std::string& s) -> store::Value {
+        if (s.empty()) return store::Null{};
+        return s;
+      };
+      for (size_t i = 0; i < inserts.size(); ++i) {
+        Pending& p = *inserts[i];
+        sql += i ? ",(?,?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?,?)";
+        params.emplace_back(std::move(p.id));
+        params.emplace_back(std::move(p.version));
+        params.emplace_back(std::move(p.type));
+        params.emplace_back(opt(p.modified));
+        params.emplace_back(opt(p.created_by_ref));
+        params.emplace_back(std::int64_t{p.revoked ? 1 : 0});
+        params.emplace_back(std::int64_t{p.latest ? 1 : 0});
+        params.emplace_back(p.tlp ? store::Value(*p.tlp) : store::Value(store::Null{}));
+        params.emplace_back(opt(p.marking_refs));
+        params.emplace_back(opt(options_.owner_org));
+        params.emplace_back(opt(options_.community_id));
+        params.emplace_back(std::int64_t{now_});
+        params.emplace_back(std::move(p.content));
+      }
+      ENTENTE_TRY(tx_.Exec(sql, params));
+    }
+    batch_.clear();
+    return Ok();
+  }
+
+ private:
+  static std::string VersionText(const Json& obj) {
+    if (!obj.is_object()) return "";
+    for (const char* key : {"modified", "created"}) {
+      auto it = obj.find(key);
+      if (it != obj.end() && it->is_string()) return it->get<std::string>();
+    }
+    return "";
+  }
+
+  void Record(const Pending& p, Fate fate) {
+    switch (fate) {
+      case Fate::kAdded: ++report_.added; break;
+      case Fate::kUnchanged: ++report_.unchanged; break;
+      case Fate::kIgnoredOlder: ++report_.ignored; break;
+      case Fate::kRejected: ++report_.rejected; break;
+    }
+    if (options_.record_stored) report_.outcomes.push_back(ObjectOutcome{p.index, p.id, p.modified, fate, "", ""});
+  }
+
+  void Reject(size_t index, std::string id, std::string version, std::string path,
+              std::string reason) {
+    ++report_.rejected;
+    report_.outcomes.push_back(ObjectOutcome{index, std::move(id), std::move(version),
+                                             Fate::kRejected, std::move(path), std::move(reason)});
+  }
+
+  store::Tx& tx_;
+  const ImportOptions& options_;
+  Millis now_;
+  ImportReport& report_;
+  std::vector<Pending> batch_;
+  std::unordered_map<std::string, std::string> bundle_tlp_;
+};
+
+// Marks the rollback of a rejected all-or-nothing import.
+constexpr std::string_view kRejectedMarker = "intel import rejected";
+
+}  // namespace
+
+Result<ImportReport> IntelRepository::Import(std::string_view bundle_text,
+                                             const ImportOptions& options) const {
+  ImportReport report;
+  std::optional<Error> read_error;
+  auto st = db_.Transact([&](store::Tx& tx) -> Status {
+    report = ImportReport{};
+    Importer importer(tx, options, clock_.NowMillis(), report);
+    auto env = ReadBundle(bundle_text, options.limits, [&](size_t index, std::string_view text) {
+      return importer.Add(index, text);
+    });
+    if (!env) {
+      read_error = env.error();
+      return std::unexpected(env.error());
+    }
+    report.bundle_id = env->id;
+    ENTENTE_CHECK(importer.Flush());
+    // Outcomes in bundle order (rejections are recorded before their batch flushes).
+    std::stable_sort(report.outcomes.begin(), report.outcomes.end(),
+                     [](const ObjectOutcome& a, const ObjectOutcome& b) { return a.index < b.index; });
+    if (report.rejected > 0 && !options.partial)
+      return Fail(ErrorCode::kInvalidArgument, std::string(kRejectedMarker));
+    return Ok();
+  });
+  if (!st) {
+    if (read_error) return std::unexpected(*read_error);
+    if (st.error().message == kRejectedMarker) {
+      report.stored = false;
+      return report;
+    }
+    return std::unexpected(st.error());
+  }
+  report.stored = true;
+  return report;
+}
+
+Result<std::vector<StoredObject>> IntelRepository::List(const ObjectFilter& filter) const {
+  std::string sql =
+      "SELECT seq, stix_id, type, version, modified, created_by_ref, revoked, is_latest, tlp, "
+      "owner_org, community_id, added_at, content FROM intel_objects WHERE seq > ?";
+  store::Params params{filter.after_seq};
+  auto in_list = [&](std::string_view column, const std::vector<std::string>& values) {
+    if (values.empty()) return;
+    sql += fmt::format(" AND {} IN (", column);
+    for (size_t i = 0; i < values.size(); ++i) {
+      sql += i ? ",?" : "?";
+      params.emplace_back(values[i]);
+    }
+    sql += ")";
+  };
+  in_list("type", filter.types);
+  in_list("stix_id", filter.ids);
+  if (filter.community_id) {
+    sql += " AND community_id = ?";
+    params.emplace_back(*filter.community_id);
+  }
+  if (!filter.include_revoked) sql += " AND revoked = 0";
+  if (!filter.all_versions) sql += " AND is_latest = 1";
+  sql += " ORDER BY seq";
+  if (filter.limit > 0) sql += fmt::format(" LIMIT {}", filter.limit);
+  auto rows = ENTENTE_TRY(db_.Query(sql, params));
+  std::vector<StoredObject> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
+    StoredObject o;
+    o.seq = r.Int(0);
+    o.id = r.Text(1);
+    o.type = r.Text(2);
+    o.version = r.Text(3);
+    o.modified = r.Text(4);
+    o.created_by_ref = r.Text(5);
+    o.revoked = r.Int(6) != 0;
+    o.latest = r.Int(7) != 0;
+    o.tlp = r.OptText(8);
+    o.owner_org = r.Text(9);
+    o.community_id = r.Text(10);
+    o.added_at = r.Int(11);
+    o.content = r.Text(12);
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+Result<std::string> IntelRepository::ExportBundle(const ObjectFilter& filter) const {
+  std::string out = fmt::format(R"({{"type":"bundle","id":"bundle--{}","objects":[)", NewUuidV4());
+  ObjectFilter page = filter;
+  const size_t wanted = filter.limit;
+  size_t count = 0;
+  page.limit = 2000;
+  if (wanted > 0 && wanted < page.limit) page.limit = wanted;
+  for (;;) {
+    auto objects = ENTENTE_TRY(List(page));
+    for (const auto& o : objects) {
+      if (count++) out.push_back(',');
+      out += o.content;
+    }
+    if (objects.size() < page.limit || (wanted > 0 && count >= wanted)) break;
+    page.after_seq = objects.back().seq;
+    if (wanted > 0) page.limit = std::min(page.limit, wanted - count);
+  }
+  out += "]}";
+  return out;
+}
+
+}  // namespace entente::intel

@@ -110,69 +110,73 @@ Index::~Index() {
   hs_free_scratch(scratch_proto_);
 }
 
-// Key records: [varint length][key][u32 meta start (during the build: the
-// key's ordinal)].
+std::string_view Index::Key(std::uint32_t m) const {
+  const char* rec = arena_.data() + meta_[m].record;
+  std::size_t len;
+  std::size_t vn = GetVarint(rec, len);
+  return std::string_view(rec + vn, len);
+}
+
+std::string_view Index::Id(std::uint32_t m) const {
+  std::string_view k = Key(m);
+  return std::string_view(k.data() + k.size(), meta_[m].id_length);
+}
+
 std::uint32_t Index::Find(KeyClass c, std::string_view key) const {
   if (slots_.empty()) return UINT32_MAX;
   std::uint64_t h = Hash(key, static_cast<std::uint64_t>(c) + 1);
   auto tag = static_cast<std::uint8_t>(h >> 56);
   std::size_t cap = slots_.size();
   std::size_t i = static_cast<std::size_t>((static_cast<__uint128_t>(h) * cap) >> 64);
-  const char* a = arena_.data();
   while (true) {
     std::uint32_t s = slots_[i];
     if (s == 0) return UINT32_MAX;
     if (tags_[i] == tag) {
-      const char* rec = a + s - 1;
-      std::size_t len;
-      std::size_t vn = GetVarint(rec, len);
-      if (len == key.size() && std::memcmp(rec + vn, key.data(), len) == 0) {
-        std::uint32_t m;
-        std::memcpy(&m, rec + vn + len, 4);
-        if (ClassOf(meta_[m].kind) == c) return m;
-      }
+      std::uint32_t m = s - 1;
+      if (ClassOf(meta_[m].kind) == c && Key(m) == key) return m;
     }
     if (++i == cap) i = 0;
   }
 }
 
-std::uint32_t Index::FindOrInsert(KeyClass c, std::string_view key, std::uint32_t ordinal,
-                                  bool& inserted) {
-  std::uint64_t h = Hash(key, static_cast<std::uint64_t>(c) + 1);
-  auto tag = static_cast<std::uint8_t>(h >> 56);
-  std::size_t cap = slots_.size();
-  std::size_t i = static_cast<std::size_t>((static_cast<__uint128_t>(h) * cap) >> 64);
-  while (true) {
-    std::uint32_t s = slots_[i];
-    if (s == 0) break;
-    if (tags_[i] == tag) {
-      const char* rec = arena_.data() + s - 1;
-      std::size_t len;
-      std::size_t vn = GetVarint(rec, len);
-      if (len == key.size() && std::memcmp(rec + vn, key.data(), len) == 0) {
-        // During the build the class is kept in the ordinal's top 3 bits.
-        std::uint32_t o;
-        std::memcpy(&o, rec + vn + len, 4);
-        if ((o >> 29) == static_cast<std::uint32_t>(c)) {
-          inserted = false;
-          return o & 0x1FFFFFFF;
-        }
+namespace {
+
+// The table while building: keys in a temporary arena, slots hold ordinals.
+struct BuildTable {
+  std::vector<std::uint32_t>& slots;
+  std::vector<std::uint8_t>& tags;
+  std::string keys;
+  std::vector<std::uint32_t> offsets;  // ordinal -> offset in keys (+ one past the end)
+  std::vector<std::uint8_t> classes;
+
+  std::uint32_t FindOrInsert(std::uint8_t c, std::string_view key, bool& inserted) {
+    std::uint64_t h = Hash(key, static_cast<std::uint64_t>(c) + 1);
+    auto tag = static_cast<std::uint8_t>(h >> 56);
+    std::size_t cap = slots.size();
+    std::size_t i = static_cast<std::size_t>((static_cast<__uint128_t>(h) * cap) >> 64);
+    while (true) {
+      std::uint32_t s = slots[i];
+      if (s == 0) break;
+      std::uint32_t o = s - 1;
+      if (tags[i] == tag && classes[o] == c &&
+          std::string_view(keys).substr(offsets[o], offsets[o + 1] - offsets[o]) == key) {
+        inserted = false;
+        return o;
       }
+      if (++i == cap) i = 0;
     }
-    if (++i == cap) i = 0;
+    auto o = static_cast<std::uint32_t>(classes.size());
+    keys.append(key);
+    offsets.push_back(static_cast<std::uint32_t>(keys.size()));
+    classes.push_back(c);
+    slots[i] = o + 1;
+    tags[i] = tag;
+    inserted = true;
+    return o;
   }
-  char head[10];
-  std::size_t vn = PutVarint(head, key.size());
-  std::size_t off = arena_.size();
-  arena_.append(head, vn);
-  arena_.append(key);
-  std::uint32_t o = ordinal | (static_cast<std::uint32_t>(c) << 29);
-  arena_.append(reinterpret_cast<const char*>(&o), 4);
-  slots_[i] = static_cast<std::uint32_t>(off + 1);
-  tags_[i] = tag;
-  inserted = true;
-  return ordinal;
-}
+};
+
+}  // namespace
 
 Result<std::shared_ptr<const Index>> Index::Build(std::span<const Indicator> indicators,
                                                   const Policy& policy) {
@@ -193,6 +197,7 @@ Result<std::shared_ptr<const Index>> Index::Build(std::span<const Indicator> ind
   ix->tags_.assign(cap, 0);
   std::vector<std::uint32_t> ordinal_of(indicators.size(), UINT32_MAX);
   std::vector<std::uint32_t> count;  // indicators per key ordinal
+  BuildTable bt{ix->slots_, ix->tags_, {}, {0}, {}};
   std::vector<std::size_t> regex_inputs;
   std::string key;
   std::vector<std::string> communities;
@@ -282,7 +287,7 @@ Result<std::shared_ptr<const Index>> Index::Build(std::span<const Indicator> ind
         continue;
     }
     bool inserted;
-    std::uint32_t o = ix->FindOrInsert(cls, key, static_cast<std::uint32_t>(count.size()), inserted);
+    std::uint32_t o = bt.FindOrInsert(static_cast<std::uint8_t>(cls), key, inserted);
     if (inserted) count.push_back(0);
     ++count[o];
     ordinal_of[i] = o;
@@ -313,9 +318,16 @@ Result<std::shared_ptr<const Index>> Index::Build(std::span<const Indicator> ind
     st.id_bytes += c.size();
     return static_cast<std::uint16_t>(ix->communities_.size() - 1);
   };
-  auto make_meta = [&](const Indicator& in) -> Result<Meta> {
+  auto make_meta = [&](const Indicator& in, std::string_view k) -> Result<Meta> {
     Meta m{};
-    m.id_offset = static_cast<std::uint32_t>(ix->arena_.size());
+    if (ix->arena_.size() + k.size() + in.id.size() + 10 > UINT32_MAX)
+      return Fail(ErrorCode::kResourceExhausted, "indicators too large for one index (4 GB arena)");
+    m.record = static_cast<std::uint32_t>(ix->arena_.size());
+    char head[10];
+    std::size_t vn = PutVarint(head, k.size());
+    ix->arena_.append(head, vn);
+    ix->arena_.append(k);
+    st.key_bytes += vn + k.size();
     m.id_length = static_cast<std::uint16_t>(in.id.size());
     ix->arena_ += in.id;
     st.id_bytes += in.id.size();
@@ -333,23 +345,18 @@ Result<std::shared_ptr<const Index>> Index::Build(std::span<const Indicator> ind
   for (std::size_t i = 0; i < indicators.size(); ++i) {
     std::uint32_t o = ordinal_of[i];
     if (o == UINT32_MAX) continue;
-    Meta m = ENTENTE_TRY(make_meta(indicators[i]));
+    Meta m = ENTENTE_TRY(make_meta(
+        indicators[i], std::string_view(bt.keys).substr(bt.offsets[o], bt.offsets[o + 1] - bt.offsets[o])));
     std::uint32_t at = start[o] + fill[o]++;
     if (fill[o] == count[o]) m.flags |= Meta::kLastOfKey;
     ix->meta_[at] = m;
   }
-  // Replace the ordinals in the key records by the first metadata index.
-  for (std::uint32_t s : ix->slots_) {
-    if (s == 0) continue;
-    char* rec = ix->arena_.data() + s - 1;
-    std::size_t len;
-    std::size_t vn = GetVarint(rec, len);
-    std::uint32_t o;
-    std::memcpy(&o, rec + vn + len, 4);
-    std::uint32_t m = start[o & 0x1FFFFFFF];
-    std::memcpy(rec + vn + len, &m, 4);
-    st.key_bytes += vn + len + 4;
-  }
+  // The slots now point at each key's first metadata record.
+  for (std::uint32_t& s : ix->slots_)
+    if (s != 0) s = start[s - 1] + 1;
+  bt.keys.clear();
+  bt.keys.shrink_to_fit();
+  bt.offsets = {};
   st.indexed = keyed;
 
   std::size_t next = keyed;
@@ -368,7 +375,7 @@ Result<std::shared_ptr<const Index>> Index::Build(std::span<const Indicator> ind
       if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()),
                            HS_MODE_BLOCK, nullptr, &db, &err) == HS_SUCCESS) {
         for (std::size_t k = 0; k < list.size(); ++k) {
-          Meta m = ENTENTE_TRY(make_meta(indicators[list[k]]));
+          Meta m = ENTENTE_TRY(make_meta(indicators[list[k]], {}));
           m.flags |= Meta::kLastOfKey;
           ix->meta_[next + k] = m;
         }

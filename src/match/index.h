@@ -5,11 +5,11 @@
 // indicators arrive, are revoked or expire. Each thread queries through its
 // own Matcher (which holds the Vectorscan scratch space and the hit buffer).
 //
-// Storage is contiguous: one byte arena holds every key record
-// ([varint length][key][u32 first metadata index]) and every indicator id; an
-// open-addressing table of u32 arena offsets with a parallel byte array of
-// hash tags finds a key; the indicators sharing a key are consecutive 24-byte
-// metadata records. There is no heap allocation per entry.
+// Storage is contiguous: one byte arena holds a record per indicator
+// ([varint key length][key][id]); an open-addressing table (load 0.8) of u32
+// metadata indices with a parallel byte array of hash tags finds a key; the
+// indicators sharing a key are consecutive 24-byte metadata records, each
+// pointing at its arena record. There is no heap allocation per entry.
 //
 // Keys: domains as normalised names (a lookup probes the name and each of its
 // parent names, the parents only for "and subdomains" indicators), URLs and
@@ -36,7 +36,7 @@ struct hs_scratch;
 namespace entente::match {
 
 struct Meta {
-  std::uint32_t id_offset;  // into the arena
+  std::uint32_t record;     // arena offset of [varint key length][key][id]
   std::uint16_t id_length;
   std::uint16_t community;  // index into Index::communities()
   Kind kind;
@@ -93,9 +93,7 @@ class Index {
 
   const BuildStats& stats() const { return stats_; }
   std::span<const Meta> meta() const { return meta_; }
-  std::string_view Id(std::uint32_t m) const {
-    return std::string_view(arena_).substr(meta_[m].id_offset, meta_[m].id_length);
-  }
+  std::string_view Id(std::uint32_t m) const;
   const std::string& Community(std::uint32_t m) const { return communities_[meta_[m].community]; }
   std::size_t size() const { return meta_.size(); }
 
@@ -107,10 +105,10 @@ class Index {
   enum class KeyClass : std::uint8_t { kDomain, kUrl, kEmail, kHash, kIp };
   static KeyClass ClassOf(Kind k);
   std::uint32_t Find(KeyClass c, std::string_view key) const;  // first meta index or UINT32_MAX
-  std::uint32_t FindOrInsert(KeyClass c, std::string_view key, std::uint32_t ordinal, bool& inserted);
+  std::string_view Key(std::uint32_t m) const;
 
   std::string arena_;
-  std::vector<std::uint32_t> slots_;  // arena offset + 1, 0 empty
+  std::vector<std::uint32_t> slots_;  // first metadata index of the key + 1, 0 empty
   std::vector<std::uint8_t> tags_;
   std::vector<Meta> meta_;
   std::vector<std::string> communities_;

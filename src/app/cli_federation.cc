@@ -6,11 +6,15 @@
 //   entente peer suspend ID | resume ID | remove ID
 //   entente peer sync [ID]                     pull now from one or every active peer
 //   entente peer alerts                        transparency gossip alerts (forks)
+//   entente peer sign-request ID TARGET        signed headers for a GET to a peer (for
+//                                              testing connectivity with curl)
 #include <fmt/format.h>
 
 #include <iostream>
 
 #include "app/cli_group.h"
+#include "federation/signed_request.h"
+#include "identity/identity.h"
 
 namespace entente::cli {
 namespace {
@@ -41,6 +45,11 @@ class PeerCommands final : public CommandGroup {
     sync_ = peer_->add_subcommand("sync", "pull now from one peer, or from every active peer");
     sync_->add_option("id", id_, "the peer's node id (default: every active peer)");
     alerts_ = peer_->add_subcommand("alerts", "inconsistent histories detected by gossip");
+    sign_ = peer_->add_subcommand(
+        "sign-request", "print the signed headers of a GET to a peer (for curl; single use)");
+    sign_->add_option("id", id_, "the peer's node id")->required();
+    sign_->add_option("target", target_, "path and query, e.g. /federation/v1/feed?after=0")
+        ->required();
   }
 
   std::optional<int> Run(const Context& c) override {
@@ -135,6 +144,19 @@ class PeerCommands final : public CommandGroup {
         std::cerr << "entente: " << failed << " peer(s) could not be synchronised\n";
       return failed > 0 ? 1 : 0;
     }
+    if (sign_->parsed()) {
+      auto peer = fed.GetPeer(id_);
+      if (!peer) return Die(peer.error());
+      auto mk = identity::MasterKey::Load(c.Options().master_key_file);
+      if (!mk) return Die(mk.error());
+      auto secret = identity::NodeIdentity::LoadSecret(node.db(), *mk);
+      if (!secret) return Die(secret.error());
+      auto h = federation::SignRequest(*secret, node.info().id, peer->node_id, "GET", target_, "",
+                                       node.clock().NowMillis());
+      if (!h) return Die(h.error());
+      for (const auto& [k, v] : *h) std::cout << k << ": " << v << "\n";
+      return 0;
+    }
     if (alerts_->parsed()) {
       auto a = fed.Alerts();
       if (!a) return Die(a.error());
@@ -172,8 +194,8 @@ class PeerCommands final : public CommandGroup {
   CLI::App* peer_ = nullptr;
   CLI::App *self_ = nullptr, *add_ = nullptr, *list_ = nullptr, *show_ = nullptr,
            *suspend_ = nullptr, *resume_ = nullptr, *remove_ = nullptr, *sync_ = nullptr,
-           *alerts_ = nullptr;
-  std::string url_, fingerprint_, id_;
+           *alerts_ = nullptr, *sign_ = nullptr;
+  std::string url_, fingerprint_, id_, target_;
 };
 
 ENTENTE_CLI_GROUP(PeerCommands);

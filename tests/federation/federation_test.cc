@@ -1,0 +1,394 @@
+// Federation between real nodes in one process: each node has its own
+// database and HTTP server; they talk over loopback with signed requests.
+#include <gtest/gtest.h>
+
+#include "federation/fed_fixture.h"
+#include "federation/signed_request.h"
+#include "identity/identity.h"
+#include "transparency/merkle.h"
+#include "transparency/receipt.h"
+
+namespace entente::testing {
+namespace {
+
+Json Message(const std::string& to, const std::string& tlp, const std::string& summary) {
+  return Json{{"kind", "incident_notification"},
+              {"recipients", {to}},
+              {"tlp", tlp},
+              {"language", "en"},
+              {"fields",
+               {{"urgency", "urgent"},
+                {"classification", {{"class", "availability"}, {"type", "ddos"}}},
+                {"summary", summary},
+                {"description", "Hospitals are under a DDoS."}}}};
+}
+
+std::int64_t Rejected(TestNode& n, const std::string& peer, const std::string& reason) {
+  auto p = n.fed().GetPeer(peer);
+  EXPECT_TRUE(p) << p.error().ToString();
+  if (!p) return -1;
+  auto it = p->rejected.find(reason);
+  return it == p->rejected.end() ? 0 : it->second;
+}
+
+// A signed GET from `from` to `to` built by hand, so tests can alter it.
+http::Headers SignedHeaders(TestNode& from, TestNode& to, const std::string& method,
+                            const std::string& target, const std::string& body, Millis date) {
+  auto mk = identity::MasterKey::Load(from.opts.master_key_file);
+  EXPECT_TRUE(mk);
+  auto secret = identity::NodeIdentity::LoadSecret(from.node->db(), *mk);
+  EXPECT_TRUE(secret);
+  auto h = federation::SignRequest(*secret, from.id(), to.id(), method, target, body, date);
+  EXPECT_TRUE(h);
+  return *h;
+}
+
+using FedTest = FederationTest;
+
+TEST_P(FedTest, PeeringChecksTheFingerprintAndRequestsAreSignedByActivePeers) {
+  auto& a = AddNode("Alpha CERT", "FR");
+  auto& b = AddNode("Beta CERT", "DE");
+  // A wrong fingerprint is refused, with what the node really is.
+  std::string wrong(64, 'a');
+  auto bad = a.fed().AddPeer(b.url, wrong);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_NE(bad.error().message.find(b.id()), std::string::npos) << bad.error().message;
+  EXPECT_EQ(a.fed().AddPeer(b.url, "12ab").error().field, "fingerprint");
+  EXPECT_EQ(a.fed().AddPeer("ftp://x", b.id()).error().field, "url");
+  EXPECT_EQ(a.fed().AddPeer("http://127.0.0.1:1", b.id()).error().code, ErrorCode::kUnavailable);
+  ASSERT_TRUE(a.fed().ListPeers()->empty());
+
+  // Not a peer yet: the feed refuses B.
+  std::string target = "/federation/v1/feed?after=0&limit=10";
+  auto r = http::Send(a.url, "GET", target, {},
+                      SignedHeaders(b, a, "GET", target, "", clock_.NowMillis()));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  // Unsigned.
+  r = http::Send(a.url, "GET", target);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  EXPECT_NE(r->body.find("Entente-Node"), std::string::npos) << r->body;
+
+  Pin(a, b);  // A accepts B's requests
+  auto h = SignedHeaders(b, a, "GET", target, "", clock_.NowMillis());
+  r = http::Send(a.url, "GET", target, {}, h);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  // The same request again is a replay.
+  r = http::Send(a.url, "GET", target, {}, h);
+  EXPECT_EQ(r->status, 401);
+  EXPECT_EQ(Rejected(a, b.id(), "request_replayed"), 1);
+  // Signed for another query: the signature does not cover this one.
+  h = SignedHeaders(b, a, "GET", target, "", clock_.NowMillis());
+  r = http::Send(a.url, "GET", "/federation/v1/feed?after=5&limit=10", {}, h);
+  EXPECT_EQ(r->status, 401);
+  // A body that is not the signed one.
+  h = SignedHeaders(b, a, "GET", target, "", clock_.NowMillis());
+  r = http::Send(a.url, "GET", target, "x", h);
+  EXPECT_EQ(r->status, 401);
+  // Signed for another node (A's request to B replayed to A).
+  h = SignedHeaders(b, b, "GET", target, "", clock_.NowMillis());
+  r = http::Send(a.url, "GET", target, {}, h);
+  EXPECT_EQ(r->status, 401);
+  // Too old.
+  h = SignedHeaders(b, a, "GET", target, "", clock_.NowMillis() - 2 * federation::kRequestWindowMs);
+  r = http::Send(a.url, "GET", target, {}, h);
+  EXPECT_EQ(r->status, 401);
+  EXPECT_NE(r->body.find("window"), std::string::npos) << r->body;
+  EXPECT_EQ(Rejected(a, b.id(), "request_signature"), 4);
+
+  // Suspended: refused and counted; resumed: accepted again.
+  ASSERT_TRUE(a.fed().SetState(b.id(), federation::PeerState::kSuspended));
+  r = http::Send(a.url, "GET", target, {}, SignedHeaders(b, a, "GET", target, "", clock_.NowMillis()));
+  EXPECT_EQ(r->status, 401);
+  EXPECT_EQ(Rejected(a, b.id(), "request_from_suspended_peer"), 1);
+  ASSERT_TRUE(a.fed().SetState(b.id(), federation::PeerState::kActive));
+  r = http::Send(a.url, "GET", target, {}, SignedHeaders(b, a, "GET", target, "", clock_.NowMillis()));
+  EXPECT_EQ(r->status, 200);
+  // Removed: refused.
+  ASSERT_TRUE(a.fed().SetState(b.id(), federation::PeerState::kRemoved));
+  r = http::Send(a.url, "GET", target, {}, SignedHeaders(b, a, "GET", target, "", clock_.NowMillis()));
+  EXPECT_EQ(r->status, 401);
+  // B cannot pull from A (B has not pinned A, and A removed B).
+  Pin(b, a);
+  auto pulled = b.fed().PullOnce(a.id());
+  ASSERT_FALSE(pulled);
+  EXPECT_EQ(b.fed().GetPeer(a.id())->failures, 1);
+  EXPECT_NE(b.fed().GetPeer(a.id())->last_error.find("401"), std::string::npos);
+}
+
+TEST_P(FedTest, DirectoryAndMessagesReplicateUnderDistributionAndTlp) {
+  auto& a = AddNode("Alpha CERT", "FR");
+  auto& b = AddNode("Beta CERT", "DE");
+  auto& c = AddNode("Gamma CERT", "IT");
+  PeerBoth(a, b);
+  PeerBoth(b, c);
+  PeerBoth(a, c);
+  // A second organisation on B, and contacts.
+  auto ob2 = b.node->directory().CreateOrg({"", b.org},
+                                           {{"kind", "sectoral_csirt"},
+                                            {"names", {{"en", "Beta Health CERT"}}},
+                                            {"country", "DE"}});
+  ASSERT_TRUE(ob2) << ob2.error().ToString();
+  Converge();
+  for (auto* n : {&a, &b, &c}) {
+    for (const auto& org : {a.org, b.org, c.org, ob2->id}) {
+      auto o = n->node->directory().GetOrg(org);
+      ASSERT_TRUE(o) << n->name << " lacks " << org << ": " << o.error().ToString();
+    }
+    EXPECT_EQ(n->node->directory().GetOrg(ob2->id)->home_node, b.id());
+  }
+
+  // A point of contact of A writes to B (TLP:RED): B gets it, C never does.
+  auto alice = a.node->auth().CreateUser(a.org, "alice", "Alice", "correct horse battery staple",
+                                         auth::Role::kOfficer, false);
+  ASSERT_TRUE(alice);
+  auto bob = b.node->auth().CreateUser(b.org, "bob", "Bob", "correct horse battery staple",
+                                       auth::Role::kOfficer, false);
+  ASSERT_TRUE(bob);
+  auto red = a.node->comms().Send({alice->id, a.org}, Message(b.org, "red", "red one"));
+  ASSERT_TRUE(red) << red.error().ToString();
+  auto green = a.node->comms().Send({alice->id, a.org}, Message(b.org, "green", "green one"));
+  ASSERT_TRUE(green) << green.error().ToString();
+  Converge();
+  EXPECT_TRUE(HasEnvelope(b, red->id));
+  EXPECT_TRUE(HasEnvelope(b, green->id));
+  EXPECT_FALSE(HasEnvelope(c, red->id)) << "TLP:RED leaked to a node hosting no recipient";
+  EXPECT_FALSE(HasEnvelope(c, green->id)) << "distribution orgs leaked";
+  // B delivers (its job) and its officer reads and acknowledges.
+  ASSERT_TRUE(b.node->comms().RunJobs("test"));
+  auto opened = b.node->comms().Open({bob->id, b.org}, red->id);
+  ASSERT_TRUE(opened) << opened.error().ToString();
+  EXPECT_EQ(opened->fields["summary"], "red one");
+  ASSERT_TRUE(b.node->comms().Acknowledge({bob->id, b.org}, red->id));
+  Converge();
+  auto seen = a.node->comms().Get({alice->id, a.org}, red->id);
+  ASSERT_TRUE(seen);
+  ASSERT_EQ(seen->recipients.size(), 1u);
+  EXPECT_EQ(seen->recipients[0].state, "acknowledged");
+  // The events flowed to A only, never to C; origin preserved on A.
+  auto timeline = a.node->comms().Timeline({alice->id, a.org}, red->id);
+  ASSERT_TRUE(timeline);
+  bool ack = false;
+  for (const auto& e : *timeline) {
+    if (e.action != "acknowledged") continue;
+    ack = true;
+    auto env = a.node->journal().ReadById(e.id);
+    ASSERT_TRUE(env && *env);
+    EXPECT_EQ((*env)->envelope.origin_node, b.id());
+    EXPECT_FALSE(HasEnvelope(c, e.id));
+  }
+  EXPECT_TRUE(ack);
+  // Nothing was rejected on the way, and nothing is counted twice.
+  for (auto* n : {&a, &b, &c}) {
+    auto peers = n->fed().ListPeers();
+    ASSERT_TRUE(peers);
+    for (const auto& p : *peers) {
+      for (const auto& [reason, count] : p.rejected)
+        if (reason != "replayed") ADD_FAILURE() << n->name << " rejected " << count << " " << reason;
+    }
+    auto dup = n->node->db().Query("SELECT id FROM journal GROUP BY id HAVING COUNT(*) > 1");
+    ASSERT_TRUE(dup);
+    EXPECT_TRUE(dup->empty());
+  }
+  // A removed peer gets nothing new.
+  ASSERT_TRUE(a.fed().SetState(c.id(), federation::PeerState::kRemoved));
+  ASSERT_TRUE(b.fed().SetState(c.id(), federation::PeerState::kRemoved));
+  auto late = a.node->directory().CreateOrg({"", a.org}, {{"kind", "national_csirt"},
+                                                          {"names", {{"en", "Alpha Late"}}},
+                                                          {"country", "FR"}});
+  ASSERT_TRUE(late);
+  Converge();
+  EXPECT_TRUE(b.node->directory().GetOrg(late->id));
+  EXPECT_FALSE(c.node->directory().GetOrg(late->id));
+}
+
+TEST_P(FedTest, ForgedAlteredReplayedAndOutOfPolicyEnvelopesAreRejectedAndCounted) {
+  auto& a = AddNode("Alpha CERT", "FR");
+  auto& b = AddNode("Beta CERT", "DE");
+  auto& c = AddNode("Gamma CERT", "IT");
+  PeerBoth(a, b);
+  PeerBoth(a, c);
+  PeerBoth(b, c);
+  Converge();
+  auto alice = a.node->auth().CreateUser(a.org, "alice", "Alice", "correct horse battery staple",
+                                         auth::Role::kOfficer, false);
+  auto red = a.node->comms().Send({alice->id, a.org}, Message(b.org, "red", "for B only"));
+  ASSERT_TRUE(red) << red.error().ToString();
+  auto upd = a.node->directory().UpdateOrg({"", a.org}, a.org,
+                                           {{"kind", "national_csirt"},
+                                            {"names", {{"en", "Alpha CERT (renamed)"}}},
+                                            {"country", "FR"}});
+  ASSERT_TRUE(upd) << upd.error().ToString();
+  auto red_env = a.node->journal().ReadById(red->id);
+  auto upd_env = a.node->journal().ReadById(upd->envelope_id);
+  ASSERT_TRUE(red_env && *red_env && upd_env && *upd_env);
+  Json red_json = Json::parse((*red_env)->canonical);
+  Json upd_json = Json::parse((*upd_env)->canonical);
+
+  // A page "from A" to C, built by hand (what a compromised A or a
+  // man-in-the-middle with A's key could send).
+  federation::FeedPage page;
+  page.node = a.id();
+  page.after = 0;
+  page.next = 10;
+  Json altered = upd_json;
+  altered["body"]["org"]["names"]["en"] = "Evil CERT";  // signature no longer verifies
+  Json wrong_origin = upd_json;
+  wrong_origin["origin_node"] = c.id();
+  Json malformed = upd_json;
+  malformed.erase("sig");
+  page.entries = {{1, red_json}, {2, altered}, {3, wrong_origin}, {4, malformed}, {5, upd_json}};
+  auto peer_a = c.fed().GetPeer(a.id());
+  ASSERT_TRUE(peer_a);
+  auto r = c.fed().IngestPage(*peer_a, page);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->applied, 1);  // only the genuine update
+  EXPECT_EQ(r->rejected, 4);
+  EXPECT_EQ(Rejected(c, a.id(), "out_of_policy"), 1);
+  EXPECT_EQ(Rejected(c, a.id(), "forged"), 1);
+  EXPECT_EQ(Rejected(c, a.id(), "origin"), 1);
+  EXPECT_EQ(Rejected(c, a.id(), "malformed"), 1);
+  EXPECT_FALSE(HasEnvelope(c, red->id));
+  EXPECT_EQ(c.node->directory().GetOrg(a.org)->names["en"], "Alpha CERT (renamed)");
+  // The same page again: the genuine envelope is a replay (idempotent).
+  page.entries = {{5, upd_json}};
+  r = c.fed().IngestPage(*peer_a, page);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->applied, 0);
+  EXPECT_EQ(Rejected(c, a.id(), "replayed"), 1);
+  // Same id, other bytes: altered.
+  Json same_id = upd_json;
+  same_id["created"] = upd_json["created"].get<std::int64_t>() + 1;
+  page.entries = {{6, same_id}};
+  ASSERT_TRUE(c.fed().IngestPage(*peer_a, page));
+  EXPECT_EQ(Rejected(c, a.id(), "altered"), 1);
+  auto n = c.node->db().Query("SELECT COUNT(*) FROM journal WHERE id = ?", {upd->envelope_id});
+  EXPECT_EQ((*n)[0].Int(0), 1);
+
+  // And B, a recipient's home node, accepts the TLP:RED message.
+  auto peer_a_on_b = b.fed().GetPeer(a.id());
+  page.entries = {{1, red_json}};
+  r = b.fed().IngestPage(*peer_a_on_b, page);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->applied, 1);
+  EXPECT_TRUE(HasEnvelope(b, red->id));
+}
+
+TEST_P(FedTest, OrderOfArrivalDoesNotMatter) {
+  auto& a = AddNode("Alpha CERT", "FR");
+  auto& b = AddNode("Beta CERT", "DE");
+  PeerBoth(a, b);
+  auto o = a.node->directory().CreateOrg({"", a.org}, {{"kind", "national_csirt"},
+                                                      {"names", {{"en", "Alpha Two"}}},
+                                                      {"country", "FR"}});
+  ASSERT_TRUE(o);
+  Json poc_in = {{"role", "technical"},
+                 {"function_title", "Duty officer"},
+                 {"name", "Ada"},
+                 {"languages", {"en"}},
+                 {"timezone", "Europe/Paris"},
+                 {"hours", {{"always", true}}},
+                 {"channels", {{{"type", "email"}, {"value", "duty@alpha.example"}}}}};
+  auto p = a.node->directory().CreatePoc({"", o->id}, o->id, poc_in);
+  ASSERT_TRUE(p) << p.error().ToString();
+  // Everything A has, newest first: dependents arrive before what they need.
+  auto all = a.node->journal().ReadAfter(0, 100);
+  ASSERT_TRUE(all);
+  federation::FeedPage page;
+  page.node = a.id();
+  page.next = static_cast<std::int64_t>(all->size());
+  std::int64_t seq = 1;
+  for (auto it = all->rbegin(); it != all->rend(); ++it)
+    page.entries.push_back({seq++, Json::parse(it->canonical)});
+  auto peer = b.fed().GetPeer(a.id());
+  auto r = b.fed().IngestPage(*peer, page);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_TRUE(b.node->directory().GetPoc(p->id)) << "the contact waited for its organisation";
+  EXPECT_TRUE(b.node->directory().GetOrg(o->id));
+  auto pending = b.node->db().Query("SELECT COUNT(*) FROM federation_pending");
+  EXPECT_EQ((*pending)[0].Int(0), 0);
+  for (const auto& e : *all) EXPECT_TRUE(HasEnvelope(b, e.envelope.id));
+}
+
+TEST_P(FedTest, GossipDetectsAForkedHistory) {
+  auto& a = AddNode("Alpha CERT", "FR");
+  auto& b = AddNode("Beta CERT", "DE");
+  PeerBoth(a, b);
+  ASSERT_TRUE(a.node->log().Issue(transparency::IssuePolicy::kAlways));
+  Converge();  // B sees A's head in A's feed
+  auto heads = b.node->db().Query("SELECT COUNT(*) FROM federation_heads WHERE log_node = ?",
+                                  {a.id()});
+  EXPECT_GE((*heads)[0].Int(0), 1);
+  EXPECT_TRUE(b.fed().Alerts()->empty());
+  // A genuine growth: consistent.
+  ASSERT_TRUE(a.node->directory().CreateOrg({"", a.org}, {{"kind", "national_csirt"},
+                                                         {"names", {{"en", "Alpha Two"}}},
+                                                         {"country", "FR"}}));
+  ASSERT_TRUE(a.node->log().Issue(transparency::IssuePolicy::kAlways));
+  Converge();
+  EXPECT_TRUE(b.fed().Alerts()->empty());
+
+  // A signs a different history of the same size (as it would show another peer).
+  auto latest = a.node->log().Latest();
+  ASSERT_TRUE(latest && *latest);
+  auto mk = identity::MasterKey::Load(a.opts.master_key_file);
+  auto secret = identity::NodeIdentity::LoadSecret(a.node->db(), *mk);
+  ASSERT_TRUE(secret);
+  transparency::Hash other = (*latest)->root_hash;
+  other[0] ^= 1;
+  auto fork = transparency::SignTreeHead((*latest)->tree_size, other, clock_.NowMillis(),
+                                         a.node->info().public_key, *secret);
+  ASSERT_TRUE(fork);
+  ASSERT_TRUE(b.fed().ObserveHead(fork->ToJson(), std::string(64, 'c')));
+  auto alerts = b.fed().Alerts();
+  ASSERT_TRUE(alerts);
+  ASSERT_EQ(alerts->size(), 1u);
+  EXPECT_EQ((*alerts)[0].kind, "inconsistent_history");
+  EXPECT_EQ((*alerts)[0].log_node, a.id());
+
+  // A larger head whose root is not an extension: the consistency proof A
+  // serves between the two sizes does not verify.
+  transparency::Hash bogus{};
+  bogus.fill(7);
+  auto bigger = transparency::SignTreeHead((*latest)->tree_size + 3, bogus, clock_.NowMillis(),
+                                           a.node->info().public_key, *secret);
+  ASSERT_TRUE(bigger);
+  ASSERT_TRUE(b.fed().ObserveHead(bigger->ToJson(), ""));
+  EXPECT_EQ(b.fed().Alerts()->size(), 2u);
+  // A head with a bad signature is refused outright.
+  Json tampered = (*latest)->ToJson();
+  tampered["tree_size"] = (*latest)->tree_size + 1;
+  EXPECT_FALSE(b.fed().ObserveHead(tampered, ""));
+}
+
+TEST_P(FedTest, PullersReplicateAndADeadPeerBlocksNoOne) {
+  auto& a = AddNode("Alpha CERT", "FR");
+  auto& b = AddNode("Beta CERT", "DE");
+  PeerBoth(a, b);
+  // A also pins a peer that never answers.
+  auto mute = crypto::GenerateSigningKey();
+  ASSERT_TRUE(a.fed().AddPeerKnown("http://127.0.0.1:9", crypto::Fingerprint(mute.public_key),
+                                   crypto::Base64UrlEncode(mute.public_key)));
+  a.node->StartFederation();
+  b.node->StartFederation();
+  auto o = b.node->directory().CreateOrg({"", b.org}, {{"kind", "national_csirt"},
+                                                      {"names", {{"en", "Beta Two"}}},
+                                                      {"country", "DE"}});
+  ASSERT_TRUE(o);
+  EXPECT_TRUE(Eventually([&] { return static_cast<bool>(a.node->directory().GetOrg(o->id)); }));
+  EXPECT_TRUE(Eventually([&] {
+    auto p = a.fed().GetPeer(crypto::Fingerprint(mute.public_key));
+    return p && p->failures >= 1 && !p->last_error.empty() && p->next_retry > 0;
+  }));
+  EXPECT_TRUE(Eventually([&] { return static_cast<bool>(b.node->directory().GetOrg(a.org)); }));
+}
+
+INSTANTIATE_TEST_SUITE_P(Store, FedTest,
+                         ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),
+                         store::testing::BackendName);
+
+}  // namespace
+}  // namespace entente::testing

@@ -178,6 +178,30 @@ schemas.update({
   "Webhook": s("object", properties={"url": {"type": ["string", "null"]}}),
   "WebhookInput": s("object", additionalProperties=False, required=["url"], properties={"url": s("string", maxLength=2000, description="http(s) URL")}),
   "WebhookCreated": s("object", properties={"url": s("string"), "secret": s("string", description="HMAC-SHA256 signing secret, shown once")}),
+  "PeerInput": s("object", additionalProperties=False, required=["url", "fingerprint"], properties={
+      "url": s("string", maxLength=512, description="the peer's base URL (http or https)"),
+      "fingerprint": s("string", maxLength=128, description="the peer's node fingerprint (64 hex digits, colons and case ignored), obtained out of band")}),
+  "Peer": s("object", properties={
+      "node_id": s("string"), "fingerprint": s("string"), "base_url": s("string"),
+      "public_key": s("string", description="pinned Ed25519 node key, base64url"),
+      "state": s("string", enum=["active", "suspended", "removed"]),
+      "cursor": s("integer", description="last sequence number of the peer's feed applied here"),
+      "received": s("integer"), "applied": s("integer"),
+      "rejected": s("object", additionalProperties=s("integer"), description="reason -> count (malformed, forged, altered, origin, out_of_policy, replayed, invalid, request_signature, request_replayed, ...)"),
+      "failures": s("integer", description="consecutive failed pulls"), "last_error": s("string"),
+      "last_success": {"type": ["string", "null"], "format": "date-time"},
+      "next_retry": {"type": ["string", "null"], "format": "date-time"}, "created": ts, "updated": ts}),
+  "PeerList": s("object", properties={"items": s("array", items=ref("Peer"))}),
+  "FederationSelf": s("object", properties={"node_id": s("string"), "fingerprint": s("string"), "public_key": s("string"), "base_url": s("string")}),
+  "PullResult": s("object", properties={"received": s("integer"), "applied": s("integer"), "rejected": s("integer"), "pending": s("integer"), "more": s("boolean"), "cursor": s("integer")}),
+  "FederationAlert": s("object", properties={"id": s("string"), "log_node": s("string"), "kind": s("string", enum=["inconsistent_history", "bad_head"]), "detail": s("string"), "evidence": s("object"), "created": ts}),
+  "FederationAlertList": s("object", properties={"items": s("array", items=ref("FederationAlert"))}),
+  "FeedPage": s("object", required=["node", "after", "next", "more", "entries"], properties={
+      "node": s("string"), "after": s("integer"), "next": s("integer", description="cursor for the next request (the last sequence number examined)"),
+      "more": s("boolean"), "entries": s("array", maxItems=2000, items=s("object", properties={"seq": s("integer"), "envelope": s("object", description="a signed envelope, as recorded")})),
+      "sth": {"type": ["object", "null"], "description": "the serving node's latest signed tree head"},
+      "heads": s("array", maxItems=64, items=s("object"), description="signed tree heads of other nodes seen by the serving node (gossip)")}),
+  "ConsistencyAnswer": s("object", properties={"first": s("integer"), "second": s("integer"), "proof": s("array", items=s("string"))}),
 })
 
 def page(item):
@@ -246,6 +270,17 @@ R = [
  ("get", "/api/v1/orgs/{id}/webhook", "org.admin", "The organisation's webhook URL (never its secret)", [pid], None, (200, ref("Webhook"), None)),
  ("put", "/api/v1/orgs/{id}/webhook", "org.admin", "Set the webhook URL; returns a new signing secret, shown once", [pid], "WebhookInput", (200, ref("WebhookCreated"), None)),
  ("delete", "/api/v1/orgs/{id}/webhook", "org.admin", "Remove the webhook", [pid], None, (204, None, None)),
+ ("get", "/federation/v1/feed", "public", "Node to node: the journal's signed envelopes after `after`, filtered for the calling peer by distribution and TLP. The request must carry Entente-Node, Entente-Date, Entente-Nonce, Entente-Digest and Entente-Signature headers signed by an ACTIVE peer's pinned node key (401 otherwise); no user credentials", [{"name": "after", "in": "query", "required": False, "schema": s("integer", minimum=0, default=0)}, {"name": "limit", "in": "query", "required": False, "schema": s("integer", minimum=1, maximum=2000, default=500)}], None, (200, ref("FeedPage"), None)),
+ ("get", "/federation/v1/consistency", "public", "Node to node: consistency proof between two sizes of this node's log (gossip checks). Signed by an active peer as for the feed", [{"name": "first", "in": "query", "required": True, "schema": s("integer", minimum=1)}, {"name": "second", "in": "query", "required": True, "schema": s("integer", minimum=1)}], None, (200, ref("ConsistencyAnswer"), None)),
+ ("get", "/api/v1/federation/self", "node.admin", "This node's identity for peering: id, fingerprint (give it to peers out of band), public key, base URL", [], None, (200, ref("FederationSelf"), None)),
+ ("get", "/api/v1/federation/peers", "node.admin", "Peers with their state, cursors and counters of rejected envelopes and requests by reason", [], None, (200, ref("PeerList"), None)),
+ ("post", "/api/v1/federation/peers", "node.admin", "Peer with a node: fetches its identity and pins its key if the fingerprint matches (403 with the real fingerprint otherwise)", [], "PeerInput", (201, ref("Peer"), None)),
+ ("get", "/api/v1/federation/peers/{id}", "node.admin", "One peer", [pid], None, (200, ref("Peer"), None)),
+ ("post", "/api/v1/federation/peers/{id}/suspend", "node.admin", "Suspend a peer: its requests are refused and it is not pulled from", [pid], None, (200, ref("Peer"), None)),
+ ("post", "/api/v1/federation/peers/{id}/resume", "node.admin", "Make a suspended or removed peer active again", [pid], None, (200, ref("Peer"), None)),
+ ("delete", "/api/v1/federation/peers/{id}", "node.admin", "Remove a peer: it gets nothing new (the pinned key is kept so that re-adding needs the same key)", [pid], None, (200, ref("Peer"), None)),
+ ("post", "/api/v1/federation/peers/{id}/sync", "node.admin", "Pull from the peer now, until it has nothing more (at most 100 pages)", [pid], None, (200, ref("PullResult"), None)),
+ ("get", "/api/v1/federation/alerts", "node.admin", "Transparency gossip alerts: nodes seen with inconsistent histories, with both signed heads as evidence", [], None, (200, ref("FederationAlertList"), None)),
 ]
 
 
@@ -276,6 +311,9 @@ for method, path, perm, summary, params, body, (status, schema, ctype) in R:
     if body or params:
         op["responses"]["400"] = problem("malformed request (body not JSON, too deep, invalid UTF-8, duplicate keys)")
         op["responses"]["422"] = problem("a field is invalid; `field` names it")
+    if path.startswith("/federation/"):
+        op["security"] = []
+        op["responses"]["401"] = problem("not signed by an active peer, signature or digest wrong, date outside the window, or the request is a replay")
     if perm != "public":
         op["responses"]["401"] = problem("not signed in, or the token is invalid, expired or revoked")
         op["responses"]["403"] = problem("your role or token scope does not allow this, or the CSRF token is missing")

@@ -86,6 +86,18 @@ const std::map<std::string, std::string> kExpected = {
     {"GET /api/v1/orgs/{id}/webhook", "DDDDADAD"},
     {"PUT /api/v1/orgs/{id}/webhook", "DDDDADAD"},
     {"DELETE /api/v1/orgs/{id}/webhook", "DDDDADAD"},
+    // Node to node: signed by a peer's node key, never a user's credentials.
+    {"GET /federation/v1/feed", "DDDDDDDD"},
+    {"GET /federation/v1/consistency", "DDDDDDDD"},
+    {"GET /api/v1/federation/self", "DDDDDDAD"},
+    {"GET /api/v1/federation/peers", "DDDDDDAD"},
+    {"POST /api/v1/federation/peers", "DDDDDDAD"},
+    {"GET /api/v1/federation/peers/{id}", "DDDDDDAD"},
+    {"POST /api/v1/federation/peers/{id}/suspend", "DDDDDDAD"},
+    {"POST /api/v1/federation/peers/{id}/resume", "DDDDDDAD"},
+    {"DELETE /api/v1/federation/peers/{id}", "DDDDDDAD"},
+    {"POST /api/v1/federation/peers/{id}/sync", "DDDDDDAD"},
+    {"GET /api/v1/federation/alerts", "DDDDDDAD"},
 };
 
 class RoutesTest : public NodeTest {};
@@ -135,6 +147,10 @@ TEST_P(RoutesTest, EveryRouteTimesEveryRole) {
       p += "?timeout=0";
     else if (pattern == "/api/v1/log/leaves")
       p += "?start=0&end=10";
+    else if (pattern.rfind("/api/v1/federation/peers/{id}", 0) == 0)
+      put(std::string(64, 'a'));
+    else if (pattern == "/federation/v1/consistency")
+      p += "?first=1&second=2";
     (void)method;
     return p;
   };
@@ -156,7 +172,10 @@ TEST_P(RoutesTest, EveryRouteTimesEveryRole) {
       EXPECT_EQ(denied, expect_denied)
           << key << " as " << kNames[who] << " -> " << res.status << " " << res.body;
       if (expect_denied) {
-        EXPECT_EQ(res.status, who == kAnon ? 401 : 403) << key << " as " << kNames[who];
+        // User credentials are never node credentials: 401 on node-to-node routes.
+        bool node_route = route.pattern.rfind("/federation/", 0) == 0;
+        EXPECT_EQ(res.status, who == kAnon || node_route ? 401 : 403)
+            << key << " as " << kNames[who];
         EXPECT_EQ(res.Header("Content-Type"), "application/problem+json");
       }
     }

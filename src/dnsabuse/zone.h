@@ -88,7 +88,7 @@ struct ZoneStats {
   bool has_apex = false;
   std::vector<ZoneIssue> issues;
   std::vector<std::pair<std::string, std::uint64_t>> RecordsByType() const;
-  std::array<std::uint64_t, 65536> by_type{};  // records per type code
+  std::vector<std::uint64_t> by_type = std::vector<std::uint64_t>(65536);  // records per type code
 };
 
 using RecordFn = std::function<void(const ZoneRecord&)>;

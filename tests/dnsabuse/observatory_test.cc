@@ -19,6 +19,7 @@ class ObservatoryTest : public store::testing::BackendTest {
  protected:
   void SetUp() override {
     BackendTest::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_TRUE(store::Migrate(db(), store::BuiltinMigrations(backend())));
     std::string t = (fs::temp_directory_path() / "entente-obs-XXXXXX").string();
     ASSERT_NE(mkdtemp(t.data()), nullptr);

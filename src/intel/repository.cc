@@ -20,6 +20,23 @@ std::string_view FateName(Fate fate) {
   return "?";
 }
 
+Json ImportReportJson(const ImportReport& report) {
+  Json objects = Json::array();
+  for (const auto& o : report.outcomes) {
+    Json j = {{"index", o.index}, {"id", o.id}, {"version", o.version},
+              {"fate", std::string(FateName(o.fate))}};
+    if (o.fate == Fate::kRejected) {
+      j["path"] = o.path;
+      j["reason"] = o.reason;
+    }
+    objects.push_back(std::move(j));
+  }
+  return Json{{"bundle_id", report.bundle_id}, {"stored", report.stored},
+              {"total", report.total},         {"added", report.added},
+              {"unchanged", report.unchanged}, {"ignored_older", report.ignored},
+              {"rejected", report.rejected},   {"objects", std::move(objects)}};
+}
+
 std::optional<std::string_view> TlpOfMarking(std::string_view id) {
   static constexpr std::pair<std::string_view, std::string_view> kTlp[] = {
       // TLP 2.0 (STIX 2.1 TLP 2.0 marking definitions).

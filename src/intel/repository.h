@@ -113,6 +113,11 @@ class IntelRepository {
   const Clock& clock_;
 };
 
+// The report as JSON: {"bundle_id", "stored", "total", "added", "unchanged",
+// "ignored_older", "rejected", "objects": [{"index", "id", "version", "fate",
+// "path"?, "reason"?}]} (the status an API returns).
+Json ImportReportJson(const ImportReport& report);
+
 // TLP label of a marking definition id of the specification (TLP 2.0 and
 // TLP 1.0), or nullopt.
 std::optional<std::string_view> TlpOfMarking(std::string_view marking_definition_id);

@@ -1,0 +1,190 @@
+// STIX import throughput (bench/run-intel.sh prints the table).
+//
+//   intel_bench N BUNDLE_PATH [PG_URL]
+//
+// Generates a bundle of N indicators (distinct ids and domains, TLP-marked),
+// writes it to BUNDLE_PATH (for the Python baseline of run-intel.sh) and
+// imports it with IntelRepository (all checks: strict JSON, schemas, spec
+// rules, pattern parse, canonical JSON, versioning) into a fresh SQLite
+// database, then, when PG_URL is given, into that PostgreSQL database (its
+// intel_objects table is emptied first). Beside it, in the same run: a plain
+// loop that parses each object with nlohmann and inserts (id, text) with one
+// prepared sqlite3 statement, no validation. Prints one JSON object.
+#include <fmt/format.h>
+#include <sqlite3.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "core/clock.h"
+#include "intel/repository.h"
+#include "store/store.h"
+
+using namespace entente;
+using Json = nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+double Seconds(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+long PeakRssKb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;
+}
+
+std::string MakeBundle(size_t n) {
+  std::string out = R"({"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[)";
+  out.reserve(n * 420 + 200);
+  for (size_t i = 0; i < n; ++i) {
+    if (i) out += ",\n";
+    out += fmt::format(
+        R"({{"type":"indicator","spec_version":"2.1","id":"indicator--{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",)"
+        R"("created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z",)"
+        R"("name":"C2 domain {}","indicator_types":["malicious-activity"],)"
+        R"("pattern":"[domain-name:value = 'c2-{}.example.com']","pattern_type":"stix",)"
+        R"("valid_from":"2024-01-01T00:00:00Z",)"
+        R"("object_marking_refs":["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]}})",
+        static_cast<unsigned>(i * 2654435761u), i % 0xffff, (i >> 4) % 0xfff, (i >> 8) % 0xfff, i,
+        i, i);
+  }
+  out += "]}";
+  return out;
+}
+
+struct Figure {
+  double seconds = 0;
+  size_t objects = 0;
+  std::string error;
+};
+
+Figure ImportInto(store::Database& db, const std::string& bundle) {
+  Figure f;
+  ManualClock clock;
+  intel::IntelRepository repo(db, clock);
+  intel::ImportOptions options;
+  options.record_stored = false;
+  options.owner_org = "bench-org";
+  auto start = std::chrono::steady_clock::now();
+  auto report = repo.Import(bundle, options);
+  f.seconds = Seconds(start);
+  if (!report) {
+    f.error = report.error().ToString();
+  } else if (!report->stored) {
+    f.error = fmt::format("rejected: {}", report->outcomes.empty() ? "" : report->outcomes[0].reason);
+  } else {
+    f.objects = report->added;
+  }
+  return f;
+}
+
+// The baseline: parse each object, insert id + text, one transaction.
+Figure PlainInsert(const fs::path& path, const std::string& bundle) {
+  Figure f;
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+               "CREATE TABLE objects (id TEXT PRIMARY KEY, content TEXT NOT NULL);",
+               nullptr, nullptr, nullptr);
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(db, "INSERT INTO objects (id, content) VALUES (?, ?)", -1, &stmt, nullptr);
+  auto start = std::chrono::steady_clock::now();
+  sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+  // Split the objects array the simple way: one object per line.
+  size_t pos = bundle.find('[') + 1;
+  while (pos < bundle.size()) {
+    size_t end = bundle.find(",\n", pos);
+    if (end == std::string::npos) end = bundle.size() - 2;  // before "]}"
+    Json j = Json::parse(bundle.begin() + static_cast<std::ptrdiff_t>(pos),
+                         bundle.begin() + static_cast<std::ptrdiff_t>(end));
+    std::string id = j["id"].get<std::string>();
+    std::string text = j.dump();
+    sqlite3_bind_text(stmt, 1, id.data(), static_cast<int>(id.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(stmt, 2, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+      f.error = sqlite3_errmsg(db);
+      break;
+    }
+    sqlite3_reset(stmt);
+    ++f.objects;
+    pos = end + 2;
+  }
+  sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  f.seconds = Seconds(start);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return f;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::cerr << "usage: intel_bench N BUNDLE_PATH [PG_URL]\n";
+    return 2;
+  }
+  const size_t n = std::strtoull(argv[1], nullptr, 10);
+  const std::string bundle = MakeBundle(n);
+  {
+    std::ofstream out(argv[2], std::ios::binary);
+    out << bundle;
+  }
+  const long rss_bundle = PeakRssKb();
+  fs::path dir = fs::temp_directory_path() / fmt::format("entente-intel-bench-{}", getpid());
+  fs::create_directories(dir);
+
+  Json result = {{"objects", n}, {"bundle_bytes", bundle.size()}, {"rss_after_generating_kb", rss_bundle}};
+
+  Figure plain = PlainInsert(dir / "plain.db", bundle);
+  result["plain_seconds"] = plain.seconds;
+  result["plain_per_second"] = plain.objects / plain.seconds;
+  const long rss_plain = PeakRssKb();
+
+  {
+    auto db = store::Open("sqlite:" + (dir / "entente.db").string());
+    if (!db || !store::Migrate(**db, store::BuiltinMigrations(store::Backend::kSqlite))) {
+      std::cerr << "cannot open the SQLite database\n";
+      return 1;
+    }
+    Figure f = ImportInto(**db, bundle);
+    if (!f.error.empty()) {
+      std::cerr << "sqlite import failed: " << f.error << "\n";
+      return 1;
+    }
+    result["sqlite_seconds"] = f.seconds;
+    result["sqlite_per_second"] = f.objects / f.seconds;
+    result["sqlite_db_bytes"] = fs::file_size(dir / "entente.db");
+  }
+  result["rss_peak_kb"] = PeakRssKb();
+  result["rss_before_import_kb"] = rss_plain;
+
+  if (argc > 3 && *argv[3]) {
+    auto db = store::Open(argv[3]);
+    if (!db || !store::Migrate(**db, store::BuiltinMigrations(store::Backend::kPostgres))) {
+      std::cerr << "cannot open the PostgreSQL database\n";
+      return 1;
+    }
+    (void)(*db)->Transact([](store::Tx& tx) -> Status {
+      ENTENTE_TRY(tx.Exec("DELETE FROM intel_objects"));
+      return Ok();
+    });
+    Figure f = ImportInto(**db, bundle);
+    if (!f.error.empty()) {
+      std::cerr << "postgres import failed: " << f.error << "\n";
+      return 1;
+    }
+    result["postgres_seconds"] = f.seconds;
+    result["postgres_per_second"] = f.objects / f.seconds;
+  }
+  fs::remove_all(dir);
+  std::cout << result.dump() << "\n";
+  return 0;
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# STIX 2.1 import benchmark (make bench): objects per second for a generated
+# bundle of INTEL_BENCH_OBJECTS indicators (default 1,000,000) imported with
+# every check on SQLite (and PostgreSQL if ENTENTE_BENCH_PG_URL is set),
+# beside what a user would otherwise run on the same file: Python's json +
+# sqlite3 (load, insert id + text), and a C++ loop parsing each object with
+# nlohmann and inserting it with one prepared sqlite3 statement, no checks.
+# Usage: bench/run-intel.sh BUILD_DIR
+set -euo pipefail
+BUILD=$1
+N=${INTEL_BENCH_OBJECTS:-1000000}
+cmake --build "$BUILD" --target intel_bench >/dev/null
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$BUILD/bench/intel_bench" "$N" "$work/bundle.json" "${ENTENTE_BENCH_PG_URL:-}" >"$work/result.json"
+python3 - "$work/bundle.json" "$work/py.db" >"$work/python.json" <<'PY'
+import json, resource, sqlite3, sys, time
+start = time.perf_counter()
+with open(sys.argv[1], "rb") as f:
+    bundle = json.load(f)
+db = sqlite3.connect(sys.argv[2])
+db.execute("PRAGMA journal_mode=WAL")
+db.execute("CREATE TABLE objects (id TEXT PRIMARY KEY, content TEXT NOT NULL)")
+with db:
+    db.executemany("INSERT INTO objects VALUES (?, ?)",
+                   ((o["id"], json.dumps(o)) for o in bundle["objects"]))
+elapsed = time.perf_counter() - start
+print(json.dumps({"seconds": elapsed, "per_second": len(bundle["objects"]) / elapsed,
+                  "rss_peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+PY
+python3 - "$work/result.json" "$work/python.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); p = json.load(open(sys.argv[2]))
+n = r["objects"]
+print(f"STIX import: bundle of {n:,} indicators, {r['bundle_bytes']/1e6:.0f} MB")
+print(f"{'':<52} {'objects/s':>12} {'seconds':>8} {'ratio':>7}")
+e = r["sqlite_per_second"]
+print(f"{'entente import, SQLite (all checks, versioned, TLP)':<52} {e:>12,.0f} {r['sqlite_seconds']:>8.2f} {'1.0x':>7}")
+if "postgres_per_second" in r:
+    pg = r["postgres_per_second"]
+    print(f"{'entente import, PostgreSQL':<52} {pg:>12,.0f} {r['postgres_seconds']:>8.2f} {pg/e:>6.2f}x")
+print(f"{'python3 json.load + sqlite3 executemany (no checks)':<52} {p['per_second']:>12,.0f} {p['seconds']:>8.2f} {p['per_second']/e:>6.2f}x")
+print(f"{'C++ nlohmann parse + sqlite3 insert (no checks)':<52} {r['plain_per_second']:>12,.0f} {r['plain_seconds']:>8.2f} {r['plain_per_second']/e:>6.2f}x")
+print(f"target: >= 100,000 objects/s on SQLite: {'met' if e >= 100000 else 'NOT met'}")
+print(f"peak memory: entente process {r['rss_peak_kb']/1024:.0f} MiB "
+      f"(of which {r['rss_after_generating_kb']/1024:.0f} MiB is the generated bundle text); "
+      f"python3 {p['rss_peak_kb']/1024:.0f} MiB")
+print(f"SQLite database: {r['sqlite_db_bytes']/n:.0f} bytes per object")
+PY

@@ -1,0 +1,5 @@
+# STIX 2.1 intelligence: the pattern parser (with its round-trip property)
+# and the bundle importer's validation path (envelope reader, object parser,
+# schema and specification rules).
+entente_fuzz(NAME intel_pattern SOURCES intel_pattern_fuzz.cc DEPS intel)
+entente_fuzz(NAME intel_bundle SOURCES intel_bundle_fuzz.cc DEPS intel)

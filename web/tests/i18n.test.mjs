@@ -71,6 +71,8 @@ test('every enumeration value of the API has a label', () => {
     'msg.done': ['acknowledged', 'declined', 'closed', 'responded', 'sent'],
     'verify.why': failures(),
     'verify.author': ['valid', 'invalid', 'unchecked'],
+    // Federation peers (screens/peers.tsx).
+    peerstate: ['active', 'suspended', 'removed'],
     // The sector taxonomies the node ships (data/taxonomies), by group.
     'sector.group': ['nis2', 'dhs'],
     'sector.nis2': ['energy', 'transport', 'banking', 'financial', 'health', 'drinking-water', 'waste-water', 'digital-infrastructure', 'ict-services', 'public-administration', 'space', 'courier', 'waste-management', 'chemical', 'food', 'manufacturing', 'digital-providers', 'research'],

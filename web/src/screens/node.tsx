@@ -3,6 +3,7 @@ import { api, type Org, type Page } from '../api';
 import type { Session } from '../app';
 import { countryName, formatNumber, nameLang, pickName, t } from '../i18n';
 import { Alert, errorText, Fingerprint } from '../ui';
+import { Peers } from './peers';
 
 export function NodePage({ session }: { session: Session }) {
   const [node, setNode] = useState<any>(null);
@@ -70,6 +71,7 @@ export function NodePage({ session }: { session: Session }) {
         )}
       </dl>
       <RequestChart />
+      <Peers />
       <h2>{t('node.orgs')}</h2>
       <table class="list">
         <caption class="visually-hidden">{t('node.orgs')}</caption>

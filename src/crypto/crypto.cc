@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace entente::crypto {
@@ -90,32 +91,59 @@ std::string Base64UrlEncode(std::span<const std::uint8_t> b) {
   return out;
 }
 
+namespace {
+// Value of each base64url character, or -1.
+constexpr std::array<std::int8_t, 256> kBase64UrlValues = [] {
+  std::array<std::int8_t, 256> t{};
+  t.fill(-1);
+  for (int i = 0; i < 26; ++i) {
+    t['A' + i] = static_cast<std::int8_t>(i);
+    t['a' + i] = static_cast<std::int8_t>(26 + i);
+  }
+  for (int i = 0; i < 10; ++i) t['0' + i] = static_cast<std::int8_t>(52 + i);
+  t['-'] = 62;
+  t['_'] = 63;
+  return t;
+}();
+}  // namespace
+
 Result<Bytes> Base64UrlDecode(std::string_view s) {
-  auto val = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '-') return 62;
-    if (c == '_') return 63;
-    return -1;
-  };
   if (s.size() % 4 == 1) return Invalid("not base64url: impossible length");
-  Bytes out;
-  out.reserve(s.size() * 3 / 4);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : s) {
-    int v = val(c);
-    if (v < 0) return Invalid("not base64url (unpadded, alphabet A-Z a-z 0-9 - _)");
-    acc = acc << 6 | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<std::uint8_t>(acc >> bits & 0xFF));
+  const auto* in = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  Bytes out(n / 4 * 3 + (n % 4 == 0 ? 0 : n % 4 - 1));
+  auto* o = out.data();
+  size_t i = 0;
+  // Whole quanta: four characters, three bytes.
+  for (; i + 4 <= n; i += 4) {
+    const int a = kBase64UrlValues[in[i]], b = kBase64UrlValues[in[i + 1]],
+              c = kBase64UrlValues[in[i + 2]], d = kBase64UrlValues[in[i + 3]];
+    if ((a | b | c | d) < 0) return Invalid("not base64url (unpadded, alphabet A-Z a-z 0-9 - _)");
+    const std::uint32_t v = static_cast<std::uint32_t>(a) << 18 |
+                            static_cast<std::uint32_t>(b) << 12 |
+                            static_cast<std::uint32_t>(c) << 6 | static_cast<std::uint32_t>(d);
+    *o++ = static_cast<std::uint8_t>(v >> 16);
+    *o++ = static_cast<std::uint8_t>(v >> 8);
+    *o++ = static_cast<std::uint8_t>(v);
+  }
+  // The tail: two or three characters, one or two bytes; the bits left over
+  // must be zero (canonical encoding).
+  if (const size_t rest = n - i; rest > 0) {
+    std::uint32_t v = 0;
+    for (size_t k = 0; k < rest; ++k) {
+      const int x = kBase64UrlValues[in[i + k]];
+      if (x < 0) return Invalid("not base64url (unpadded, alphabet A-Z a-z 0-9 - _)");
+      v = v << 6 | static_cast<std::uint32_t>(x);
+    }
+    if (rest == 2) {
+      if ((v & 0xF) != 0) return Invalid("not canonical base64url");
+      *o++ = static_cast<std::uint8_t>(v >> 4);
+    } else {
+      if ((v & 0x3) != 0) return Invalid("not canonical base64url");
+      *o++ = static_cast<std::uint8_t>(v >> 10);
+      *o++ = static_cast<std::uint8_t>(v >> 2);
     }
   }
-  // Leftover bits must be zero (canonical encoding).
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return Invalid("not canonical base64url");
   return out;
 }
 

@@ -181,6 +181,60 @@ Result<Job> FromRow(const store::Row& r, bool* payload_ok = nullptr) {
   return j;
 }
 
+// Lease on SQLite. The transaction holds the only write lock on the file, so
+// plain SELECTs followed by UPDATEs by id see and change the same rows. Each
+// statement is one that SQLite runs from the jobs_state_run_at index without
+// an ephemeral table: `kind IN (...)`, an ORDER BY over two index ranges, an
+// UPDATE ... RETURNING or an UPDATE whose WHERE clause scans the index it
+// changes would each build one, and together they cost more than the work
+// itself (a fifth of a message's end-to-end time). Fills `due` with the rows
+// as they were before the lease (the caller applies the lease to them).
+Status SelectDueSqlite(store::Tx& tx, const std::vector<std::string>& kinds, Millis now,
+                       int limit, std::vector<store::Row>& due) {
+  std::string kind_match = "(kind = ?";
+  for (size_t i = 1; i < kinds.size(); ++i) kind_match += " OR kind = ?";
+  kind_match += ")";
+  store::Params kind_params(kinds.begin(), kinds.end());
+
+  // A job whose last attempt never finished (the worker died or overran on
+  // it, perhaps because of the job) fails rather than being leased forever.
+  store::Params expired{now};
+  expired.insert(expired.end(), kind_params.begin(), kind_params.end());
+  store::Rows lapsed = ENTENTE_TRY(tx.Query(
+      fmt::format("SELECT id, attempts >= max_attempts FROM jobs WHERE state = 'leased' AND "
+                  "lease_until <= ? AND {}",
+                  kind_match),
+      expired));
+  for (const store::Row& r : lapsed) {
+    if (r.Int(1) == 0) continue;
+    ENTENTE_TRY(tx.Exec(
+        "UPDATE jobs SET state = 'failed', lease_until = NULL, finished = ?, last_error = "
+        "'the lease of the last attempt expired (the worker stopped or overran)' WHERE id = ?",
+        {now, r.Text(0)}));
+  }
+
+  // Due: pending and run_at reached, or leased and the lease ran out with
+  // attempts left; the earliest `limit` of both, by (run_at, id).
+  store::Params pending{now};
+  pending.insert(pending.end(), kind_params.begin(), kind_params.end());
+  pending.emplace_back(std::int64_t{limit});
+  due = ENTENTE_TRY(tx.Query(fmt::format("SELECT {} FROM jobs WHERE state = 'pending' AND "
+                                         "run_at <= ? AND {} ORDER BY run_at, id LIMIT ?",
+                                         kColumns, kind_match),
+                             pending));
+  for (const store::Row& r : lapsed) {
+    if (r.Int(1) != 0) continue;
+    store::Rows one = ENTENTE_TRY(
+        tx.Query(fmt::format("SELECT {} FROM jobs WHERE id = ?", kColumns), {r.Text(0)}));
+    for (store::Row& row : one) due.push_back(std::move(row));
+  }
+  std::sort(due.begin(), due.end(), [](const store::Row& a, const store::Row& b) {
+    return a.Int(7) != b.Int(7) ? a.Int(7) < b.Int(7) : a.Text(0) < b.Text(0);
+  });
+  if (static_cast<int>(due.size()) > limit) due.resize(static_cast<size_t>(limit));
+  return Ok();
+}
+
 // The identity of a lease, checked by Complete and Retry.
 Status CheckLeaseInput(const Job& job) {
   if (!IsUuid(job.id)) return Invalid("job id is not a UUID", "id");
@@ -314,14 +368,13 @@ Result<std::vector<Job>> JobQueue::Lease(const std::string& owner,
       "SET state = 'leased', lease_owner = ?, lease_until = ?, attempts = attempts + 1";
   // PostgreSQL: rows another transaction is leasing are skipped, not waited
   // for; a row committed as leased meanwhile is re-checked against the WHERE
-  // clause by FOR UPDATE and dropped. SQLite: the transaction holds the only
-  // write lock on the file, so the SELECT and the UPDATE see the same rows.
+  // clause by FOR UPDATE and dropped.
   const std::string sql =
       postgres ? fmt::format(
                      "WITH due AS MATERIALIZED ({} FOR UPDATE SKIP LOCKED) UPDATE jobs {} FROM due "
                      "WHERE jobs.id = due.id RETURNING {}",
                      due, set, kJobsColumns)
-               : fmt::format("UPDATE jobs {} WHERE id IN ({}) RETURNING {}", set, due, kColumns);
+               : std::string();  // SQLite: SelectDueSqlite
 
   std::vector<Job> leased;
   ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
@@ -333,15 +386,19 @@ Result<std::vector<Job>> JobQueue::Lease(const std::string& owner,
     due_params.emplace_back(now);
     due_params.emplace_back(now);
     due_params.emplace_back(std::int64_t{limit});
-    store::Params params = postgres ? due_params : set_params;
-    const store::Params& rest = postgres ? set_params : due_params;
-    params.insert(params.end(), rest.begin(), rest.end());
+    store::Params params = due_params;
+    params.insert(params.end(), set_params.begin(), set_params.end());
 
-    store::Params give_up_params{now};
-    give_up_params.insert(give_up_params.end(), kinds.begin(), kinds.end());
-    give_up_params.emplace_back(now);
-    ENTENTE_TRY(tx.Exec(give_up, give_up_params));
-    store::Rows rows = ENTENTE_TRY(tx.Query(sql, params));
+    store::Rows rows;
+    if (postgres) {
+      store::Params give_up_params{now};
+      give_up_params.insert(give_up_params.end(), kinds.begin(), kinds.end());
+      give_up_params.emplace_back(now);
+      ENTENTE_TRY(tx.Exec(give_up, give_up_params));
+      rows = ENTENTE_TRY(tx.Query(sql, params));
+    } else {
+      ENTENTE_CHECK(SelectDueSqlite(tx, kinds, now, limit, rows));
+    }
     for (const store::Row& r : rows) {
       bool payload_ok = true;
       Job job = ENTENTE_TRY(FromRow(r, &payload_ok));
@@ -352,6 +409,16 @@ Result<std::vector<Job>> JobQueue::Lease(const std::string& owner,
                     "last_error = 'stored payload is not valid JSON' WHERE id = ?",
                     {now, job.id}));
         continue;
+      }
+      if (!postgres) {
+        ENTENTE_TRY(tx.Exec(
+            "UPDATE jobs SET state = 'leased', lease_owner = ?, lease_until = ?, "
+            "attempts = attempts + 1 WHERE id = ?",
+            {owner, now + lease_for, job.id}));
+        job.state = JobState::kLeased;
+        job.lease_owner = owner;
+        job.lease_until = now + lease_for;
+        job.attempts += 1;
       }
       leased.push_back(std::move(job));
     }

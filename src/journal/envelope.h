@@ -54,6 +54,14 @@ struct Envelope {
   std::optional<Json> sealed;  // {recipients:[{org,key}], nonce, ciphertext}
   std::string sig;             // base64url Ed25519 signature; empty until signed
 
+  // Set by SignEnvelope, never by FromJson and not serialized: a digest,
+  // keyed with a secret of this process, of the bytes signed, the signature
+  // and the public key. VerifyEnvelope skips the Ed25519 verification (twice
+  // the cost of signing) of a signature this process has just made while the
+  // envelope's content, signature and the key asked for are still exactly
+  // those; anything else (or a forged digest) is verified as usual.
+  std::string signed_here;
+
   // All members but `sig`.
   Json UnsignedJson() const;
   Json ToJson() const;

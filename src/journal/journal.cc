@@ -50,13 +50,17 @@ Result<std::int64_t> Journal::Record(store::Tx& tx, const Envelope& env,
     // and their order is commit order, across processes.
     ENTENTE_TRY(tx.Query("SELECT pg_advisory_xact_lock(7361)"));
   }
-  // SQLite's single writer serializes appends already.
-  auto rows = ENTENTE_TRY(tx.Query(
+  // SQLite's single writer serializes appends already. The next number is
+  // read first rather than returned by INSERT ... RETURNING, which SQLite
+  // runs through an ephemeral table.
+  auto next = ENTENTE_TRY(tx.Query("SELECT COALESCE(MAX(seq), 0) + 1 FROM journal"));
+  if (next.empty()) return Fail(ErrorCode::kInternal, "journal has no next sequence number");
+  const std::int64_t seq = next[0].Int(0);
+  ENTENTE_TRY(tx.Exec(
       "INSERT INTO journal (seq, id, type, author_org, origin_node, created, subject, envelope) "
-      "VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM journal), ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-      {env.id, env.type, env.author_org, env.origin_node, env.created, subject, canonical}));
-  if (rows.empty()) return Fail(ErrorCode::kInternal, "journal insert returned no sequence");
-  return rows[0].Int(0);
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      {seq, env.id, env.type, env.author_org, env.origin_node, env.created, subject, canonical}));
+  return seq;
 }
 
 Result<std::int64_t> Journal::RecordOne(const Envelope& env, const std::string& subject) {

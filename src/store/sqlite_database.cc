@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -254,11 +255,35 @@ class SqliteTx final : public Tx {
 
 class SqliteDatabase final : public Database {
  public:
-  SqliteDatabase(std::string path, int max_readers, std::unique_ptr<Connection> writer)
+  SqliteDatabase(std::string path, int max_readers, std::unique_ptr<Connection> writer,
+                 std::unique_ptr<Connection> checkpointer)
       : path_(std::move(path)),
         shared_reads_(IsInMemory(path_)),
         max_readers_(max_readers < 1 ? 1 : max_readers),
-        writer_(std::move(writer)) {}
+        writer_(std::move(writer)) {
+    if (checkpointer) {
+      // Checkpoints (copying the WAL back into the database file, with its
+      // fsyncs) run on their own thread and connection, so that a commit
+      // never waits for the disk; the writer's hook only says when the WAL
+      // has grown. This replaces SQLite's automatic checkpoint, which runs
+      // inside the commit that crosses the threshold.
+      sqlite3_wal_hook(writer_->handle(), &SqliteDatabase::WalHook, this);
+      checkpointer_ = std::thread(
+          [this, conn = std::move(checkpointer)] { RunCheckpointer(*conn); });
+    }
+  }
+
+  ~SqliteDatabase() override {
+    if (checkpointer_.joinable()) {
+      {
+        std::lock_guard lock(checkpoint_mu_);
+        stopping_ = true;
+      }
+      checkpoint_cv_.notify_one();
+      checkpointer_.join();
+      sqlite3_wal_hook(writer_->handle(), nullptr, nullptr);
+    }
+  }
 
   Backend backend() const override { return Backend::kSqlite; }
 
@@ -355,6 +380,42 @@ class SqliteDatabase final : public Database {
     readers_cv_.notify_one();
   }
 
+  // WAL frames after which a checkpoint is due (SQLite's default), and after
+  // which the writer checkpoints itself because the checkpointer has not
+  // kept up (e.g. a reader held an old snapshot for long).
+  static constexpr int kCheckpointFrames = 1000;
+  static constexpr int kWriterCheckpointFrames = 64 * kCheckpointFrames;
+
+  // Called by SQLite on the writer's thread after each commit.
+  static int WalHook(void* self, sqlite3* db, const char* schema, int frames) {
+    auto* d = static_cast<SqliteDatabase*>(self);
+    if (frames >= kWriterCheckpointFrames) {
+      (void)sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else if (frames >= kCheckpointFrames) {
+      {
+        std::lock_guard lock(d->checkpoint_mu_);
+        d->checkpoint_due_ = true;
+      }
+      d->checkpoint_cv_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  void RunCheckpointer(Connection& conn) {
+    std::unique_lock lock(checkpoint_mu_);
+    while (true) {
+      checkpoint_cv_.wait(lock, [&] { return checkpoint_due_ || stopping_; });
+      if (stopping_) return;
+      checkpoint_due_ = false;
+      lock.unlock();
+      // PASSIVE: copies what no reader still needs, never waits for a lock.
+      // A busy or partial checkpoint is simply done again after later commits.
+      (void)sqlite3_wal_checkpoint_v2(conn.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                      nullptr);
+      lock.lock();
+    }
+  }
+
   const std::string path_;
   const bool shared_reads_;  // in-memory: every read goes through the writer
   const int max_readers_;
@@ -368,6 +429,12 @@ class SqliteDatabase final : public Database {
   std::vector<std::unique_ptr<Connection>> idle_readers_;  // guarded by readers_mu_
   int open_readers_ = 0;                                   // guarded by readers_mu_
   int readers_in_use_ = 0;                                 // guarded by readers_mu_
+
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_due_ = false;  // guarded by checkpoint_mu_
+  bool stopping_ = false;        // guarded by checkpoint_mu_
+  std::thread checkpointer_;     // last: started once everything else exists
 };
 
 }  // namespace
@@ -378,7 +445,12 @@ Result<std::unique_ptr<Database>> OpenSqlite(const std::string& path,
     return Fail(ErrorCode::kInternal, "libsqlite3 was built without thread support");
   }
   std::unique_ptr<Connection> writer = ENTENTE_TRY(Connection::Open(path, /*reader=*/false));
-  return std::make_unique<SqliteDatabase>(path, options.read_connections, std::move(writer));
+  std::unique_ptr<Connection> checkpointer;
+  if (!IsInMemory(path)) {
+    checkpointer = ENTENTE_TRY(Connection::Open(path, /*reader=*/false));
+  }
+  return std::make_unique<SqliteDatabase>(path, options.read_connections, std::move(writer),
+                                          std::move(checkpointer));
 }
 
 }  // namespace entente::store

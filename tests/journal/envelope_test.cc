@@ -51,6 +51,44 @@ TEST(Envelope, SignVerifyAndEveryChangedByteFails) {
   EXPECT_EQ(st.error().code, ErrorCode::kDataLoss);
 }
 
+// An envelope this process signed skips the Ed25519 verification only while
+// its content, signature and key are exactly those signed: any change made
+// after signing is still caught.
+TEST(Envelope, SignedHereIsVerifiedAgainAfterAnyChange) {
+  ASSERT_TRUE(crypto::Init());
+  auto key = crypto::GenerateSigningKey();
+  auto other = crypto::GenerateSigningKey();
+  Envelope e = Sample();
+  ASSERT_TRUE(SignEnvelope(e, key.secret_key));
+  ASSERT_FALSE(e.signed_here.empty());
+  EXPECT_TRUE(VerifyEnvelope(e, key.public_key));
+  EXPECT_FALSE(VerifyEnvelope(e, other.public_key));
+
+  Envelope body = e;
+  body.body = Json{{"hello", "world"}, {"n", 42}};
+  EXPECT_FALSE(VerifyEnvelope(body, key.public_key));
+  Envelope tlp = e;
+  tlp.tlp = "clear";
+  EXPECT_FALSE(VerifyEnvelope(tlp, key.public_key));
+  // A signature swapped for another valid-looking one.
+  Envelope sig = e;
+  Envelope resigned = Sample();
+  ASSERT_TRUE(SignEnvelope(resigned, key.secret_key));
+  sig.sig = resigned.sig;
+  EXPECT_FALSE(VerifyEnvelope(sig, key.public_key));
+  // A digest made up (or copied from another envelope) does not verify.
+  Envelope claimed = body;
+  claimed.signed_here = std::string(32, 'x');
+  EXPECT_FALSE(VerifyEnvelope(claimed, key.public_key));
+  claimed.signed_here = resigned.signed_here;
+  EXPECT_FALSE(VerifyEnvelope(claimed, key.public_key));
+  // What travels (canonical JSON) carries none of it.
+  auto parsed = Envelope::FromJson(*jcs::ParseUntrusted(*e.Canonical()));
+  ASSERT_TRUE(parsed);
+  EXPECT_TRUE(parsed->signed_here.empty());
+  EXPECT_TRUE(VerifyEnvelope(*parsed, key.public_key));
+}
+
 TEST(Envelope, RoundTripsThroughCanonicalJson) {
   ASSERT_TRUE(crypto::Init());
   auto key = crypto::GenerateSigningKey();

@@ -21,7 +21,7 @@
 
 using namespace entente;
 using Json = nlohmann::json;
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 namespace {
 
@@ -65,7 +65,7 @@ BenchNode Make(const std::filesystem::path& root, const std::string& name) {
   return b;
 }
 
-double Seconds(Clock::time_point a, Clock::time_point b) {
+double Seconds(Steady::time_point a, Steady::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
   directory::Actor actor{"", org};
 
   // Objects on A: organisation updates (signed envelopes of ~600 bytes).
-  auto t0 = Clock::now();
+  auto t0 = Steady::now();
   for (int i = 0; i < objects; ++i) {
     Ok(a.node->directory().UpdateOrg(actor, org,
                                      {{"kind", "national_csirt"},
@@ -94,13 +94,13 @@ int main(int argc, char** argv) {
                                       {"country", "FR"}}),
        "update");
   }
-  double write_s = Seconds(t0, Clock::now());
+  double write_s = Seconds(t0, Steady::now());
   auto journal_a = Ok(a.node->journal().Size(), "size");
 
   // Entente: B pulls, verifies every signature, applies through the appliers.
-  auto t1 = Clock::now();
+  auto t1 = Steady::now();
   auto r = Ok(b.node->federation().Sync(a.node->info().id, 100000), "sync");
-  double sync_s = Seconds(t1, Clock::now());
+  double sync_s = Seconds(t1, Steady::now());
   if (r.applied < objects) Die("only " + std::to_string(r.applied) + " applied");
 
   // Baseline: the same pages over HTTP, stored as opaque rows.
@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
     return entente::Ok();
   }),
      "create");
-  auto t2 = Clock::now();
+  auto t2 = Steady::now();
   std::int64_t after = 0;
   std::int64_t copied = 0;
   std::int64_t bytes = 0;
@@ -137,14 +137,14 @@ int main(int argc, char** argv) {
     after = page.next;
     if (!page.more) break;
   }
-  double copy_s = Seconds(t2, Clock::now());
+  double copy_s = Seconds(t2, Steady::now());
   (void)peer;
 
   // Lag: B's puller running; publish on A, wait for arrival on B.
   b.node->StartFederation();
   std::vector<double> lags;
   for (int i = 0; i < samples; ++i) {
-    auto p0 = Clock::now();
+    auto p0 = Steady::now();
     auto o = Ok(a.node->directory().UpdateOrg(actor, org,
                                               {{"kind", "national_csirt"},
                                                {"names", {{"en", "Lag " + std::to_string(i)}}},
@@ -153,10 +153,10 @@ int main(int argc, char** argv) {
     for (;;) {
       auto e = Ok(b.node->journal().ReadById(o.envelope_id), "read");
       if (e) break;
-      if (Seconds(p0, Clock::now()) > 30) Die("no arrival within 30 s");
+      if (Seconds(p0, Steady::now()) > 30) Die("no arrival within 30 s");
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    lags.push_back(Seconds(p0, Clock::now()));
+    lags.push_back(Seconds(p0, Steady::now()));
   }
   std::sort(lags.begin(), lags.end());
   b.node->federation().Stop();

@@ -523,7 +523,10 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
                                 ") is not allowed on this node");
       continue;
     }
-    if (v == Verdict::kUnknown) {
+    // Every organisation it names must be known here first (the directory
+    // may arrive later, by another peer): wait for it.
+    bool unknown = v == Verdict::kUnknown || ENTENTE_TRY(NamesUnknownOrg(*env));
+    if (unknown) {
       pending.push_back({std::move(*env), std::move(*canonical)});
       continue;
     }
@@ -599,6 +602,14 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
   return res;
 }
 
+Result<bool> Federation::NamesUnknownOrg(const journal::Envelope& env) {
+  for (const auto& org : NamedOrgs(env)) {
+    if (org == env.author_org) continue;  // a self-signed creation names itself
+    if (ENTENTE_TRY(audience_.HomeNode(org)).empty()) return true;
+  }
+  return false;
+}
+
 Result<int> Federation::RetryPending() {
   int applied = 0;
   for (int round = 0; round < 10; ++round) {
@@ -623,7 +634,7 @@ Result<int> Federation::RetryPending() {
         auto v = ENTENTE_TRY(MayHold(*env, self_.id, audience_));
         if (v == Verdict::kDenied) {
           reason = kRejectPolicy;
-        } else if (v == Verdict::kAllowed) {
+        } else if (v == Verdict::kAllowed && !ENTENTE_TRY(NamesUnknownOrg(*env))) {
           st = db_.Transact([&](store::Tx& tx) -> Status {
             ENTENTE_CHECK(ingress_.Record(tx, *env));
             ENTENTE_TRY(tx.Exec("DELETE FROM federation_pending WHERE id = ?", {id}));

@@ -180,6 +180,9 @@ class Federation {
   Status RaiseAlert(const std::string& log_node, const std::string& kind, const std::string& detail,
                const Json& evidence);
   Result<std::vector<std::uint8_t>> KeyOf(const std::string& node);
+  // Whether `env` names an organisation (besides its author) this node does
+  // not know yet: it then waits in federation_pending.
+  Result<bool> NamesUnknownOrg(const journal::Envelope& env);
   Status CheckPair(const std::string& log_node, const Json& a, const Json& b);
 
   store::Database& db_;

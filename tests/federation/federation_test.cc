@@ -128,7 +128,7 @@ TEST_P(FedTest, DirectoryAndMessagesReplicateUnderDistributionAndTlp) {
   PeerBoth(a, c);
   // A second organisation on B, and contacts.
   auto ob2 = b.node->directory().CreateOrg({"", b.org},
-                                           {{"kind", "sectoral_csirt"},
+                                           {{"kind", "ci_operator"},
                                             {"names", {{"en", "Beta Health CERT"}}},
                                             {"country", "DE"}});
   ASSERT_TRUE(ob2) << ob2.error().ToString();
@@ -234,8 +234,15 @@ TEST_P(FedTest, ForgedAlteredReplayedAndOutOfPolicyEnvelopesAreRejectedAndCounte
   page.node = a.id();
   page.after = 0;
   page.next = 10;
-  Json altered = upd_json;
-  altered["body"]["org"]["names"]["en"] = "Evil CERT";  // signature no longer verifies
+  // Another envelope C does not have, altered: its signature no longer verifies.
+  auto o2 = a.node->directory().CreateOrg({"", a.org}, {{"kind", "national_csirt"},
+                                                       {"names", {{"en", "Alpha Two"}}},
+                                                       {"country", "FR"}});
+  ASSERT_TRUE(o2) << o2.error().ToString();
+  auto o2_env = a.node->journal().ReadById(o2->envelope_id);
+  ASSERT_TRUE(o2_env && *o2_env);
+  Json altered = Json::parse((*o2_env)->canonical);
+  altered["body"]["org"]["names"]["en"] = "Evil CERT";
   Json wrong_origin = upd_json;
   wrong_origin["origin_node"] = c.id();
   Json malformed = upd_json;
@@ -252,6 +259,8 @@ TEST_P(FedTest, ForgedAlteredReplayedAndOutOfPolicyEnvelopesAreRejectedAndCounte
   EXPECT_EQ(Rejected(c, a.id(), "origin"), 1);
   EXPECT_EQ(Rejected(c, a.id(), "malformed"), 1);
   EXPECT_FALSE(HasEnvelope(c, red->id));
+  EXPECT_FALSE(HasEnvelope(c, o2->envelope_id));
+  EXPECT_FALSE(c.node->directory().GetOrg(o2->id));
   EXPECT_EQ(c.node->directory().GetOrg(a.org)->names["en"], "Alpha CERT (renamed)");
   // The same page again: the genuine envelope is a replay (idempotent).
   page.entries = {{5, upd_json}};

@@ -78,7 +78,7 @@ grep -q "not the one given" "$W/err" || fail "unclear error: $(cat "$W/err")"
 mkorgs() { # node count prefix
   local i
   for i in $(seq "$2"); do
-    ent "$1" org create "{\"kind\":\"sectoral_csirt\",\"names\":{\"en\":\"$3 $i $RANDOM\"},\"country\":\"${COUNTRY[$1]}\"}" >/dev/null
+    ent "$1" org create "{\"kind\":\"ci_operator\",\"names\":{\"en\":\"$3 $i $RANDOM\"},\"country\":\"${COUNTRY[$1]}\"}" >/dev/null
   done
 }
 for n in a b c; do mkorgs "$n" $((3 + RANDOM % 5)) "org-$n"; done

@@ -125,7 +125,7 @@ std::string_view Index::Id(std::uint32_t m) const {
 std::uint32_t Index::Find(KeyClass c, std::string_view key) const {
   if (slots_.empty()) return UINT32_MAX;
   std::uint64_t h = Hash(key, static_cast<std::uint64_t>(c) + 1);
-  auto tag = static_cast<std::uint8_t>(h >> 56);
+  auto tag = static_cast<std::uint8_t>(h);  // low bits: the slot comes from the high bits
   std::size_t cap = slots_.size();
   std::size_t i = static_cast<std::size_t>((static_cast<__uint128_t>(h) * cap) >> 64);
   while (true) {
@@ -151,7 +151,7 @@ struct BuildTable {
 
   std::uint32_t FindOrInsert(std::uint8_t c, std::string_view key, bool& inserted) {
     std::uint64_t h = Hash(key, static_cast<std::uint64_t>(c) + 1);
-    auto tag = static_cast<std::uint8_t>(h >> 56);
+    auto tag = static_cast<std::uint8_t>(h);  // low bits: the slot comes from the high bits
     std::size_t cap = slots.size();
     std::size_t i = static_cast<std::size_t>((static_cast<__uint128_t>(h) * cap) >> 64);
     while (true) {

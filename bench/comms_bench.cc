@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/node.h"
 #include "crypto/crypto.h"
@@ -128,6 +129,34 @@ void EndToEnd(benchmark::State& state, bool postgres) {
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
+// The same, as a node under load works: ten messages sent, then one pass of
+// the job worker (which leases up to 100 due jobs per pass in `serve`)
+// delivers them, then each is opened. Counted per message.
+void EndToEndBatch(benchmark::State& state, bool postgres) {
+  if (postgres && !std::getenv("ENTENTE_BENCH_PG_URL")) {
+    state.SkipWithError("ENTENTE_BENCH_PG_URL is not set");
+    return;
+  }
+  constexpr int kBatch = 10;
+  BenchNode b(postgres);
+  auto input = MessageInput(b.recipient.org_id);
+  std::vector<std::string> ids(kBatch);
+  for (auto _ : state) {
+    for (auto& id : ids) id = Must(b.node->comms().Send(b.sender, input), "send").id;
+    const int ran = Must(b.node->comms().RunJobs("bench", 100), "deliver");
+    if (ran < kBatch) {
+      state.SkipWithError("the worker did not deliver every message of the batch");
+      return;
+    }
+    for (const auto& id : ids) {
+      auto opened = Must(b.node->comms().Open(b.recipient, id), "open");
+      benchmark::DoNotOptimize(opened);
+    }
+  }
+  state.counters["messages_per_s"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * kBatch, benchmark::Counter::kIsRate);
+}
+
 void PlainInsert(benchmark::State& state, bool postgres) {
   if (postgres && !std::getenv("ENTENTE_BENCH_PG_URL")) {
     state.SkipWithError("ENTENTE_BENCH_PG_URL is not set");
@@ -202,6 +231,14 @@ BENCHMARK_CAPTURE(EndToEnd, sqlite, false)
     ->UseRealTime();
 BENCHMARK_CAPTURE(EndToEnd, postgres, true)
     ->Name("BM_Message_EndToEnd/postgres")
+    ->MinTime(2)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(EndToEndBatch, sqlite, false)
+    ->Name("BM_Message_EndToEndBatch/sqlite")
+    ->MinTime(2)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(EndToEndBatch, postgres, true)
+    ->Name("BM_Message_EndToEndBatch/postgres")
     ->MinTime(2)
     ->UseRealTime();
 BENCHMARK_CAPTURE(PlainInsert, sqlite, false)

@@ -67,12 +67,14 @@ python3 - "$out" <<'PY2'
 import json, sys
 runs = {b["name"].split("/min_time")[0]: b for b in json.load(open(sys.argv[1]))["benchmarks"]}
 print(f"\n{'Messages (compose, seal, sign, store, deliver, open)':<56} {'msg/s':>10} {'plain insert':>13} {'ratio':>7}")
-for backend in ["sqlite", "postgres"]:
-    a, b = runs.get(f"BM_Message_EndToEnd/{backend}"), runs.get(f"BM_Message_PlainInsert/{backend}")
-    if not a or a.get("error_occurred") or not b or b.get("error_occurred"):
-        print(f"{backend:<56} {'(skipped: set ENTENTE_BENCH_PG_URL)':>10}")
-        continue
-    print(f"{backend:<56} {a['messages_per_s']:>10,.0f} {b['messages_per_s']:>13,.0f} {b['messages_per_s']/a['messages_per_s']:>6.1f}x")
+for name, label in [("EndToEnd", "one at a time"), ("EndToEndBatch", "10 sent, one worker pass, 10 opened")]:
+    for backend in ["sqlite", "postgres"]:
+        a, b = runs.get(f"BM_Message_{name}/{backend}"), runs.get(f"BM_Message_PlainInsert/{backend}")
+        row = f"{backend}, {label}"
+        if not a or a.get("error_occurred") or not b or b.get("error_occurred"):
+            print(f"{row:<56} {'(skipped: set ENTENTE_BENCH_PG_URL)':>10}")
+            continue
+        print(f"{row:<56} {a['messages_per_s']:>10,.0f} {b['messages_per_s']:>13,.0f} {b['messages_per_s']/a['messages_per_s']:>6.1f}x")
 print(f"\n{'Sealing, per recipient':<40} {'content key':>14} {'box per recipient':>18} {'ratio':>7}")
 for size in [4096, 262144]:
     for n in [1, 10, 100]:

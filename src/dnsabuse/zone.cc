@@ -650,8 +650,51 @@ std::vector<std::pair<std::string, std::uint64_t>> ZoneStats::RecordsByType() co
   return out;
 }
 
+namespace {
+constexpr std::array<bool, 256> MakeSimple() {
+  std::array<bool, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<size_t>(c)] = true;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = true;
+  t['-'] = t['_'] = t['*'] = true;
+  return t;
+}
+constexpr auto kSimple = MakeSimple();
+
+// Fast path: lower-case letters, digits, '-', '_', '*' and single dots, no
+// escapes. Returns false when the slow path must decide.
+bool SimpleName(std::string_view text, std::string_view origin, bool has_origin, std::string& out) {
+  size_t label = 0, labels = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '.') {
+      if (label == 0) return false;
+      label = 0;
+      ++labels;
+      continue;
+    }
+    if (!kSimple[c] || ++label > 63) return false;
+  }
+  const bool absolute = label == 0;
+  if (!absolute && !has_origin) return false;
+  const size_t len = absolute ? text.size() - 1 : text.size();
+  // Wire length: presentation length + 2 (first length byte, root) when
+  // there are no escapes; the origin may hold escapes, so count precisely
+  // only when near the limit.
+  const size_t total = absolute || origin.empty() ? len : len + 1 + origin.size();
+  if (total + 2 > 255) return false;
+  out.assign(text.data(), len);
+  if (!absolute && !origin.empty()) {
+    out += '.';
+    out += origin;
+  }
+  (void)labels;
+  return true;
+}
+}  // namespace
+
 std::string CanonicalName(std::string_view text, std::string_view origin, bool has_origin,
                           std::string& out) {
+  if (!text.empty() && text != "." && SimpleName(text, origin, has_origin, out)) return "";
   out.clear();
   if (text.empty()) return "empty name";
   if (text == ".") return "";
@@ -767,12 +810,43 @@ bool DelegationCounter::Insert(std::uint64_t h) {
   return true;
 }
 
+namespace {
+// Label-aware order of canonical names: '.' sorts below every other byte,
+// so that names of one depth compare as DNS canonical order does.
+bool DotLess(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] == b[i]) continue;
+    const unsigned x = a[i] == '.' ? 0u : static_cast<unsigned char>(a[i]);
+    const unsigned y = b[i] == '.' ? 0u : static_cast<unsigned char>(b[i]);
+    return x < y;
+  }
+  return a.size() < b.size();
+}
+}  // namespace
+
 bool DelegationCounter::Add(const ZoneRecord& r, std::string_view apex) {
   if (r.type != rrtype::kNS) return false;
   if (r.owner == last_) return false;
   if (!IsBelow(r.owner, apex)) return false;
+  const std::uint64_t h = Fingerprint(r.owner);
+  // Zones are usually sorted: while every delegated owner sorts after the
+  // previous one it cannot have been seen before, and its fingerprint is
+  // only appended to a vector (no random access into a large table). At the
+  // first owner out of order the set is built from that vector.
+  if (sorted_) {
+    if (count_ == 0 || DotLess(last_, r.owner)) {
+      last_.assign(r.owner);
+      pending_.push_back(h);
+      ++count_;
+      return true;
+    }
+    sorted_ = false;
+    for (std::uint64_t p : pending_) Insert(p);
+    std::vector<std::uint64_t>().swap(pending_);
+  }
   last_.assign(r.owner);
-  if (!Insert(Fingerprint(r.owner))) return false;
+  if (!Insert(h)) return false;
   ++count_;
   return true;
 }

@@ -109,7 +109,8 @@ std::string CanonicalName(std::string_view text, std::string_view origin, bool h
 
 // Counts delegations: distinct owners of NS records strictly below the apex.
 // Feed it every record; it returns true the first time a delegated owner is
-// seen. Distinctness uses the previous owner and a set of 64-bit fingerprints
+// seen. Distinctness uses the order of the owners while the zone is sorted,
+// then a set of 64-bit fingerprints
 // (two different names colliding is possible but with probability about
 // n^2 / 2^65: 10^-3 for 200 M names).
 class DelegationCounter {
@@ -125,6 +126,8 @@ class DelegationCounter {
   std::uint64_t count_ = 0;
   std::string last_;
   bool has_zero_ = false;
+  bool sorted_ = true;
+  std::vector<std::uint64_t> pending_;  // fingerprints while the owners are sorted
 };
 
 // True when `name` is strictly below `apex` (both canonical).

@@ -49,34 +49,49 @@ gen=$(cat "$DIR/gen.json")
 LOG="$DIR/queries.log"
 LIST="$DIR/domains.txt"
 cat "$LOG" >/dev/null  # into the page cache
-t0=$(now); cat "$LOG" >/dev/null; t1=$(now)
-cat_s=$(python3 -c "print($t1 - $t0)")
+# Wall-clock and CPU seconds of a command (CPU: user + system of the child),
+# and its output.
+timed() {
+  python3 - "$@" <<'PY'
+import json, resource, subprocess, sys, time
+t = time.time()
+p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, text=True)
+wall = time.time() - t
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall_s": wall, "cpu_s": r.ru_utime + r.ru_stime, "out": p.stdout.strip()}))
+PY
+}
+cat_t=$(timed sh -c 'cat "$0" >/dev/null' "$LOG")
 scan2=$("$BENCH" scan "$LIST" "$LOG" 0)
 scan1=$("$BENCH" scan "$LIST" "$LOG" 1)
-t0=$(now); grep_f=$(grep -F -c -f "$LIST" "$LOG" || true); t1=$(now)
-grep_f_s=$(python3 -c "print($t1 - $t0)")
-t0=$(now); grep_w=$(grep -F -w -c -f "$LIST" "$LOG" || true); t1=$(now)
-grep_w_s=$(python3 -c "print($t1 - $t0)")
-python3 - "$gen" "$scan2" "$scan1" "$cat_s" "$grep_f" "$grep_f_s" "$grep_w" "$grep_w_s" "$(nproc)" <<'PY'
+grep_f=$(timed grep -F -c -f "$LIST" "$LOG")
+grep_w=$(timed grep -F -w -c -f "$LIST" "$LOG")
+python3 - "$gen" "$scan2" "$scan1" "$cat_t" "$grep_f" "$grep_w" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)" <<'PY'
 import json, sys
-gen, s2, s1 = (json.loads(x) for x in sys.argv[1:4])
-cat_s, gf, gfs, gw, gws, cores = float(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7]), float(sys.argv[8]), sys.argv[9]
+gen, s2, s1, cat, gf, gw = (json.loads(x) for x in sys.argv[1:7])
+cores, load = sys.argv[7], sys.argv[8]
 mb = gen["bytes"] / 1e6
-print(f"\nScanning a {mb:,.0f} MB Unbound query log ({gen['lines']:,} lines) against {gen['indicators']:,} domains (LC_ALL=C)")
-print(f"  {'':<44} {'seconds':>9} {'MB/s':>9} {'hit lines':>11} {'vs grep -F':>11}")
-rows = [(f"entente match ({cores} cores)", s2["scan_s"], s2["hit_lines"]),
-        ("entente match (1 core)", s1["scan_s"], s1["hit_lines"]),
-        ("grep -F -f", gfs, gf), ("grep -F -w -f", gws, gw), ("cat (reading the cached file)", cat_s, None)]
-for name, s, hits in rows:
+print(f"\nScanning a {mb:,.0f} MB Unbound query log ({gen['lines']:,} lines) against {gen['indicators']:,} domains "
+      f"(LC_ALL=C; load average {load} on {cores} cores)")
+print(f"  {'':<36} {'wall s':>8} {'MB/s':>8} {'CPU s':>8} {'MB/CPU-s':>9} {'hit lines':>10} {'wall vs grep -F':>16} {'CPU vs grep -F':>15}")
+gfw, gfc = gf["wall_s"], gf["cpu_s"]
+rows = [(f"entente match ({cores} threads)", s2["scan_s"], s2["scan_cpu_s"], s2["hit_lines"]),
+        ("entente match (1 thread)", s1["scan_s"], s1["scan_cpu_s"], s1["hit_lines"]),
+        ("grep -F -f", gfw, gfc, int(gf["out"] or 0)),
+        ("grep -F -w -f", gw["wall_s"], gw["cpu_s"], int(gw["out"] or 0)),
+        ("cat (reading the cached file)", cat["wall_s"], cat["cpu_s"], None)]
+for name, w, c, hits in rows:
     h = f"{hits:,}" if hits is not None else "-"
-    print(f"  {name:<44} {s:>9.2f} {mb / s:>9.1f} {h:>11} {gfs / s:>10.1f}x")
-print(f"  index for the scan: built in {s2['load_and_build_s']:.2f} s (load + build); lookup structure "
+    print(f"  {name:<36} {w:>8.2f} {mb / w:>8.1f} {c:>8.2f} {mb / max(c, 1e-9):>9.1f} {h:>10} {gfw / w:>15.1f}x {gfc / max(c, 1e-9):>14.1f}x")
+print(f"  index for the scan: load + build {s2['load_and_build_s']:.2f} s; lookup structure "
       f"{s2['lookup_bytes'] / s2['raw_value_bytes']:.2f}x the raw indicator values, "
       f"{s2['total_index_bytes'] / s2['raw_value_bytes']:.2f}x with metadata and ids")
+ours = s2["hit_lines"]
+gfh, gwh = int(gf["out"] or 0), int(gw["out"] or 0)
 print(f"  planted: {gen['planted_hits']:,} lines with a listed name or a subdomain of one, "
       f"{gen['planted_substring_only']:,} with a listed name inside a longer label ('x' + name)")
-print(f"  grep -F counts those substring-only lines too ({gf:,} = {s2['hit_lines']:,} + {gf - s2['hit_lines']:,}); "
-      f"grep -F -w and entente match at label boundaries ({gw:,} vs {s2['hit_lines']:,})")
+print(f"  grep -F also counts the substring-only lines ({gfh:,} = {ours:,} + {gfh - ours:,}); "
+      f"grep -F -w and entente match at label boundaries ({gwh:,} vs {ours:,})")
 PY
 
 echo

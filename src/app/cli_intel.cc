@@ -200,6 +200,7 @@ class IntelCommands final : public CommandGroup {
 };
 
 }  // namespace
-}  // namespace entente::cli
 
 ENTENTE_CLI_GROUP(IntelCommands);
+
+}  // namespace entente::cli

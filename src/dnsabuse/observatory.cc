@@ -626,6 +626,89 @@ Result<MonthReport> Observatory::Month(std::string_view month) const {
   return rep;
 }
 
+// ---- routing -----------------------------------------------------------------
+
+Result<AbuseReport> Observatory::ReportFor(std::string_view domain) const {
+  auto rows = ENTENTE_TRY(db_.Query(
+      "SELECT domain, first_day, tld, registrar, categories, feeds, evidence FROM dns_listings "
+      "WHERE domain = ? AND mitigated_day IS NULL",
+      {std::string(domain)}));
+  if (rows.empty())
+    return Fail(ErrorCode::kNotFound, fmt::format("{} has no open listing episode", domain), "domain");
+  const auto& r = rows[0];
+  AbuseReport rep;
+  rep.domain = r.Text(0);
+  rep.first_day = r.Text(1);
+  rep.tld = r.Text(2);
+  rep.registrar = std::strtoll(r.Text(3).c_str(), nullptr, 10);
+  auto split = [](const std::string& s) {
+    std::vector<std::string> out;
+    size_t p = 0;
+    while (p <= s.size() && !s.empty()) {
+      const size_t c = s.find(',', p);
+      out.push_back(s.substr(p, c == std::string::npos ? std::string::npos : c - p));
+      if (c == std::string::npos) break;
+      p = c + 1;
+    }
+    return out;
+  };
+  rep.categories = split(r.Text(4));
+  rep.feeds = split(r.Text(5));
+  rep.evidence = {r.Text(6)};
+  return rep;
+}
+
+Status Observatory::RecordSent(const AbuseReport& report, const std::string& message_id, const Recipient& to) {
+  if (message_id.empty()) return Invalid("message id is empty", "message_id");
+  return db_.Transact([&](store::Tx& tx) -> Status {
+    auto open = ENTENTE_TRY(tx.Query(
+        "SELECT 1 FROM dns_listings WHERE domain = ? AND first_day = ? AND mitigated_day IS NULL",
+        {report.domain, report.first_day}));
+    if (open.empty())
+      return Fail(ErrorCode::kFailedPrecondition,
+                  fmt::format("{} has no open listing episode since {}", report.domain, report.first_day), "domain");
+    ENTENTE_TRY(tx.Exec("INSERT INTO dns_reports (domain, first_day, message_id, recipient_org, routed_to, sent_at, "
+                        "status) VALUES (?, ?, ?, ?, ?, ?, 'sent')",
+                        {report.domain, report.first_day, message_id, to.org_id,
+                         std::string(to.to == RoutedTo::kRegistrar ? "registrar" : "registry"), clock_.NowMillis()}));
+    return Ok();
+  });
+}
+
+Status Observatory::RecordResponse(const std::string& message_id, std::string_view day, Response response,
+                                   const std::string& reason) {
+  const auto d = ParseDay(day);
+  if (!d) return Invalid(fmt::format("day '{}' is not a date YYYY-MM-DD", day), "date");
+  if (response == Response::kDeclined && reason.empty())
+    return Invalid("a decline needs a reason", "reason");
+  return db_.Transact([&](store::Tx& tx) -> Status {
+    auto rows = ENTENTE_TRY(tx.Query("SELECT domain, first_day, status FROM dns_reports WHERE message_id = ?",
+                                     {message_id}));
+    if (rows.empty()) return Fail(ErrorCode::kNotFound, "no abuse report for message " + message_id, "message_id");
+    if (rows[0].Text(2) != "sent")
+      return Fail(ErrorCode::kConflict, fmt::format("report {} was already answered ({})", message_id, rows[0].Text(2)));
+    const std::string domain = rows[0].Text(0), first = rows[0].Text(1);
+    const auto first_day = ParseDay(first);
+    if (!first_day || *d < *first_day)
+      return Invalid(fmt::format("response day {} is before the first listing {}", day, first), "date");
+    if (response == Response::kDeclined) {
+      ENTENTE_TRY(tx.Exec("UPDATE dns_reports SET status = 'declined', reason = ?, responded_day = ? WHERE message_id = ?",
+                          {reason, std::string(day), message_id}));
+      return Ok();
+    }
+    ENTENTE_TRY(tx.Exec("UPDATE dns_reports SET status = 'mitigated', action = ?, reason = ?, responded_day = ? "
+                        "WHERE message_id = ?",
+                        {std::string(response == Response::kSuspended ? "suspended" : "other_action"),
+                         reason.empty() ? store::Value(store::Null{}) : store::Value(reason), std::string(day),
+                         message_id}));
+    // Ends the episode unless the observatory already saw it end.
+    ENTENTE_TRY(tx.Exec("UPDATE dns_listings SET mitigated_day = ?, mitigation = 'confirmed', ttm_days = ? "
+                        "WHERE domain = ? AND first_day = ? AND mitigated_day IS NULL",
+                        {std::string(day), std::int64_t{*d - *first_day}, domain, first}));
+    return Ok();
+  });
+}
+
 // ---- report formats ----------------------------------------------------------
 
 namespace {

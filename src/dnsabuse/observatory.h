@@ -44,6 +44,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "dnsabuse/feeds.h"
+#include "dnsabuse/routing.h"
 #include "dnsabuse/zone.h"
 #include "store/store.h"
 
@@ -155,6 +156,16 @@ class Observatory {
   // Figures of one stored day (scope "" = all scopes).
   Result<std::vector<ScopeFigures>> Day(std::string_view day, std::string_view scope = "") const;
   Result<std::vector<OpenListing>> OpenListings() const;
+
+  // Routing (routing.h): the report on a domain's open listing episode.
+  Result<AbuseReport> ReportFor(std::string_view domain) const;
+  // Records that `report` was sent as comms message `message_id`.
+  Status RecordSent(const AbuseReport& report, const std::string& message_id, const Recipient& to);
+  // The recipient's answer to message `message_id` on `day`: a confirmed
+  // mitigation ends the episode (mitigation 'confirmed', time to mitigation
+  // to `day`); a decline needs a reason and leaves it open.
+  Status RecordResponse(const std::string& message_id, std::string_view day, Response response,
+                        const std::string& reason);
 
  private:
   store::Database& db_;

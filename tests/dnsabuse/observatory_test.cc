@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 
+#include "comms/templates.h"
 #include "store/test_databases.h"
 
 namespace entente::dnsabuse {
@@ -216,6 +217,77 @@ TEST_P(ObservatoryTest, OrderDuplicatesAndAtomicity) {
   EXPECT_FALSE(obs.Ingest(Request("2024-02-30", {com}, {"phishing:one:domains:" + feed})));
   EXPECT_EQ(obs.Month("2024-04").error().code, ErrorCode::kNotFound);
   EXPECT_EQ(obs.Month("2024-4").error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_P(ObservatoryTest, ReportsRoutedAndMitigationConfirmed) {
+  const std::string com = ComZone("com.zone", true);
+  const std::string feed = Write("f.txt", "http://login.a.com/x\nhttp://b.com/\nhttp://c.com/\n");
+  ManualClock clock(1'709'251'200'000);
+  Observatory obs(db(), clock);
+  ASSERT_TRUE(obs.Ingest(Request("2024-03-01", {com}, {"phishing:feeda:urls:" + feed})));
+  auto report = obs.ReportFor("a.com");
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->first_day, "2024-03-01");
+  EXPECT_EQ(report->registrar, 1001);
+  EXPECT_EQ(report->categories, (std::vector<std::string>{"phishing"}));
+  EXPECT_EQ(report->evidence, (std::vector<std::string>{"http://login.a.com/x"}));
+  EXPECT_EQ(obs.ReportFor("zzz.com").error().code, ErrorCode::kNotFound);
+
+  Routing routing;
+  routing.registrar_orgs[1001] = "org-registrar-one";
+  routing.registry_orgs["com"] = "org-registry-com";
+  auto to = ChooseRecipient(*report, routing, false);
+  ASSERT_TRUE(to);
+  EXPECT_EQ(to->org_id, "org-registrar-one");
+  EXPECT_EQ(ChooseRecipient(*report, routing, true)->to, RoutedTo::kRegistry);  // escalated
+  AbuseReport unknown = *report;
+  unknown.registrar = 0;
+  EXPECT_EQ(ChooseRecipient(unknown, routing, false)->org_id, "org-registry-com");
+  unknown.tld = "net";
+  EXPECT_FALSE(ChooseRecipient(unknown, routing, false));
+
+  // The message is valid input for the communications module's template.
+  report->screenshot_sha256 = std::string(64, 'a');
+  auto msg = ReportMessage(*report, to->org_id);
+  ASSERT_TRUE(msg) << msg.error().message;
+  const auto& templates = comms::TemplateSet::Embedded();
+  const auto* tpl = templates.Latest((*msg)["kind"].get<std::string>());
+  ASSERT_NE(tpl, nullptr);
+  auto valid = templates.Validate(*tpl, (*msg)["fields"], {[](const std::string&) { return false; }});
+  ASSERT_TRUE(valid) << valid.error().ToString();
+  EXPECT_EQ((*msg)["recipients"][0], "org-registrar-one");
+  EXPECT_NE((*msg)["fields"]["description"].get<std::string>().find("http://login.a.com/x"), std::string::npos);
+  EXPECT_NE((*msg)["fields"]["description"].get<std::string>().find(std::string(64, 'a')), std::string::npos);
+  for (const char* c : {"phishing", "malware", "botnet_cc", "spam"}) {
+    AbuseReport r = *report;
+    r.categories = {c};
+    auto m = ReportMessage(r, "org");
+    ASSERT_TRUE(m);
+    EXPECT_TRUE(templates.Validate(*tpl, (*m)["fields"], {[](const std::string&) { return false; }})) << c;
+  }
+  report->screenshot_sha256 = "xyz";
+  EXPECT_FALSE(ReportMessage(*report, "org"));
+
+  // Registrar One confirms a suspension two days later: the episode ends
+  // with time to mitigation 2; b.com's registrar declines (with a reason).
+  ASSERT_TRUE(obs.RecordSent(*obs.ReportFor("a.com"), "msg-1", *to));
+  auto b = obs.ReportFor("b.com");
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(obs.RecordSent(*b, "msg-2", {"org-registrar-one", RoutedTo::kRegistrar}));
+  EXPECT_EQ(obs.RecordResponse("msg-2", "2024-03-02", Response::kDeclined, "").error().field, "reason");
+  ASSERT_TRUE(obs.RecordResponse("msg-2", "2024-03-02", Response::kDeclined, "not our customer"));
+  ASSERT_TRUE(obs.RecordResponse("msg-1", "2024-03-03", Response::kSuspended, ""));
+  EXPECT_EQ(obs.RecordResponse("msg-1", "2024-03-03", Response::kSuspended, "").error().code, ErrorCode::kConflict);
+  EXPECT_EQ(obs.RecordResponse("msg-9", "2024-03-03", Response::kSuspended, "").error().code, ErrorCode::kNotFound);
+  auto rows = *db().Query("SELECT mitigation, ttm_days FROM dns_listings WHERE domain = 'a.com'");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].Text(0), "confirmed");
+  EXPECT_EQ(rows[0].Int(1), 2);
+  EXPECT_EQ(obs.ReportFor("b.com")->domain, "b.com");  // declined: still open
+  auto month = obs.Month("2024-03");
+  ASSERT_TRUE(month);
+  EXPECT_EQ(month->rows[0].mitigated, 1);
+  EXPECT_DOUBLE_EQ(*month->rows[0].median_ttm, 2);
 }
 
 ENTENTE_INSTANTIATE_BACKENDS(ObservatoryTest);

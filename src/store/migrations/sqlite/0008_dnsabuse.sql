@@ -43,8 +43,9 @@ CREATE TABLE dns_figures (
 
 -- dns_listings: listing episodes of a registrable domain, from the first day
 -- it was seen listed and in the zone to the day it was found gone from the
--- feeds or the zone (mitigated_day, ttm_days = mitigated_day - first_day;
--- NULL while open). A domain listed again later opens a new episode.
+-- feeds or the zone, or the registrar confirmed mitigation (mitigated_day,
+-- mitigation, ttm_days = mitigated_day - first_day; NULL while open). A
+-- domain listed again later opens a new episode.
 CREATE TABLE dns_listings (
   domain TEXT NOT NULL,
   first_day TEXT NOT NULL,
@@ -56,8 +57,28 @@ CREATE TABLE dns_listings (
   evidence TEXT NOT NULL,
   created_day TEXT,
   mitigated_day TEXT,
-  mitigation TEXT CHECK (mitigation IN ('left_zone', 'delisted')),
+  mitigation TEXT CHECK (mitigation IN ('left_zone', 'delisted', 'confirmed')),
   ttm_days BIGINT,
   PRIMARY KEY (domain, first_day)
 );
 CREATE INDEX dns_listings_open ON dns_listings(mitigated_day, domain);
+
+-- dns_reports: abuse reports routed for a listing episode (as a comms
+-- message to the registrar's, or the registry's, organisation) and the
+-- response: suspended / other_action (mitigation confirmed, which ends the
+-- episode) or declined with a reason.
+CREATE TABLE dns_reports (
+  domain TEXT NOT NULL,
+  first_day TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  recipient_org TEXT NOT NULL,
+  routed_to TEXT NOT NULL CHECK (routed_to IN ('registrar', 'registry')),
+  sent_at BIGINT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('sent', 'mitigated', 'declined')),
+  action TEXT CHECK (action IN ('suspended', 'other_action')),
+  reason TEXT,
+  responded_day TEXT,
+  PRIMARY KEY (message_id),
+  FOREIGN KEY (domain, first_day) REFERENCES dns_listings(domain, first_day)
+);
+CREATE INDEX dns_reports_listing ON dns_reports(domain, first_day);

@@ -228,6 +228,8 @@ Result<std::shared_ptr<const Index>> Index::Build(std::span<const Indicator> ind
           continue;
         }
         key = std::move(*d);
+        std::size_t labels = 1 + static_cast<std::size_t>(std::count(key.begin(), key.end(), '.'));
+        ix->domain_labels_ |= 1ull << std::min<std::size_t>(labels, 63);
         break;
       }
       case Kind::kIp: {
@@ -460,9 +462,19 @@ void Matcher::AddRegex(int cls, std::string_view text) {
 
 std::span<const Hit> Matcher::MatchDomain(std::string_view name) {
   hits_.clear();
-  AddKey(Index::KeyClass::kDomain, name, MatchType::kExact, false);
-  for (std::size_t dot = name.find('.'); dot != std::string_view::npos; dot = name.find('.', dot + 1))
-    AddKey(Index::KeyClass::kDomain, name.substr(dot + 1), MatchType::kSubdomain, true);
+  std::uint64_t present = index_->domain_labels_;
+  if (present == 0) {
+    AddRegex(0, name);
+    return hits_;
+  }
+  std::size_t labels = 1 + static_cast<std::size_t>(std::count(name.begin(), name.end(), '.'));
+  if ((present >> std::min<std::size_t>(labels, 63)) & 1)
+    AddKey(Index::KeyClass::kDomain, name, MatchType::kExact, false);
+  for (std::size_t dot = name.find('.'); dot != std::string_view::npos; dot = name.find('.', dot + 1)) {
+    --labels;
+    if ((present >> std::min<std::size_t>(labels, 63)) & 1)
+      AddKey(Index::KeyClass::kDomain, name.substr(dot + 1), MatchType::kSubdomain, true);
+  }
   AddRegex(0, name);
   return hits_;
 }

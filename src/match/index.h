@@ -112,6 +112,9 @@ class Index {
   std::vector<std::uint8_t> tags_;
   std::vector<Meta> meta_;
   std::vector<std::string> communities_;
+  // Bit L set: some domain key has L labels (L >= 63 share bit 63); a
+  // lookup skips the parent names of lengths no key has.
+  std::uint64_t domain_labels_ = 0;
   std::uint64_t v4_lengths_ = 0;      // bit L set: some IPv4 prefix of length L (0..32)
   std::uint64_t v6_lengths_[3] = {};  // bits 0..128
   // Regex databases by target class (domain, url, email, ip); ids are meta indices.

@@ -5,6 +5,10 @@
 //       --feed phishing:openphish:urls:phish.txt --feed malware:urlhaus:csv3:urlhaus.csv
 //   entente dns report --month 2024-03 [--format html|csv|json] [--out FILE]
 //   entente dns day --date 2024-03-01 [--scope tld|registrar|all]
+//   entente dns route --domain evil.example --as alice --registrar-org 1001=ORG_ID
+//       [--registry-org example=ORG_ID] [--escalate] [--screenshot-sha256 HEX]
+//   entente dns respond --message MSG_ID --date 2024-03-05 --action suspended|other_action|declined
+//       [--reason TEXT]
 //
 // The figures are stored in the node's database (migration 0008).
 #include <fmt/format.h>
@@ -13,6 +17,7 @@
 #include <iostream>
 
 #include "app/cli_group.h"
+#include "api/node.h"
 #include "dnsabuse/observatory.h"
 
 namespace entente::cli {
@@ -62,6 +67,24 @@ class DnsCommands final : public CommandGroup {
         ->capture_default_str();
     report_->add_option("--out", out_, "write to this file instead of standard output");
 
+    route_ = dns_->add_subcommand("route", "send an abuse report on a listed domain to its registrar "
+                                           "(or registry) as a structured communication");
+    route_->add_option("--domain", domain_, "registrable domain with an open listing")->required();
+    route_->add_option("--as", as_user_, "user who sends the report (their organisation signs)")->required();
+    route_->add_option("--registrar-org", registrar_orgs_, "IANA_ID=ORG_ID: the registrar's organisation (repeatable)");
+    route_->add_option("--registry-org", registry_orgs_, "TLD=ORG_ID: the registry's organisation (repeatable)");
+    route_->add_flag("--escalate", escalate_, "send to the registry (the registrar did not act)");
+    route_->add_option("--screenshot-sha256", screenshot_, "SHA-256 of a screenshot kept as evidence");
+    route_->add_option("--urgency", urgency_, "urgent, priority or routine")->capture_default_str();
+
+    respond_ = dns_->add_subcommand("respond", "record the registrar's answer to an abuse report");
+    respond_->add_option("--message", message_, "the report's message id")->required();
+    respond_->add_option("--date", respond_date_, "day of the answer YYYY-MM-DD")->required();
+    respond_->add_option("--action", action_, "suspended, other_action or declined")
+        ->check(CLI::IsMember({"suspended", "other_action", "declined"}))
+        ->required();
+    respond_->add_option("--reason", reason_, "reason (required for declined)");
+
     day_ = dns_->add_subcommand("day", "one stored day's figures");
     day_->add_option("--date", day_date_, "YYYY-MM-DD")->required();
     day_->add_option("--scope", scope_, "all, tld or registrar")
@@ -75,6 +98,16 @@ class DnsCommands final : public CommandGroup {
     if (ingest_->parsed()) return Ingest(c, obs);
     if (report_->parsed()) return Report(obs);
     if (day_->parsed()) return Day(c, obs);
+    if (route_->parsed()) return Route(c, *node, obs);
+    if (respond_->parsed()) {
+      const auto r = action_ == "suspended"      ? dnsabuse::Response::kSuspended
+                     : action_ == "other_action" ? dnsabuse::Response::kOtherAction
+                                                 : dnsabuse::Response::kDeclined;
+      auto s = obs.RecordResponse(message_, respond_date_, r, reason_);
+      if (!s) DnsDie(s.error().ToString());
+      std::cout << (c.json ? Json{{"message", message_}, {"action", action_}}.dump() : "recorded") << "\n";
+      return 0;
+    }
     return 2;
   }
 
@@ -115,6 +148,44 @@ class DnsCommands final : public CommandGroup {
     return 0;
   }
 
+  int Route(const Context& c, api::Node& node, dnsabuse::Observatory& obs) {
+    dnsabuse::Routing routing;
+    for (const auto& m : registrar_orgs_) {
+      const size_t eq = m.find('=');
+      char* end = nullptr;
+      const long long id = eq == std::string::npos ? 0 : std::strtoll(m.c_str(), &end, 10);
+      if (eq == std::string::npos || id <= 0 || end != m.c_str() + eq || eq + 1 == m.size())
+        DnsDie(fmt::format("--registrar-org '{}' is not IANA_ID=ORG_ID", m));
+      routing.registrar_orgs[id] = m.substr(eq + 1);
+    }
+    for (const auto& m : registry_orgs_) {
+      const size_t eq = m.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == m.size())
+        DnsDie(fmt::format("--registry-org '{}' is not TLD=ORG_ID", m));
+      routing.registry_orgs[m.substr(0, eq)] = m.substr(eq + 1);
+    }
+    auto report = DnsOrDie(obs.ReportFor(domain_));
+    report.screenshot_sha256 = screenshot_;
+    report.urgency = urgency_;
+    auto to = DnsOrDie(dnsabuse::ChooseRecipient(report, routing, escalate_));
+    auto msg = DnsOrDie(dnsabuse::ReportMessage(report, to.org_id));
+    auto users = DnsOrDie(node.db().Query("SELECT id, org_id, disabled FROM users WHERE username = ?", {as_user_}));
+    if (users.empty()) DnsDie("no user " + as_user_);
+    if (users[0].Int(2) != 0) DnsDie("user " + as_user_ + " is disabled");
+    auto sent = DnsOrDie(node.comms().Send({users[0].Text(0), users[0].Text(1)}, msg));
+    if (auto s = obs.RecordSent(report, sent.id, to); !s)
+      DnsDie(fmt::format("message {} sent but not recorded: {}", sent.id, s.error().ToString()));
+    const std::string routed = to.to == dnsabuse::RoutedTo::kRegistrar ? "registrar" : "registry";
+    if (c.json)
+      std::cout << Json{{"message", sent.id}, {"domain", report.domain}, {"recipient", to.org_id}, {"routed_to", routed}}
+                       .dump()
+                << "\n";
+    else
+      std::cout << fmt::format("report on {} sent to the {} ({}) as message {}\n", report.domain, routed, to.org_id,
+                               sent.id);
+    return 0;
+  }
+
   int Report(dnsabuse::Observatory& obs) {
     auto month = DnsOrDie(obs.Month(month_));
     std::string text = format_ == "json"  ? dnsabuse::MonthToJson(month).dump(2) + "\n"
@@ -150,6 +221,11 @@ class DnsCommands final : public CommandGroup {
   CLI::App* ingest_ = nullptr;
   CLI::App* report_ = nullptr;
   CLI::App* day_ = nullptr;
+  CLI::App* route_ = nullptr;
+  CLI::App* respond_ = nullptr;
+  std::string domain_, as_user_, screenshot_, urgency_ = "priority", message_, respond_date_, action_, reason_;
+  std::vector<std::string> registrar_orgs_, registry_orgs_;
+  bool escalate_ = false;
   dnsabuse::IngestRequest req_;
   std::vector<std::string> feeds_;
   std::string month_, format_ = "html", out_, day_date_, scope_;

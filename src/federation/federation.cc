@@ -498,10 +498,6 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
       reject(kRejectMalformed, "seq " + std::to_string(e.seq) + ": does not canonicalize");
       continue;
     }
-    if (!ids_in_page.insert(env->id).second) {
-      reject(kRejectReplayed, env->id + " twice in one page");
-      continue;
-    }
     auto have = ENTENTE_TRY(db_.Query("SELECT envelope FROM journal WHERE id = ?", {env->id}));
     if (!have.empty()) {
       if (have[0].Text(0) == *canonical)
@@ -525,6 +521,11 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
     }
     // Every organisation it names must be known here first (the directory
     // may arrive later, by another peer): wait for it.
+    // Only now: an invalid copy earlier in the page does not hide the genuine one.
+    if (!ids_in_page.insert(env->id).second) {
+      reject(kRejectReplayed, env->id + " twice in one page");
+      continue;
+    }
     bool unknown = v == Verdict::kUnknown || ENTENTE_TRY(NamesUnknownOrg(*env));
     if (unknown) {
       pending.push_back({std::move(*env), std::move(*canonical)});

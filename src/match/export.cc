@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <set>
+#include <unordered_set>
 
 #include "crypto/crypto.h"
 #include "match/normalize.h"
@@ -158,7 +159,8 @@ Result<std::string> ExportRpz(std::span<const Indicator> in, const ExportOptions
       "; Response Policy Zone from Entente indicators\n$TTL {}\n@ IN SOA localhost. hostmaster.localhost. "
       "{} 3600 600 86400 {}\n@ IN NS localhost.\n",
       o.ttl, o.serial, o.ttl);
-  std::set<std::string> owners;
+  std::unordered_set<std::string> owners;
+  owners.reserve(in.size() * 2);
   for (const Indicator& i : in) {
     if (i.kind != Kind::kDomain && i.kind != Kind::kIp) {
       ++st.unsupported;
@@ -305,7 +307,8 @@ Result<std::map<std::string, std::string>> ExportSuricata(std::span<const Indica
                                                           const ExportOptions& o, ExportStats& st) {
   std::string domains, md5, sha1, sha256, subdomain_rules;
   std::vector<std::string> ips;
-  std::set<std::string> seen;
+  std::unordered_set<std::string> seen;
+  seen.reserve(in.size());
   std::uint32_t sid = o.first_sid;
   std::string rules = fmt::format("# Suricata rules from Entente indicators ({})\n", o.feed_name);
   for (const Indicator& i : in) {
@@ -378,7 +381,8 @@ Result<std::map<std::string, std::string>> ExportSuricata(std::span<const Indica
 
 Result<std::string> ExportZeekIntel(std::span<const Indicator> in, const ExportOptions& o, ExportStats& st) {
   std::string out = "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\n";
-  std::set<std::string> seen;
+  std::unordered_set<std::string> seen;
+  seen.reserve(in.size());
   auto clean = [](std::string s) {
     for (char& c : s)
       if (c == '\t' || c == '\n' || c == '\r') c = ' ';

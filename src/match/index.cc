@@ -122,17 +122,25 @@ std::string_view Index::Id(std::uint32_t m) const {
   return std::string_view(k.data() + k.size(), meta_[m].id_length);
 }
 
+// Tags are never 0: a 0 tag marks an empty slot, so probing reads only the
+// tag bytes until a tag matches.
+inline std::uint8_t TagOf(std::uint64_t h) {
+  auto t = static_cast<std::uint8_t>(h);  // low bits: the slot comes from the high bits
+  return t ? t : 1;
+}
+
 std::uint32_t Index::Find(KeyClass c, std::string_view key) const {
   if (slots_.empty()) return UINT32_MAX;
   std::uint64_t h = Hash(key, static_cast<std::uint64_t>(c) + 1);
-  auto tag = static_cast<std::uint8_t>(h);  // low bits: the slot comes from the high bits
+  std::uint8_t tag = TagOf(h);
   std::size_t cap = slots_.size();
   std::size_t i = static_cast<std::size_t>((static_cast<__uint128_t>(h) * cap) >> 64);
+  const std::uint8_t* tags = tags_.data();
   while (true) {
-    std::uint32_t s = slots_[i];
-    if (s == 0) return UINT32_MAX;
-    if (tags_[i] == tag) {
-      std::uint32_t m = s - 1;
+    std::uint8_t t = tags[i];
+    if (t == 0) return UINT32_MAX;
+    if (t == tag) {
+      std::uint32_t m = slots_[i] - 1;
       if (ClassOf(meta_[m].kind) == c && Key(m) == key) return m;
     }
     if (++i == cap) i = 0;
@@ -151,7 +159,7 @@ struct BuildTable {
 
   std::uint32_t FindOrInsert(std::uint8_t c, std::string_view key, bool& inserted) {
     std::uint64_t h = Hash(key, static_cast<std::uint64_t>(c) + 1);
-    auto tag = static_cast<std::uint8_t>(h);  // low bits: the slot comes from the high bits
+    std::uint8_t tag = TagOf(h);
     std::size_t cap = slots.size();
     std::size_t i = static_cast<std::size_t>((static_cast<__uint128_t>(h) * cap) >> 64);
     while (true) {

@@ -260,11 +260,13 @@ TEST_P(FedTest, ForgedAlteredReplayedAndOutOfPolicyEnvelopesAreRejectedAndCounte
   EXPECT_FALSE(c.node->directory().GetOrg(o2->id));
   EXPECT_EQ(c.node->directory().GetOrg(a.org)->names["en"], "Alpha CERT (renamed)");
   // The same page again: the genuine envelope is a replay (idempotent).
+  // (Relays during the convergence above may have counted replays already.)
+  std::int64_t replayed = Rejected(c, a.id(), "replayed");
   page.entries = {{5, upd_json}};
   r = c.fed().IngestPage(*peer_a, page);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->applied, 0);
-  EXPECT_EQ(Rejected(c, a.id(), "replayed"), 1);
+  EXPECT_EQ(Rejected(c, a.id(), "replayed"), replayed + 1);
   // Same id, other bytes: altered.
   Json same_id = upd_json;
   same_id["created"] = upd_json["created"].get<std::int64_t>() + 1;

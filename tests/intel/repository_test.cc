@@ -121,7 +121,7 @@ TEST_P(IntelRepositoryTest, RejectedBundleStoresNothing) {
     if (o.fate == Fate::kRejected) rejected.push_back(o);
   ASSERT_EQ(rejected.size(), 2u);
   EXPECT_EQ(rejected[0].index, 1u);
-  EXPECT_EQ(rejected[0].id, Indicator(2)["id"]);
+  EXPECT_EQ(rejected[0].id, Indicator(2)["id"].get<std::string>());
   EXPECT_EQ(rejected[0].path, "/objects/1/pattern");
   EXPECT_NE(rejected[0].reason.find("offset 28: expected an object path"), std::string::npos) << rejected[0].reason;
   EXPECT_EQ(rejected[1].path, "/objects/2/modified");
@@ -239,9 +239,9 @@ TEST_P(IntelRepositoryTest, RevocationIsFinal) {
 
 TEST_P(IntelRepositoryTest, TlpOwnerAndCommunity) {
   Json red = Indicator(1);
-  red["object_marking_refs"] = {kTlpGreen2, kTlpRed2};
+  red["object_marking_refs"] = Json::array({kTlpGreen2, kTlpRed2});
   Json white = Indicator(2);
-  white["object_marking_refs"] = {kTlpWhite1};
+  white["object_marking_refs"] = Json::array({kTlpWhite1});
   Json unmarked = Indicator(3);
   Json md = Json::parse(R"({"type": "marking-definition", "spec_version": "2.1",
     "id": "marking-definition--11111111-2222-4333-8444-555555555555",
@@ -249,7 +249,7 @@ TEST_P(IntelRepositoryTest, TlpOwnerAndCommunity) {
     "extensions": {"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d": {
       "extension_type": "property-extension", "tlp_2_0": "amber"}}})");
   Json custom = Indicator(4);
-  custom["object_marking_refs"] = {md["id"]};
+  custom["object_marking_refs"] = Json::array({md["id"]});
   ImportOptions options;
   options.owner_org = "org-a";
   options.community_id = "community-1";

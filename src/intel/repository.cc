@@ -160,12 +160,16 @@ class Importer {
     p.type = obj["type"].get<std::string>();
     p.modified = VersionText(obj);
     p.version = p.modified.empty() ? "" : VersionKey(p.modified);
-    if (auto c = obj.find("created_by_ref"); c != obj.end()) p.created_by_ref = c->get<std::string>();
-    if (auto r = obj.find("revoked"); r != obj.end()) p.revoked = r->get<bool>();
-    if (auto m = obj.find("object_marking_refs"); m != obj.end()) {
+    // The validator has checked these on every known type; custom types
+    // are checked against the generic schemas only, so test kinds here.
+    if (auto c = obj.find("created_by_ref"); c != obj.end() && c->is_string())
+      p.created_by_ref = c->get<std::string>();
+    if (auto r = obj.find("revoked"); r != obj.end()) p.revoked = r->is_boolean() && r->get<bool>();
+    if (auto m = obj.find("object_marking_refs"); m != obj.end() && m->is_array()) {
       p.marking_refs = m->dump();
       int best = 0;
       for (const auto& ref : *m) {
+        if (!ref.is_string()) continue;
         const auto& rid = ref.get_ref<const std::string&>();
         std::optional<std::string> tlp;
         if (auto known = TlpOfMarking(rid)) tlp = std::string(*known);

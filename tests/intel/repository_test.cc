@@ -290,6 +290,17 @@ TEST_P(IntelRepositoryTest, ExportFiltersByType) {
   EXPECT_EQ(Json::parse(*repo().ExportBundle(f))["objects"].size(), 1u);
 }
 
+// Custom types get only the generic schemas: odd kinds of the properties the
+// importer reads must not throw (regression: revoked "yes" on an x- observable).
+TEST_P(IntelRepositoryTest, CustomObservableWithOddPropertiesImports) {
+  Json odd = Json::parse(R"({"type": "x-acme-thing", "spec_version": "2.1",
+    "id": "x-acme-thing--11111111-2222-4333-8444-555555555555",
+    "revoked": "yes", "x_value": [1]})");
+  auto report = repo().Import(Bundle({odd}), {});
+  ASSERT_TRUE(report) << report.error().ToString();
+  for (const auto& o : report->outcomes) EXPECT_NE(o.fate, Fate::kRejected) << o.path << ": " << o.reason;
+}
+
 ENTENTE_INSTANTIATE_BACKENDS(IntelRepositoryTest);
 
 }  // namespace

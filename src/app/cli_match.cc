@@ -33,8 +33,11 @@ struct IndicatorArgs {
   bool exact_domains = false;
 
   void Add(CLI::App* cmd) {
-    cmd->add_option("--indicators,-i", files, "indicator file (plain list, CSV, JSON lines or STIX 2.1 bundle)")
-        ->required();
+    cmd->add_option("--indicators,-i", files,
+                    "indicator file (plain list, CSV, JSON lines or STIX 2.1 bundle); repeatable")
+        ->required()
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     cmd->add_option("--indicators-format", format, "auto, plain, csv, jsonl or stix")
         ->check(CLI::IsMember({"auto", "plain", "csv", "jsonl", "stix"}));
     cmd->add_option("--default-tlp", tlp, "TLP of indicators whose file gives none");
@@ -42,7 +45,9 @@ struct IndicatorArgs {
     cmd->add_option("--default-community", community, "community of indicators whose file gives none");
     cmd->add_option("--max-tlp", max_tlp, "use only indicators up to this TLP (clear, green, amber, amber+strict, red)");
     cmd->add_option("--max-pap", max_pap, "use only indicators up to this PAP");
-    cmd->add_option("--community", communities, "use only indicators of these communities (repeatable)");
+    cmd->add_option("--community", communities, "use only indicators of these communities (repeatable)")
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     cmd->add_flag("--exact-domains", exact_domains,
                   "domains of plain lists and CSV match exactly (default: the domain and its subdomains)");
   }

@@ -296,6 +296,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   std::string smtp_url;
+  bool allow_private_webhooks = false;
+  serve->add_flag("--allow-private-webhooks", allow_private_webhooks,
+                  "deliver webhooks to loopback, private and other reserved addresses too "
+                  "(refused by default: organisation admins set webhook URLs)");
   serve->add_option("--smtp", smtp_url,
                     "SMTP server for email notices, e.g. smtp://user@host?starttls=1&from=a@b "
                     "(or ENTENTE_SMTP_URL; the password from ENTENTE_SMTP_PASSWORD)");
@@ -456,6 +460,9 @@ int main(int argc, char** argv) {
       "run-jobs", "run due deliveries, reminders and escalations now (serve does it continuously)");
   std::string jobs_smtp_url;
   msg_jobs->add_option("--smtp", jobs_smtp_url, "SMTP server for email notices (as for serve)");
+  bool jobs_allow_private_webhooks = false;
+  msg_jobs->add_flag("--allow-private-webhooks", jobs_allow_private_webhooks,
+                     "deliver webhooks to private addresses too (as for serve)");
 
   // check
   auto* check = app.add_subcommand("check", "communication checks (ping tests)");
@@ -542,7 +549,8 @@ int main(int argc, char** argv) {
     // Email and webhook notices of communications.
     auto smtp = SmtpFromFlag(smtp_url);
     std::string smtp_description = smtp ? smtp->Describe() : "none (email notices off)";
-    api::MailNotifier notifier(std::move(smtp));
+    api::MailNotifier notifier(std::move(smtp),
+                               {.allow_private_addresses = allow_private_webhooks});
     node->SetNotifier(&notifier);
     if (jobs_interval_ms > 0) node->StartJobWorker(jobs_interval_ms);
     // Block the stop signals in every thread; wait for them here.
@@ -755,7 +763,8 @@ int main(int argc, char** argv) {
     if (c.json) std::cout << a.dump(2) << "\n";
   } else if (msg_jobs->parsed()) {
     auto smtp = SmtpFromFlag(jobs_smtp_url);
-    api::MailNotifier notifier(std::move(smtp));
+    api::MailNotifier notifier(std::move(smtp),
+                               {.allow_private_addresses = jobs_allow_private_webhooks});
     node->SetNotifier(&notifier);
     int total = 0;
     for (;;) {

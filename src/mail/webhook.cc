@@ -1,13 +1,17 @@
 #include "mail/webhook.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -149,6 +153,74 @@ bool VerifyWebhookSignature(std::string_view secret, std::string_view timestamp,
   return CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
 }
 
+bool IsPrivateAddress(std::string_view address) {
+  const std::string text(address);
+  in_addr v4{};
+  in6_addr v6{};
+  std::array<std::uint8_t, 4> b{};
+  if (inet_pton(AF_INET, text.c_str(), &v4) == 1) {
+    std::memcpy(b.data(), &v4, 4);
+  } else if (inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
+    const std::uint8_t* a = v6.s6_addr;
+    static constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    static constexpr std::uint8_t kNat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+    if (std::memcmp(a, kMapped, 12) == 0 || std::memcmp(a, kNat64, 12) == 0) {
+      std::memcpy(b.data(), a + 12, 4);  // an IPv4 address in IPv6 form
+    } else {
+      bool zero_prefix = std::all_of(a, a + 15, [](std::uint8_t x) { return x == 0; });
+      if (zero_prefix && (a[15] == 0 || a[15] == 1)) return true;  // :: and ::1
+      if ((a[0] & 0xfe) == 0xfc) return true;                      // fc00::/7 unique local
+      if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) return true;      // fe80::/10 link-local
+      if (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0) return true;      // fec0::/10 site-local
+      if (a[0] == 0xff) return true;                               // multicast
+      if (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0d && a[3] == 0xb8) return true;  // doc
+      return false;
+    }
+  } else {
+    return true;
+  }
+  const auto in = [&](std::uint8_t first, std::uint8_t second_from, std::uint8_t second_to) {
+    return b[0] == first && b[1] >= second_from && b[1] <= second_to;
+  };
+  return b[0] == 0 || b[0] == 10 || b[0] == 127 || b[0] >= 224 ||  // this, private, loopback,
+                                                                    // multicast, reserved
+         in(100, 64, 127) ||                                        // carrier-grade NAT
+         in(169, 254, 254) || in(172, 16, 31) || in(192, 168, 168) ||
+         (b[0] == 192 && b[1] == 0 && (b[2] == 0 || b[2] == 2)) ||  // IETF, TEST-NET-1
+         in(198, 18, 19) ||                                         // benchmarking
+         (b[0] == 198 && b[1] == 51 && b[2] == 100) || (b[0] == 203 && b[1] == 0 && b[2] == 113);
+}
+
+namespace {
+
+struct SocketGuard {
+  bool allow_private = false;
+  std::string refused;  // the address refused, if any
+};
+
+// libcurl asks for each socket it is about to connect, with the resolved
+// address: the place to refuse private receivers.
+curl_socket_t OpenSocket(void* clientp, curlsocktype purpose, curl_sockaddr* address) {
+  auto* guard = static_cast<SocketGuard*>(clientp);
+  if (purpose == CURLSOCKTYPE_IPCXN && !guard->allow_private) {
+    char text[INET6_ADDRSTRLEN] = {};
+    if (address->family == AF_INET) {
+      inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&address->addr)->sin_addr, text,
+                sizeof text);
+    } else if (address->family == AF_INET6) {
+      inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&address->addr)->sin6_addr,
+                text, sizeof text);
+    }
+    if (IsPrivateAddress(text)) {
+      guard->refused = text[0] != '\0' ? text : "a non-IP address";
+      return CURL_SOCKET_BAD;
+    }
+  }
+  return socket(address->family, address->socktype, address->protocol);
+}
+
+}  // namespace
+
 WebhookSender::WebhookSender(WebhookOptions options, const Clock& clock)
     : options_(std::move(options)), clock_(clock) {}
 
@@ -204,8 +276,19 @@ Status WebhookSender::Post(const std::string& url, const std::string& secret,
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnWrite);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &response);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  SocketGuard guard{options_.allow_private_addresses, {}};
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, OpenSocket);
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &guard);
 
   CURLcode rc = curl_easy_perform(h);
+  if (rc != CURLE_OK && !guard.refused.empty()) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                "webhook receiver " + origin + " is at a private, loopback or reserved address (" +
+                    guard.refused +
+                    "); the node refuses those unless its operator allows them "
+                    "(serve --allow-private-webhooks)",
+                "url");
+  }
   if (rc != CURLE_OK) {
     std::string detail = errbuf[0] != '\0' ? std::string(errbuf) : curl_easy_strerror(rc);
     switch (rc) {

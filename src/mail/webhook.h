@@ -13,6 +13,8 @@
 //
 // Failure modes (Status): kInvalidArgument before any connection (URL not
 // http/https, credentials in the URL, short secret, body not serialisable);
+// kFailedPrecondition when the receiver's address is private (see
+// WebhookOptions::allow_private_addresses);
 // kUnavailable for transient failures (cannot connect, timeout, 408, 429,
 // 5xx); kFailedPrecondition for answers retrying will not change (3xx,
 // other 4xx, untrusted certificate). Error messages name the receiver by
@@ -40,7 +42,19 @@ struct WebhookOptions {
   std::chrono::milliseconds timeout{10'000};  // whole request
   std::string ca_file;                        // PEM CA bundle; empty: the system store
   std::string user_agent = "Entente-Webhook/1";
+  // Receivers on loopback, private, link-local, carrier-grade NAT, multicast
+  // or reserved addresses are refused unless this is set: an organisation
+  // admin sets the URL, and it must not become a way to reach services
+  // inside the node's own network (server-side request forgery). The check
+  // is made on the address actually connected to, after DNS resolution, so a
+  // name that resolves (or re-resolves) to such an address is refused too.
+  bool allow_private_addresses = false;
 };
+
+// True for the addresses WebhookOptions::allow_private_addresses governs
+// (`address` is a numeric IPv4 or IPv6 address; anything unparsable is
+// treated as private).
+bool IsPrivateAddress(std::string_view address);
 
 class WebhookSender {
  public:

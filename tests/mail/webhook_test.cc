@@ -148,6 +148,9 @@ std::string Get(const http::Headers& h, const std::string& name) {
   return it == h.end() ? std::string() : it->second;
 }
 
+// The test receivers listen on loopback, which a node refuses by default.
+WebhookOptions Local() { return {.allow_private_addresses = true}; }
+
 nlohmann::json Notice() {
   return {{"event", "notice.acknowledged"},
           {"notice", "0190f5b2-7c1e-7a4e-9b1a-1d2c3e4f5a6b"},
@@ -155,7 +158,7 @@ nlohmann::json Notice() {
 }
 
 TEST_F(WebhookServerTest, PostDeliversSignedJsonThatTheReceiverVerifies) {
-  WebhookSender sender({}, clock_);
+  WebhookSender sender(Local(), clock_);
   auto s = sender.Post(base_ + "/hook", std::string(kSecret), Notice());
   ASSERT_TRUE(s) << s.error().ToString();
   auto got = ReceivedOn("/hook");
@@ -171,7 +174,7 @@ TEST_F(WebhookServerTest, PostDeliversSignedJsonThatTheReceiverVerifies) {
 }
 
 TEST_F(WebhookServerTest, TamperedBodyFailsVerification) {
-  WebhookSender sender({}, clock_);
+  WebhookSender sender(Local(), clock_);
   ASSERT_TRUE(sender.Post(base_ + "/hook", std::string(kSecret), Notice()));
   auto got = ReceivedOn("/hook");
   ASSERT_EQ(got.size(), 1u);
@@ -185,7 +188,7 @@ TEST_F(WebhookServerTest, TamperedBodyFailsVerification) {
 }
 
 TEST_F(WebhookServerTest, RetriesKeepTheDeliveryId) {
-  WebhookSender sender({}, clock_);
+  WebhookSender sender(Local(), clock_);
   ASSERT_TRUE(sender.Post(base_ + "/hook", std::string(kSecret), Notice(), "delivery-7"));
   ASSERT_TRUE(sender.Post(base_ + "/hook", std::string(kSecret), Notice(), "delivery-7"));
   auto got = ReceivedOn("/hook");
@@ -198,26 +201,26 @@ TEST_F(WebhookServerTest, RetriesKeepTheDeliveryId) {
 }
 
 TEST_F(WebhookServerTest, ServerErrorIsATransientErrorWithTheStatus) {
-  auto s = WebhookSender({}, clock_).Post(base_ + "/fail", std::string(kSecret), Notice());
+  auto s = WebhookSender(Local(), clock_).Post(base_ + "/fail", std::string(kSecret), Notice());
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(s.error().message.find(" answered HTTP 500: {\"error\":\"receiver broke\"}"),
             std::string::npos)
       << s.error().message;
-  auto busy = WebhookSender({}, clock_).Post(base_ + "/busy", std::string(kSecret), Notice());
+  auto busy = WebhookSender(Local(), clock_).Post(base_ + "/busy", std::string(kSecret), Notice());
   ASSERT_FALSE(busy);
   EXPECT_EQ(busy.error().code, ErrorCode::kUnavailable);
 }
 
 TEST_F(WebhookServerTest, ClientErrorIsPermanent) {
-  auto s = WebhookSender({}, clock_).Post(base_ + "/gone", std::string(kSecret), Notice());
+  auto s = WebhookSender(Local(), clock_).Post(base_ + "/gone", std::string(kSecret), Notice());
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_NE(s.error().message.find("HTTP 410"), std::string::npos) << s.error().message;
 }
 
 TEST_F(WebhookServerTest, RedirectIsNotFollowed) {
-  auto s = WebhookSender({}, clock_).Post(base_ + "/redirect", std::string(kSecret), Notice());
+  auto s = WebhookSender(Local(), clock_).Post(base_ + "/redirect", std::string(kSecret), Notice());
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_NE(s.error().message.find("HTTP 302 (a redirect; redirects are not followed)"),
@@ -228,7 +231,8 @@ TEST_F(WebhookServerTest, RedirectIsNotFollowed) {
 }
 
 TEST_F(WebhookServerTest, SlowReceiverTimesOut) {
-  WebhookSender sender({.timeout = std::chrono::milliseconds(300)}, clock_);
+  WebhookSender sender(
+      {.timeout = std::chrono::milliseconds(300), .allow_private_addresses = true}, clock_);
   auto s = sender.Post(base_ + "/slow", std::string(kSecret), Notice());
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, ErrorCode::kUnavailable);
@@ -237,7 +241,7 @@ TEST_F(WebhookServerTest, SlowReceiverTimesOut) {
 }
 
 TEST_F(WebhookServerTest, ErrorsNameTheReceiverButNotItsPath) {
-  auto s = WebhookSender({}, clock_)
+  auto s = WebhookSender(Local(), clock_)
                .Post(base_ + "/fail?token=T0KEN-IN-QUERY", std::string(kSecret), Notice());
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().message.find(base_), std::string::npos) << s.error().message;
@@ -245,7 +249,7 @@ TEST_F(WebhookServerTest, ErrorsNameTheReceiverButNotItsPath) {
 }
 
 TEST_F(WebhookServerTest, OnlyHttpAndHttpsUrlsAreUsed) {
-  WebhookSender sender({}, clock_);
+  WebhookSender sender(Local(), clock_);
   std::string port = base_.substr(base_.rfind(':') + 1);
   for (std::string url : std::vector<std::string>{
            "ftp://127.0.0.1:" + port + "/hook", "file:///etc/passwd",
@@ -261,7 +265,7 @@ TEST_F(WebhookServerTest, OnlyHttpAndHttpsUrlsAreUsed) {
 }
 
 TEST_F(WebhookServerTest, RefusesWeakSecretsAndUnserialisableBodies) {
-  WebhookSender sender({}, clock_);
+  WebhookSender sender(Local(), clock_);
   auto weak = sender.Post(base_ + "/hook", "short", Notice());
   ASSERT_FALSE(weak);
   EXPECT_EQ(weak.error().field, "secret");
@@ -274,7 +278,7 @@ TEST_F(WebhookServerTest, RefusesWeakSecretsAndUnserialisableBodies) {
 
 TEST(WebhookSender, ConnectionRefusedIsUnavailable) {
   testing::TestSocket closed(/*listen=*/false);
-  auto s = WebhookSender().Post("http://127.0.0.1:" + std::to_string(closed.port()) + "/hook",
+  auto s = WebhookSender(Local()).Post("http://127.0.0.1:" + std::to_string(closed.port()) + "/hook",
                                 std::string(kSecret), Notice());
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, ErrorCode::kUnavailable);
@@ -282,6 +286,42 @@ TEST(WebhookSender, ConnectionRefusedIsUnavailable) {
                                    std::to_string(closed.port())),
             std::string::npos)
       << s.error().message;
+}
+
+}  // namespace
+}  // namespace entente::mail
+
+namespace entente::mail {
+namespace {
+
+TEST_F(WebhookServerTest, ALoopbackReceiverIsRefusedByDefaultAndGetsNothing) {
+  auto s = WebhookSender({}, clock_).Post(base_ + "/hook", std::string(kSecret), Notice());
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(s.error().message.find("127.0.0.1"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("--allow-private-webhooks"), std::string::npos);
+  // A name that resolves to loopback is refused the same way.
+  std::string by_name = base_;
+  by_name.replace(by_name.find("127.0.0.1"), 9, "localhost");
+  auto n = WebhookSender({}, clock_).Post(by_name + "/hook", std::string(kSecret), Notice());
+  ASSERT_FALSE(n);
+  EXPECT_EQ(n.error().code, ErrorCode::kFailedPrecondition) << n.error().ToString();
+  EXPECT_EQ(ReceivedCount(), 0u);
+}
+
+TEST(WebhookAddresses, PrivateLoopbackAndReservedAreRecognised) {
+  for (const char* a : {"127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
+                        "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255",
+                        "198.18.0.1", "192.0.2.7", "::1", "::", "fc00::1", "fd12:3456::1",
+                        "fe80::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
+                        "64:ff9b::a9fe:a9fe", "2001:db8::1", "not an address", ""}) {
+    EXPECT_TRUE(IsPrivateAddress(a)) << a;
+  }
+  for (const char* a : {"8.8.8.8", "1.1.1.1", "172.15.255.255", "172.32.0.1", "100.63.255.255",
+                        "100.128.0.1", "193.0.6.139", "2001:67c:2e8::1", "2606:4700::1111",
+                        "::ffff:8.8.8.8"}) {
+    EXPECT_FALSE(IsPrivateAddress(a)) << a;
+  }
 }
 
 }  // namespace

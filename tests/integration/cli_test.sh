@@ -83,6 +83,12 @@ EOF
 sent=$(E msg send --as arcadia-cert.officer "@$WORK/msg.json" | sed -n 's/^sent //p')
 check "msg send" test -n "$sent"
 check "msg run-jobs delivers" bash -c "$(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} msg run-jobs | grep -q 'ran 1 jobs'"
+jobs_json=$(E --json admin jobs --state done)
+check "admin jobs lists the done delivery" python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert d['counts']['done']>=1 and any(j['kind']=='comms.deliver' for j in d['jobs']), d" "$jobs_json"
+check "admin jobs: a bad state is refused" bash -c "! $(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} admin jobs --state sleeping 2>/dev/null"
+check "admin purge-jobs keeps recent done jobs" bash -c "$(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} admin purge-jobs --older-than-days 1 | grep -q 'purged 0 done'"
+check "admin purge-jobs --older-than-days 0 purges them" bash -c "$(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} admin purge-jobs --older-than-days 0 | grep -q 'purged [1-9]'"
+check "no done job left, pending ones kept" python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert d['counts']['done']==0 and d['counts']['pending']>=1, d" "$(E --json admin jobs)"
 check "msg list inbox" bash -c "$(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} msg list --as borealia-cert.officer | grep -q '$sent.*delivered'"
 ar_urgent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["urgency"]["urgent"])' "$SRC/data/comms/labels/ar.json")
 check "msg show in Arabic" bash -c "$(printf '%q ' "$BIN") --data $WORK/var ${DBARGS[*]} msg show --as borealia-cert.officer --lang ar $sent | grep -q '$ar_urgent'"

@@ -12,7 +12,6 @@
 //
 // Each prints one JSON object on stdout.
 #include <fmt/format.h>
-
 #include <time.h>
 
 #include <chrono>
@@ -44,7 +43,7 @@ struct Rng {
   std::size_t Below(std::size_t n) { return static_cast<std::size_t>(Next() % n); }
 };
 
-const char* kTlds[] = {"com", "net", "org", "info", "biz", "ru", "cn", "top", "xyz", "io",
+const char* kTlds[] = {"com", "net", "org", "info", "biz", "ru", "cn",     "top",  "xyz",  "io",
                        "de",  "fr",  "uk",  "es",   "br",  "in", "online", "site", "club", "app"};
 
 std::string Label(Rng& r, std::size_t min, std::size_t max) {
@@ -57,7 +56,9 @@ std::string Label(Rng& r, std::size_t min, std::size_t max) {
 // Listed names use the "q" consonant-free alphabet trick: they start with a
 // digit, so random unlisted labels (letters only) can still contain them
 // only by accident at a label start.
-std::string ListedDomain(Rng& r) { return fmt::format("{}{}.{}", r.Below(10), Label(r, 6, 13), kTlds[r.Below(20)]); }
+std::string ListedDomain(Rng& r) {
+  return fmt::format("{}{}.{}", r.Below(10), Label(r, 6, 13), kTlds[r.Below(20)]);
+}
 
 std::string Hex(Rng& r, int n) {
   std::string s;
@@ -65,7 +66,9 @@ std::string Hex(Rng& r, int n) {
   return s;
 }
 
-double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double Since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 // CPU time of this process: on a shared machine the per-core figures are
 // measured in CPU seconds, not wall-clock seconds.
@@ -90,14 +93,17 @@ std::vector<Indicator> Synthetic(std::size_t n, Rng& r) {
       in.subdomains = r.Below(2) == 0;
     } else if (k < 70) {
       in.kind = Kind::kIp;
-      in.value = fmt::format("{}.{}.{}.{}", r.Below(223) + 1, r.Below(256), r.Below(256), r.Below(256));
+      in.value =
+          fmt::format("{}.{}.{}.{}", r.Below(223) + 1, r.Below(256), r.Below(256), r.Below(256));
       if (r.Below(10) == 0) in.value += "/24";
     } else if (k < 75) {
       in.kind = Kind::kIp;
-      in.value = fmt::format("2001:db8:{:x}:{:x}::{:x}", r.Below(65536), r.Below(65536), r.Below(65536));
+      in.value =
+          fmt::format("2001:db8:{:x}:{:x}::{:x}", r.Below(65536), r.Below(65536), r.Below(65536));
     } else if (k < 85) {
       in.kind = Kind::kUrl;
-      in.value = fmt::format("http://{}/{}/{}.php", ListedDomain(r), Label(r, 3, 8), Label(r, 4, 10));
+      in.value =
+          fmt::format("http://{}/{}/{}.php", ListedDomain(r), Label(r, 3, 8), Label(r, 4, 10));
     } else if (k < 90) {
       in.kind = Kind::kEmail;
       in.value = fmt::format("{}@{}", Label(r, 4, 10), ListedDomain(r));
@@ -151,27 +157,40 @@ int IndexBench(std::size_t n) {
   std::vector<IpPrefix> ip;
   Rng q{7};
   for (auto& i : in) {
-    if (i.kind == Kind::kDomain && dom.size() < 200000) dom.push_back((dom.size() % 4 == 0 ? "www." : "") + i.value);
+    if (i.kind == Kind::kDomain && dom.size() < 200000)
+      dom.push_back((dom.size() % 4 == 0 ? "www." : "") + i.value);
     if (i.kind == Kind::kUrl && url.size() < 100000) url.push_back(NormalizeUrl(i.value).value());
-    if (i.kind == Kind::kEmail && mail.size() < 100000) mail.push_back(NormalizeEmail(i.value).value());
-    if ((i.kind == Kind::kSha256) && hash.size() < 100000) hash.push_back(ParseHexHash(i.value).value());
-    if (i.kind == Kind::kIp && ip.size() < 100000 && i.value.find(':') == std::string::npos) ip.push_back(ParseIp(i.value).value());
+    if (i.kind == Kind::kEmail && mail.size() < 100000)
+      mail.push_back(NormalizeEmail(i.value).value());
+    if ((i.kind == Kind::kSha256) && hash.size() < 100000)
+      hash.push_back(ParseHexHash(i.value).value());
+    if (i.kind == Kind::kIp && ip.size() < 100000 && i.value.find(':') == std::string::npos)
+      ip.push_back(ParseIp(i.value).value());
   }
   std::size_t listed = dom.size();
   for (std::size_t k = 0; k < listed; ++k) dom.push_back(Label(q, 3, 8) + "." + ListedDomain(q));
-  for (std::size_t k = 0, e = url.size(); k < e; ++k) url.push_back(NormalizeUrl(fmt::format("http://{}/x", ListedDomain(q))).value());
-  for (std::size_t k = 0, e = mail.size(); k < e; ++k) mail.push_back(NormalizeEmail(Label(q, 4, 8) + "@" + ListedDomain(q)).value());
-  for (std::size_t k = 0, e = hash.size(); k < e; ++k) hash.push_back(ParseHexHash(Hex(q, 64)).value());
+  for (std::size_t k = 0, e = url.size(); k < e; ++k)
+    url.push_back(NormalizeUrl(fmt::format("http://{}/x", ListedDomain(q))).value());
+  for (std::size_t k = 0, e = mail.size(); k < e; ++k)
+    mail.push_back(NormalizeEmail(Label(q, 4, 8) + "@" + ListedDomain(q)).value());
+  for (std::size_t k = 0, e = hash.size(); k < e; ++k)
+    hash.push_back(ParseHexHash(Hex(q, 64)).value());
   for (std::size_t k = 0, e = ip.size(); k < e; ++k)
-    ip.push_back(ParseIp(fmt::format("{}.{}.{}.{}", q.Below(223) + 1, q.Below(256), q.Below(256), q.Below(256))).value());
+    ip.push_back(ParseIp(fmt::format("{}.{}.{}.{}", q.Below(223) + 1, q.Below(256), q.Below(256),
+                                     q.Below(256)))
+                     .value());
   std::size_t hits = 0;
   out["lookups_per_s"] = {
-      {"domain", PerSecond(dom.size(), [&](std::size_t i) { hits += m.MatchDomain(dom[i]).size(); })},
+      {"domain",
+       PerSecond(dom.size(), [&](std::size_t i) { hits += m.MatchDomain(dom[i]).size(); })},
       {"ipv4", PerSecond(ip.size(), [&](std::size_t i) { hits += m.MatchIp(ip[i]).size(); })},
       {"url", PerSecond(url.size(), [&](std::size_t i) { hits += m.MatchUrl(url[i]).size(); })},
-      {"email", PerSecond(mail.size(), [&](std::size_t i) { hits += m.MatchEmail(mail[i]).size(); })},
-      {"sha256", PerSecond(hash.size(), [&](std::size_t i) { hits += m.MatchHash(hash[i]).size(); })},
-      {"domain_unnormalised_text", PerSecond(dom.size(), [&](std::size_t i) { hits += m.Match(dom[i]).value().size(); })},
+      {"email",
+       PerSecond(mail.size(), [&](std::size_t i) { hits += m.MatchEmail(mail[i]).size(); })},
+      {"sha256",
+       PerSecond(hash.size(), [&](std::size_t i) { hits += m.MatchHash(hash[i]).size(); })},
+      {"domain_unnormalised_text",
+       PerSecond(dom.size(), [&](std::size_t i) { hits += m.Match(dom[i]).value().size(); })},
   };
   out["hits_seen"] = hits;
   std::cout << out.dump() << "\n";
@@ -207,15 +226,19 @@ int Gen(const std::string& dir, std::size_t mb, std::size_t n) {
     } else {
       name = fmt::format("{}.{}.{}", Label(r, 2, 10), Label(r, 4, 12), kTlds[r.Below(20)]);
     }
-    line = fmt::format("[{}] unbound[{}:0] info: 10.{}.{}.{} {}. {} IN\n", 1764669600 + lines / 1000, 4242,
-                       r.Below(256), r.Below(256), r.Below(256), name, types[r.Below(5)]);
+    line =
+        fmt::format("[{}] unbound[{}:0] info: 10.{}.{}.{} {}. {} IN\n", 1764669600 + lines / 1000,
+                    4242, r.Below(256), r.Below(256), r.Below(256), name, types[r.Below(5)]);
     std::fwrite(line.data(), 1, line.size(), log);
     bytes += line.size();
     ++lines;
   }
   std::fclose(log);
-  std::cout << nlohmann::json{{"bytes", bytes}, {"lines", lines}, {"planted_hits", planted},
-                              {"planted_substring_only", substring_only}, {"indicators", n}}
+  std::cout << nlohmann::json{{"bytes", bytes},
+                              {"lines", lines},
+                              {"planted_hits", planted},
+                              {"planted_substring_only", substring_only},
+                              {"indicators", n}}
                    .dump()
             << "\n";
   return 0;
@@ -262,7 +285,8 @@ int Rpz(const std::string& list, const std::string& out) {
   std::string zone = ExportRpz(loaded.indicators, o, st).value();
   std::ofstream(out) << zone;
   double s = Since(t0);
-  std::cout << nlohmann::json{{"rpz_s", s}, {"written", st.written}, {"bytes", zone.size()}}.dump() << "\n";
+  std::cout << nlohmann::json{{"rpz_s", s}, {"written", st.written}, {"bytes", zone.size()}}.dump()
+            << "\n";
   return 0;
 }
 

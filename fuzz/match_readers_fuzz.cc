@@ -34,8 +34,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ScanOptions o;
   o.threads = 1;
   o.chunk_bytes = 64;
-  static const FormatSpec kSpecs[] = {{LogFormat::kPlain, 1}, {LogFormat::kCsv, 2},     {LogFormat::kBind, 1},
-                                      {LogFormat::kUnbound, 1}, {LogFormat::kZeek, 1},  {LogFormat::kZeekJson, 1},
+  static const FormatSpec kSpecs[] = {{LogFormat::kPlain, 1}, {LogFormat::kCsv, 2},
+                                      {LogFormat::kBind, 1},  {LogFormat::kUnbound, 1},
+                                      {LogFormat::kZeek, 1},  {LogFormat::kZeekJson, 1},
                                       {LogFormat::kSquid, 1}};
   std::uint8_t sel = data[0] % 8;
   if (sel == 7) {

@@ -42,14 +42,18 @@ struct IndicatorArgs {
         ->check(CLI::IsMember({"auto", "plain", "csv", "jsonl", "stix"}));
     cmd->add_option("--default-tlp", tlp, "TLP of indicators whose file gives none");
     cmd->add_option("--default-pap", pap, "PAP of indicators whose file gives none");
-    cmd->add_option("--default-community", community, "community of indicators whose file gives none");
-    cmd->add_option("--max-tlp", max_tlp, "use only indicators up to this TLP (clear, green, amber, amber+strict, red)");
+    cmd->add_option("--default-community", community,
+                    "community of indicators whose file gives none");
+    cmd->add_option("--max-tlp", max_tlp,
+                    "use only indicators up to this TLP (clear, green, amber, amber+strict, red)");
     cmd->add_option("--max-pap", max_pap, "use only indicators up to this PAP");
-    cmd->add_option("--community", communities, "use only indicators of these communities (repeatable)")
+    cmd->add_option("--community", communities,
+                    "use only indicators of these communities (repeatable)")
         ->allow_extra_args(false)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    cmd->add_flag("--exact-domains", exact_domains,
-                  "domains of plain lists and CSV match exactly (default: the domain and its subdomains)");
+    cmd->add_flag(
+        "--exact-domains", exact_domains,
+        "domains of plain lists and CSV match exactly (default: the domain and its subdomains)");
   }
 };
 
@@ -115,9 +119,10 @@ class Progress {
     int fill = total ? static_cast<int>(width * done / total) : width;
     std::string bar(fill, '#');
     bar.resize(width, '.');
-    std::fprintf(stderr, "\r%s [%s] %3d%% %.0f/%.0f MB %.0f MB/s ", fs::path(file).filename().c_str(),
-                 bar.c_str(), total ? static_cast<int>(100 * done / total) : 100, done / 1e6,
-                 total / 1e6, secs > 0 ? done / 1e6 / secs : 0.0);
+    std::fprintf(stderr, "\r%s [%s] %3d%% %.0f/%.0f MB %.0f MB/s ",
+                 fs::path(file).filename().c_str(), bar.c_str(),
+                 total ? static_cast<int>(100 * done / total) : 100, done / 1e6, total / 1e6,
+                 secs > 0 ? done / 1e6 / secs : 0.0);
     if (done == total) std::fputc('\n', stderr);
   }
   void Restart() { start_ = std::chrono::steady_clock::now(); }
@@ -130,23 +135,30 @@ class Progress {
 class MatchCommands final : public CommandGroup {
  public:
   void Register(CLI::App& app) override {
-    match_ = app.add_subcommand("match", "scan logs (or lists of values) for indicators; hits on stdout");
+    match_ = app.add_subcommand("match",
+                                "scan logs (or lists of values) for indicators; hits on stdout");
     ind_.Add(match_);
-    match_->add_option("--format", format_, "log format: auto, plain, csv:N, bind, unbound, zeek, zeek-json, squid");
-    match_->add_option("--out", out_, "hits as jsonl or csv")->check(CLI::IsMember({"jsonl", "csv"}));
+    match_->add_option("--format", format_,
+                       "log format: auto, plain, csv:N, bind, unbound, zeek, zeek-json, squid");
+    match_->add_option("--out", out_, "hits as jsonl or csv")
+        ->check(CLI::IsMember({"jsonl", "csv"}));
     match_->add_option("--threads", threads_, "worker threads (default: all cores)");
     match_->add_flag("--no-progress", no_progress_, "no progress bar even on a terminal");
     match_->add_option("logs", logs_, "log files")->required();
 
-    feed_ = app.add_subcommand("feed", "write indicators as a feed: rpz, misp, suricata, zeek or csv");
+    feed_ =
+        app.add_subcommand("feed", "write indicators as a feed: rpz, misp, suricata, zeek or csv");
     ind_feed_.Add(feed_);
     feed_->add_option("kind", feed_kind_, "rpz, misp, suricata, zeek or csv")
         ->required()
         ->check(CLI::IsMember({"rpz", "misp", "suricata", "zeek", "csv"}));
     feed_->add_option("--output,-o", feed_out_,
                       "output file (rpz, zeek, csv; default stdout) or directory (misp, suricata)");
-    feed_->add_option("--action", action_, "RPZ action for indicators without one: nxdomain, nodata, passthru, drop, local");
-    feed_->add_option("--local-data", local_data_, "RPZ local data for --action local, e.g. \"A 192.0.2.1\"");
+    feed_->add_option(
+        "--action", action_,
+        "RPZ action for indicators without one: nxdomain, nodata, passthru, drop, local");
+    feed_->add_option("--local-data", local_data_,
+                      "RPZ local data for --action local, e.g. \"A 192.0.2.1\"");
     feed_->add_option("--zone", zone_, "RPZ zone name");
     feed_->add_option("--serial", serial_, "RPZ SOA serial (default: now, in seconds)");
     feed_->add_option("--name", feed_name_, "feed name (MISP event info, Zeek meta.source)");
@@ -174,12 +186,14 @@ class MatchCommands final : public CommandGroup {
     auto indicators = LoadAll(ind_, c.json);
     auto index = OrDie(Index::Build(indicators, MakePolicy(ind_, now)));
     const BuildStats& bs = index->stats();
-    std::cerr << fmt::format("entente: index of {} indicators ({} keys, {} regexes; {} revoked, {} expired, "
-                             "{} not allowed, {} invalid), {:.1f} MB\n",
-                             bs.indexed, bs.keys, bs.regexes, bs.revoked, bs.expired, bs.not_allowed,
-                             bs.invalid, bs.TotalBytes() / 1e6);
+    std::cerr << fmt::format(
+        "entente: index of {} indicators ({} keys, {} regexes; {} revoked, {} expired, "
+        "{} not allowed, {} invalid), {:.1f} MB\n",
+        bs.indexed, bs.keys, bs.regexes, bs.revoked, bs.expired, bs.not_allowed, bs.invalid,
+        bs.TotalBytes() / 1e6);
     for (std::size_t k = 0; k < bs.issues.size() && k < 10; ++k)
-      std::cerr << fmt::format("entente:   {}: {}\n", bs.issues[k].indicator_id, bs.issues[k].message);
+      std::cerr << fmt::format("entente:   {}: {}\n", bs.issues[k].indicator_id,
+                               bs.issues[k].message);
     indicators.clear();
     indicators.shrink_to_fit();
     Progress progress(!no_progress_ && isatty(STDERR_FILENO));
@@ -197,17 +211,25 @@ class MatchCommands final : public CommandGroup {
       }
       std::fflush(stdout);
       nlohmann::json malformed = nlohmann::json::array();
-      for (const auto& m : st->first_malformed) malformed.push_back({{"line", m.line}, {"error", m.error}});
-      summary.push_back({{"file", log}, {"format", st->format}, {"bytes", st->bytes}, {"lines", st->lines},
-                         {"values", st->values}, {"hits", st->hits}, {"hit_lines", st->hit_lines},
-                         {"ignored", st->ignored}, {"malformed", st->malformed},
-                         {"truncated", st->truncated}, {"first_malformed", malformed}});
+      for (const auto& m : st->first_malformed)
+        malformed.push_back({{"line", m.line}, {"error", m.error}});
+      summary.push_back({{"file", log},
+                         {"format", st->format},
+                         {"bytes", st->bytes},
+                         {"lines", st->lines},
+                         {"values", st->values},
+                         {"hits", st->hits},
+                         {"hit_lines", st->hit_lines},
+                         {"ignored", st->ignored},
+                         {"malformed", st->malformed},
+                         {"truncated", st->truncated},
+                         {"first_malformed", malformed}});
       if (!c.json) {
-        std::cerr << fmt::format("entente: {} ({}): {} lines, {} values, {} hits on {} lines, {} ignored, "
-                                 "{} malformed{}\n",
-                                 log, st->format, st->lines, st->values, st->hits, st->hit_lines,
-                                 st->ignored, st->malformed,
-                                 st->truncated ? " (last line has no newline: truncated file?)" : "");
+        std::cerr << fmt::format(
+            "entente: {} ({}): {} lines, {} values, {} hits on {} lines, {} ignored, "
+            "{} malformed{}\n",
+            log, st->format, st->lines, st->values, st->hits, st->hit_lines, st->ignored,
+            st->malformed, st->truncated ? " (last line has no newline: truncated file?)" : "");
         for (const auto& m : st->first_malformed)
           std::cerr << fmt::format("entente:   {}:{}: {}\n", log, m.line, m.error);
       }
@@ -254,8 +276,10 @@ class MatchCommands final : public CommandGroup {
       else
         WriteFile(feed_out_, text);
     } else {
-      if (feed_out_.empty()) Die(fmt::format("{} writes several files: give a directory with --output", feed_kind_));
-      auto files = feed_kind_ == "misp" ? OrDie(ExportMisp(indicators, o, st)) : OrDie(ExportSuricata(indicators, o, st));
+      if (feed_out_.empty())
+        Die(fmt::format("{} writes several files: give a directory with --output", feed_kind_));
+      auto files = feed_kind_ == "misp" ? OrDie(ExportMisp(indicators, o, st))
+                                        : OrDie(ExportSuricata(indicators, o, st));
       std::error_code ec;
       fs::create_directories(feed_out_, ec);
       if (ec) Die(fmt::format("cannot create {}: {}", feed_out_, ec.message()));
@@ -263,18 +287,20 @@ class MatchCommands final : public CommandGroup {
       // manifest naming a missing event.
       for (const auto& [name, content] : files)
         if (name != "manifest.json") WriteFile(fs::path(feed_out_) / name, content);
-      if (files.contains("manifest.json")) WriteFile(fs::path(feed_out_) / "manifest.json", files.at("manifest.json"));
+      if (files.contains("manifest.json"))
+        WriteFile(fs::path(feed_out_) / "manifest.json", files.at("manifest.json"));
     }
     if (c.json) {
-      std::cerr << nlohmann::json{{"written", st.written}, {"excluded", st.excluded}, {"invalid", st.invalid},
-                                  {"unsupported", st.unsupported}, {"duplicates", st.duplicates},
-                                  {"problems", st.problems}}
+      std::cerr << nlohmann::json{{"written", st.written},       {"excluded", st.excluded},
+                                  {"invalid", st.invalid},       {"unsupported", st.unsupported},
+                                  {"duplicates", st.duplicates}, {"problems", st.problems}}
                        .dump()
                 << "\n";
     } else {
-      std::cerr << fmt::format("entente: {} feed: {} indicators written, {} excluded (revoked, expired or not "
-                               "allowed), {} invalid, {} not expressible in this format, {} duplicates\n",
-                               feed_kind_, st.written, st.excluded, st.invalid, st.unsupported, st.duplicates);
+      std::cerr << fmt::format(
+          "entente: {} feed: {} indicators written, {} excluded (revoked, expired or not "
+          "allowed), {} invalid, {} not expressible in this format, {} duplicates\n",
+          feed_kind_, st.written, st.excluded, st.invalid, st.unsupported, st.duplicates);
       for (const auto& p : st.problems) std::cerr << "entente:   " << p << "\n";
     }
     return 0;
@@ -287,8 +313,8 @@ class MatchCommands final : public CommandGroup {
   int threads_ = 0;
   bool no_progress_ = false;
   std::vector<std::string> logs_;
-  std::string feed_kind_, feed_out_, action_ = "nxdomain", local_data_, zone_, feed_name_ = "Entente",
-                                     org_ = "Entente";
+  std::string feed_kind_, feed_out_, action_ = "nxdomain", local_data_, zone_,
+                                     feed_name_ = "Entente", org_ = "Entente";
   std::uint32_t serial_ = 0;
 };
 

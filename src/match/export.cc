@@ -73,7 +73,8 @@ std::string Base64(std::string_view s) {
   std::string out;
   std::size_t i = 0;
   for (; i + 2 < s.size(); i += 3) {
-    std::uint32_t v = (static_cast<unsigned char>(s[i]) << 16) | (static_cast<unsigned char>(s[i + 1]) << 8) |
+    std::uint32_t v = (static_cast<unsigned char>(s[i]) << 16) |
+                      (static_cast<unsigned char>(s[i + 1]) << 8) |
                       static_cast<unsigned char>(s[i + 2]);
     out += k[v >> 18];
     out += k[(v >> 12) & 63];
@@ -86,7 +87,8 @@ std::string Base64(std::string_view s) {
     out += k[(v >> 12) & 63];
     out += "==";
   } else if (i + 2 == s.size()) {
-    std::uint32_t v = (static_cast<unsigned char>(s[i]) << 16) | (static_cast<unsigned char>(s[i + 1]) << 8);
+    std::uint32_t v =
+        (static_cast<unsigned char>(s[i]) << 16) | (static_cast<unsigned char>(s[i + 1]) << 8);
     out += k[v >> 18];
     out += k[(v >> 12) & 63];
     out += k[(v >> 6) & 63];
@@ -99,13 +101,16 @@ std::string Base64(std::string_view s) {
 
 Result<std::string> CanonicalValue(const Indicator& i) {
   switch (i.kind) {
-    case Kind::kDomain: return NormalizeDomain(i.value);
+    case Kind::kDomain:
+      return NormalizeDomain(i.value);
     case Kind::kIp: {
       auto p = ENTENTE_TRY(ParseIp(i.value));
       return p.ToString();
     }
-    case Kind::kUrl: return NormalizeUrl(i.value);
-    case Kind::kEmail: return NormalizeEmail(i.value);
+    case Kind::kUrl:
+      return NormalizeUrl(i.value);
+    case Kind::kEmail:
+      return NormalizeEmail(i.value);
     case Kind::kMd5:
     case Kind::kSha1:
     case Kind::kSha256: {
@@ -115,7 +120,8 @@ Result<std::string> CanonicalValue(const Indicator& i) {
         return Invalid(fmt::format("{} hash must have {} hex digits", KindName(i.kind), want * 2));
       return crypto::HexEncode(crypto::AsBytes(raw));
     }
-    case Kind::kRegex: return i.value;
+    case Kind::kRegex:
+      return i.value;
   }
   return Invalid("unknown kind");
 }
@@ -126,7 +132,8 @@ std::string RpzIpOwner(const IpPrefix& p) {
     for (int i = 3; i >= 0; --i) out += fmt::format(".{}", p.addr[i]);
   } else {
     std::uint16_t w[8];
-    for (int i = 0; i < 8; ++i) w[i] = static_cast<std::uint16_t>((p.addr[2 * i] << 8) | p.addr[2 * i + 1]);
+    for (int i = 0; i < 8; ++i)
+      w[i] = static_cast<std::uint16_t>((p.addr[2 * i] << 8) | p.addr[2 * i + 1]);
     // The longest run (>= 2) of zero words becomes "zz".
     int best = -1, best_len = 1;
     for (int i = 0; i < 8;) {
@@ -153,10 +160,12 @@ std::string RpzIpOwner(const IpPrefix& p) {
   return out + ".rpz-ip";
 }
 
-Result<std::string> ExportRpz(std::span<const Indicator> in, const ExportOptions& o, ExportStats& st) {
+Result<std::string> ExportRpz(std::span<const Indicator> in, const ExportOptions& o,
+                              ExportStats& st) {
   if (o.default_action == Action::kLocalData) ENTENTE_CHECK(CheckLocalData(o.default_local_data));
   std::string out = fmt::format(
-      "; Response Policy Zone from Entente indicators\n$TTL {}\n@ IN SOA localhost. hostmaster.localhost. "
+      "; Response Policy Zone from Entente indicators\n$TTL {}\n@ IN SOA localhost. "
+      "hostmaster.localhost. "
       "{} 3600 600 86400 {}\n@ IN NS localhost.\n",
       o.ttl, o.serial, o.ttl);
   std::unordered_set<std::string> owners;
@@ -178,11 +187,21 @@ Result<std::string> ExportRpz(std::span<const Indicator> in, const ExportOptions
     std::string rr;
     switch (a) {
       case Action::kDefault:
-      case Action::kNxdomain: rr = "CNAME ."; break;
-      case Action::kNodata: rr = "CNAME *."; break;
-      case Action::kPassthru: rr = "CNAME rpz-passthru."; break;
-      case Action::kDrop: rr = "CNAME rpz-drop."; break;
-      case Action::kLocalData: rr = local; break;
+      case Action::kNxdomain:
+        rr = "CNAME .";
+        break;
+      case Action::kNodata:
+        rr = "CNAME *.";
+        break;
+      case Action::kPassthru:
+        rr = "CNAME rpz-passthru.";
+        break;
+      case Action::kDrop:
+        rr = "CNAME rpz-drop.";
+        break;
+      case Action::kLocalData:
+        rr = local;
+        break;
     }
     std::vector<std::string> names;
     if (i.kind == Kind::kDomain) {
@@ -231,14 +250,33 @@ Result<std::map<std::string, std::string>> ExportMisp(std::span<const Indicator>
     const char* type = nullptr;
     const char* category = "Network activity";
     switch (i.kind) {
-      case Kind::kDomain: type = "domain"; break;
-      case Kind::kIp: type = "ip-dst"; break;
-      case Kind::kUrl: type = "url"; break;
-      case Kind::kEmail: type = "email-src"; category = "Payload delivery"; break;
-      case Kind::kMd5: type = "md5"; category = "Payload delivery"; break;
-      case Kind::kSha1: type = "sha1"; category = "Payload delivery"; break;
-      case Kind::kSha256: type = "sha256"; category = "Payload delivery"; break;
-      case Kind::kRegex: break;
+      case Kind::kDomain:
+        type = "domain";
+        break;
+      case Kind::kIp:
+        type = "ip-dst";
+        break;
+      case Kind::kUrl:
+        type = "url";
+        break;
+      case Kind::kEmail:
+        type = "email-src";
+        category = "Payload delivery";
+        break;
+      case Kind::kMd5:
+        type = "md5";
+        category = "Payload delivery";
+        break;
+      case Kind::kSha1:
+        type = "sha1";
+        category = "Payload delivery";
+        break;
+      case Kind::kSha256:
+        type = "sha256";
+        category = "Payload delivery";
+        break;
+      case Kind::kRegex:
+        break;
     }
     if (!type) {
       ++st.unsupported;
@@ -254,9 +292,9 @@ Result<std::map<std::string, std::string>> ExportMisp(std::span<const Indicator>
     Json& ev = events[key];
     std::string tlp_tag = fmt::format("tlp:{}", TlpName(i.tlp));
     if (ev.is_null()) {
-      std::string info = fmt::format("{}: {} indicators, TLP:{}", o.feed_name,
-                                     i.community.empty() ? std::string("shared") : i.community,
-                                     TlpName(i.tlp));
+      std::string info =
+          fmt::format("{}: {} indicators, TLP:{}", o.feed_name,
+                      i.community.empty() ? std::string("shared") : i.community, TlpName(i.tlp));
       ev = {{"uuid", NameUuid(fmt::format("entente-event:{}:{}:{}", o.feed_name, i.community,
                                           TlpName(i.tlp)))},
             {"info", info},
@@ -281,7 +319,8 @@ Result<std::map<std::string, std::string>> ExportMisp(std::span<const Indicator>
                  {"to_ids", true},
                  {"timestamp", ts},
                  {"comment", comment},
-                 {"Tag", Json::array({{{"name", tlp_tag}}, {{"name", fmt::format("PAP:{}", PapName(i.pap))}}})}};
+                 {"Tag", Json::array({{{"name", tlp_tag}},
+                                      {{"name", fmt::format("PAP:{}", PapName(i.pap))}}})}};
     if (i.valid_from) attr["first_seen"] = FormatRfc3339(i.valid_from);
     if (i.valid_until) attr["last_seen"] = FormatRfc3339(i.valid_until);
     ev["Attribute"].push_back(std::move(attr));
@@ -292,10 +331,14 @@ Result<std::map<std::string, std::string>> ExportMisp(std::span<const Indicator>
   Json manifest = Json::object();
   for (auto& [key, ev] : events) {
     std::string uuid = ev["uuid"];
-    manifest[uuid] = {{"info", ev["info"]},         {"Orgc", ev["Orgc"]},
-                      {"analysis", ev["analysis"]}, {"threat_level_id", ev["threat_level_id"]},
-                      {"timestamp", ev["timestamp"]}, {"date", ev["date"]},
-                      {"published", true},          {"Tag", ev["Tag"]}};
+    manifest[uuid] = {{"info", ev["info"]},
+                      {"Orgc", ev["Orgc"]},
+                      {"analysis", ev["analysis"]},
+                      {"threat_level_id", ev["threat_level_id"]},
+                      {"timestamp", ev["timestamp"]},
+                      {"date", ev["date"]},
+                      {"published", true},
+                      {"Tag", ev["Tag"]}};
     files[uuid + ".json"] = Json{{"Event", ev}}.dump(1) + "\n";
   }
   files["manifest.json"] = manifest.dump(1) + "\n";
@@ -322,7 +365,8 @@ Result<std::map<std::string, std::string>> ExportSuricata(std::span<const Indica
       Problem(st, i, v.error().message);
       continue;
     }
-    if (!seen.insert(std::string(KindName(i.kind)) + ":" + *v + (i.subdomains ? "/sub" : "")).second) {
+    if (!seen.insert(std::string(KindName(i.kind)) + ":" + *v + (i.subdomains ? "/sub" : ""))
+             .second) {
       ++st.duplicates;
       continue;
     }
@@ -333,25 +377,37 @@ Result<std::map<std::string, std::string>> ExportSuricata(std::span<const Indica
           // dotprefix turns "a.example.com" into ".a.example.com", so the
           // name itself and every subdomain end with ".example.com".
           subdomain_rules += fmt::format(
-              "alert dns any any -> any any (msg:\"Entente {} (and subdomains) in DNS query\"; dns.query; "
+              "alert dns any any -> any any (msg:\"Entente {} (and subdomains) in DNS query\"; "
+              "dns.query; "
               "dotprefix; content:\".{}\"; endswith; nocase; sid:{}; rev:1;)\n",
               *v, *v, ++sid);
         } else {
           domains += Base64(*v) + "\n";
         }
         break;
-      case Kind::kIp: ips.push_back(*v); break;
-      case Kind::kMd5: md5 += *v + "\n"; break;
-      case Kind::kSha1: sha1 += *v + "\n"; break;
-      case Kind::kSha256: sha256 += *v + "\n"; break;
-      default: break;
+      case Kind::kIp:
+        ips.push_back(*v);
+        break;
+      case Kind::kMd5:
+        md5 += *v + "\n";
+        break;
+      case Kind::kSha1:
+        sha1 += *v + "\n";
+        break;
+      case Kind::kSha256:
+        sha256 += *v + "\n";
+        break;
+      default:
+        break;
     }
   }
   std::map<std::string, std::string> files;
   if (!domains.empty()) {
     files["entente-domains.lst"] = domains;
     for (const char* buf : {"dns.query", "tls.sni", "http.host"}) {
-      std::string proto = std::string(buf) == "dns.query" ? "dns" : std::string(buf) == "tls.sni" ? "tls" : "http";
+      std::string proto = std::string(buf) == "dns.query" ? "dns"
+                          : std::string(buf) == "tls.sni" ? "tls"
+                                                          : "http";
       rules += fmt::format(
           "alert {} any any -> any any (msg:\"Entente listed domain in {}\"; {}; "
           "dataset:isset,entente-domains,type string,load entente-domains.lst; sid:{}; rev:1;)\n",
@@ -361,25 +417,32 @@ Result<std::map<std::string, std::string>> ExportSuricata(std::span<const Indica
   rules += subdomain_rules;
   for (std::size_t k = 0; k < ips.size(); k += 500) {
     std::string list;
-    for (std::size_t j = k; j < std::min(ips.size(), k + 500); ++j) list += (list.empty() ? "" : ",") + ips[j];
-    rules += fmt::format("alert ip any any -> [{}] any (msg:\"Entente listed address (destination)\"; sid:{}; rev:1;)\n",
-                         list, ++sid);
-    rules += fmt::format("alert ip [{}] any -> any any (msg:\"Entente listed address (source)\"; sid:{}; rev:1;)\n",
-                         list, ++sid);
+    for (std::size_t j = k; j < std::min(ips.size(), k + 500); ++j)
+      list += (list.empty() ? "" : ",") + ips[j];
+    rules += fmt::format(
+        "alert ip any any -> [{}] any (msg:\"Entente listed address (destination)\"; sid:{}; "
+        "rev:1;)\n",
+        list, ++sid);
+    rules += fmt::format(
+        "alert ip [{}] any -> any any (msg:\"Entente listed address (source)\"; sid:{}; rev:1;)\n",
+        list, ++sid);
   }
   for (auto [name, content, kw] : {std::tuple{"entente-md5.lst", &md5, "filemd5"},
                                    std::tuple{"entente-sha1.lst", &sha1, "filesha1"},
                                    std::tuple{"entente-sha256.lst", &sha256, "filesha256"}}) {
     if (content->empty()) continue;
     files[name] = *content;
-    rules += fmt::format("alert http any any -> any any (msg:\"Entente listed file hash ({})\"; {}:{}; sid:{}; rev:1;)\n",
-                         kw, kw, name, ++sid);
+    rules += fmt::format(
+        "alert http any any -> any any (msg:\"Entente listed file hash ({})\"; {}:{}; sid:{}; "
+        "rev:1;)\n",
+        kw, kw, name, ++sid);
   }
   files["entente.rules"] = rules;
   return files;
 }
 
-Result<std::string> ExportZeekIntel(std::span<const Indicator> in, const ExportOptions& o, ExportStats& st) {
+Result<std::string> ExportZeekIntel(std::span<const Indicator> in, const ExportOptions& o,
+                                    ExportStats& st) {
   std::string out = "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\n";
   std::unordered_set<std::string> seen;
   seen.reserve(in.size());
@@ -401,7 +464,9 @@ Result<std::string> ExportZeekIntel(std::span<const Indicator> in, const ExportO
     }
     std::string type, value = *v;
     switch (i.kind) {
-      case Kind::kDomain: type = "Intel::DOMAIN"; break;
+      case Kind::kDomain:
+        type = "Intel::DOMAIN";
+        break;
       case Kind::kIp: {
         auto p = ParseIp(value).value();
         type = p.prefix == p.MaxPrefix() ? "Intel::ADDR" : "Intel::SUBNET";
@@ -411,8 +476,12 @@ Result<std::string> ExportZeekIntel(std::span<const Indicator> in, const ExportO
         type = "Intel::URL";  // Zeek's URLs have no scheme
         value = value.substr(value.find("://") + 3);
         break;
-      case Kind::kEmail: type = "Intel::EMAIL"; break;
-      default: type = "Intel::FILE_HASH"; break;
+      case Kind::kEmail:
+        type = "Intel::EMAIL";
+        break;
+      default:
+        type = "Intel::FILE_HASH";
+        break;
     }
     if (!seen.insert(type + "\t" + value).second) {
       ++st.duplicates;
@@ -426,7 +495,8 @@ Result<std::string> ExportZeekIntel(std::span<const Indicator> in, const ExportO
   return out;
 }
 
-Result<std::string> ExportCsv(std::span<const Indicator> in, const ExportOptions& o, ExportStats& st) {
+Result<std::string> ExportCsv(std::span<const Indicator> in, const ExportOptions& o,
+                              ExportStats& st) {
   auto q = [](std::string_view s) {
     if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
     std::string r = "\"";
@@ -436,7 +506,8 @@ Result<std::string> ExportCsv(std::span<const Indicator> in, const ExportOptions
     }
     return r + "\"";
   };
-  std::string out = "id,kind,value,subdomains,tlp,pap,community,confidence,valid_from,valid_until\n";
+  std::string out =
+      "id,kind,value,subdomains,tlp,pap,community,confidence,valid_from,valid_until\n";
   for (const Indicator& i : in) {
     if (!Include(i, o, st)) continue;
     auto v = CanonicalValue(i);
@@ -444,10 +515,11 @@ Result<std::string> ExportCsv(std::span<const Indicator> in, const ExportOptions
       Problem(st, i, v.error().message);
       continue;
     }
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", q(i.id), KindName(i.kind), q(*v),
-                       i.subdomains ? "true" : "false", TlpName(i.tlp), PapName(i.pap), q(i.community),
-                       i.confidence >= 0 ? fmt::format("{}", i.confidence) : std::string(),
-                       Rfc3339OrEmpty(i.valid_from), Rfc3339OrEmpty(i.valid_until));
+    out +=
+        fmt::format("{},{},{},{},{},{},{},{},{},{}\n", q(i.id), KindName(i.kind), q(*v),
+                    i.subdomains ? "true" : "false", TlpName(i.tlp), PapName(i.pap), q(i.community),
+                    i.confidence >= 0 ? fmt::format("{}", i.confidence) : std::string(),
+                    Rfc3339OrEmpty(i.valid_from), Rfc3339OrEmpty(i.valid_until));
     ++st.written;
   }
   return out;

@@ -19,23 +19,23 @@
 namespace entente::match {
 
 struct ExportOptions {
-  Policy policy;              // policy.now also drives validity
+  Policy policy;                              // policy.now also drives validity
   Action default_action = Action::kNxdomain;  // for Action::kDefault
   std::string default_local_data;             // when default_action is kLocalData
   std::string zone = "rpz.entente.invalid";   // RPZ zone name (SOA/NS are relative)
   std::uint32_t serial = 1;
   std::uint32_t ttl = 300;
-  std::string feed_name = "Entente";       // MISP event info prefix, Zeek meta.source
-  std::string org_name = "Entente";        // MISP Orgc
-  std::uint32_t first_sid = 9100000;       // Suricata
+  std::string feed_name = "Entente";  // MISP event info prefix, Zeek meta.source
+  std::string org_name = "Entente";   // MISP Orgc
+  std::uint32_t first_sid = 9100000;  // Suricata
 };
 
 struct ExportStats {
-  std::size_t written = 0;        // indicators in the output
-  std::size_t excluded = 0;       // revoked, expired or not allowed
-  std::size_t invalid = 0;        // value does not normalise
-  std::size_t unsupported = 0;    // kind the format cannot express (e.g. regexes in RPZ)
-  std::size_t duplicates = 0;     // same trigger already written
+  std::size_t written = 0;            // indicators in the output
+  std::size_t excluded = 0;           // revoked, expired or not allowed
+  std::size_t invalid = 0;            // value does not normalise
+  std::size_t unsupported = 0;        // kind the format cannot express (e.g. regexes in RPZ)
+  std::size_t duplicates = 0;         // same trigger already written
   std::vector<std::string> problems;  // the first 50 invalid ones: "id: message"
 };
 
@@ -44,7 +44,8 @@ struct ExportStats {
 // triggers for addresses and ranges, each with the indicator's action
 // (NXDOMAIN `CNAME .`, NODATA `CNAME *.`, PASSTHRU `CNAME rpz-passthru.`,
 // DROP `CNAME rpz-drop.`, or local data RRs).
-Result<std::string> ExportRpz(std::span<const Indicator> in, const ExportOptions& o, ExportStats& st);
+Result<std::string> ExportRpz(std::span<const Indicator> in, const ExportOptions& o,
+                              ExportStats& st);
 // The rpz-ip owner name of a prefix, e.g. "24.0.2.0.192.rpz-ip",
 // "48.zz.1.db8.2001.rpz-ip".
 std::string RpzIpOwner(const IpPrefix& p);
@@ -68,7 +69,8 @@ Result<std::string> ExportZeekIntel(std::span<const Indicator> in, const ExportO
 
 // CSV: id,kind,value,subdomains,tlp,pap,community,confidence,valid_from,valid_until
 // (readable back by LoadIndicators with format csv).
-Result<std::string> ExportCsv(std::span<const Indicator> in, const ExportOptions& o, ExportStats& st);
+Result<std::string> ExportCsv(std::span<const Indicator> in, const ExportOptions& o,
+                              ExportStats& st);
 
 // The canonical text of an indicator's value (normalised domain, IP prefix,
 // URL, email, lowercase hex hash, regex as is).

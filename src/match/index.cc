@@ -31,7 +31,8 @@ std::uint64_t Hash(std::string_view s, std::uint64_t seed) {
     n -= 8;
   }
   std::uint64_t last = 0;
-  for (std::size_t i = 0; i < n; ++i) last |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+  for (std::size_t i = 0; i < n; ++i)
+    last |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
   h = Mix(h ^ last, k2);
   return Mix(h, k0 ^ k1);
 }
@@ -72,10 +73,14 @@ std::string IpKey(const IpPrefix& p) {
 
 int RegexClass(Kind target) {
   switch (target) {
-    case Kind::kUrl: return 1;
-    case Kind::kEmail: return 2;
-    case Kind::kIp: return 4;
-    default: return 0;
+    case Kind::kUrl:
+      return 1;
+    case Kind::kEmail:
+      return 2;
+    case Kind::kIp:
+      return 4;
+    default:
+      return 0;
   }
 }
 
@@ -83,10 +88,14 @@ int RegexClass(Kind target) {
 
 std::string_view MatchTypeName(MatchType t) {
   switch (t) {
-    case MatchType::kExact: return "exact";
-    case MatchType::kSubdomain: return "subdomain";
-    case MatchType::kCidr: return "cidr";
-    case MatchType::kRegex: return "regex";
+    case MatchType::kExact:
+      return "exact";
+    case MatchType::kSubdomain:
+      return "subdomain";
+    case MatchType::kCidr:
+      return "cidr";
+    case MatchType::kRegex:
+      return "regex";
   }
   return "?";
 }
@@ -97,11 +106,16 @@ double BuildStats::LookupBytesPerValueByte() const {
 
 Index::KeyClass Index::ClassOf(Kind k) {
   switch (k) {
-    case Kind::kDomain: return KeyClass::kDomain;
-    case Kind::kUrl: return KeyClass::kUrl;
-    case Kind::kEmail: return KeyClass::kEmail;
-    case Kind::kIp: return KeyClass::kIp;
-    default: return KeyClass::kHash;
+    case Kind::kDomain:
+      return KeyClass::kDomain;
+    case Kind::kUrl:
+      return KeyClass::kUrl;
+    case Kind::kEmail:
+      return KeyClass::kEmail;
+    case Kind::kIp:
+      return KeyClass::kIp;
+    default:
+      return KeyClass::kHash;
   }
 }
 
@@ -191,7 +205,8 @@ Result<std::shared_ptr<const Index>> Index::Build(std::span<const Indicator> ind
   std::shared_ptr<Index> ix(new Index());
   BuildStats& st = ix->stats_;
   st.input = indicators.size();
-  if (indicators.size() >= (1u << 29)) return Invalid("too many indicators for one index (max 2^29)");
+  if (indicators.size() >= (1u << 29))
+    return Invalid("too many indicators for one index (max 2^29)");
 
   auto issue = [&](const Indicator& in, std::string msg) {
     ++st.invalid;
@@ -341,7 +356,8 @@ Result<std::shared_ptr<const Index>> Index::Build(std::span<const Indicator> ind
     m.id_length = static_cast<std::uint16_t>(in.id.size());
     ix->arena_ += in.id;
     st.id_bytes += in.id.size();
-    if (ix->communities_.size() >= 0xFFFF) return Invalid("more than 65535 communities in one index");
+    if (ix->communities_.size() >= 0xFFFF)
+      return Invalid("more than 65535 communities in one index");
     m.community = intern(in.community);
     m.kind = in.kind;
     m.tlp = in.tlp;
@@ -356,7 +372,8 @@ Result<std::shared_ptr<const Index>> Index::Build(std::span<const Indicator> ind
     std::uint32_t o = ordinal_of[i];
     if (o == UINT32_MAX) continue;
     Meta m = ENTENTE_TRY(make_meta(
-        indicators[i], std::string_view(bt.keys).substr(bt.offsets[o], bt.offsets[o + 1] - bt.offsets[o])));
+        indicators[i],
+        std::string_view(bt.keys).substr(bt.offsets[o], bt.offsets[o + 1] - bt.offsets[o])));
     std::uint32_t at = start[o] + fill[o]++;
     if (fill[o] == count[o]) m.flags |= Meta::kLastOfKey;
     ix->meta_[at] = m;
@@ -382,8 +399,9 @@ Result<std::shared_ptr<const Index>> Index::Build(std::span<const Indicator> ind
       }
       hs_database_t* db = nullptr;
       hs_compile_error_t* err = nullptr;
-      if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()),
-                           HS_MODE_BLOCK, nullptr, &db, &err) == HS_SUCCESS) {
+      if (hs_compile_multi(exprs.data(), flags.data(), ids.data(),
+                           static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &db,
+                           &err) == HS_SUCCESS) {
         for (std::size_t k = 0; k < list.size(); ++k) {
           Meta m = ENTENTE_TRY(make_meta(indicators[list[k]], {}));
           m.flags |= Meta::kLastOfKey;
@@ -478,7 +496,8 @@ std::span<const Hit> Matcher::MatchDomain(std::string_view name) {
   std::size_t labels = 1 + static_cast<std::size_t>(std::count(name.begin(), name.end(), '.'));
   if ((present >> std::min<std::size_t>(labels, 63)) & 1)
     AddKey(Index::KeyClass::kDomain, name, MatchType::kExact, false);
-  for (std::size_t dot = name.find('.'); dot != std::string_view::npos; dot = name.find('.', dot + 1)) {
+  for (std::size_t dot = name.find('.'); dot != std::string_view::npos;
+       dot = name.find('.', dot + 1)) {
     --labels;
     if ((present >> std::min<std::size_t>(labels, 63)) & 1)
       AddKey(Index::KeyClass::kDomain, name.substr(dot + 1), MatchType::kSubdomain, true);
@@ -491,8 +510,8 @@ std::span<const Hit> Matcher::MatchIp(const IpPrefix& a) {
   hits_.clear();
   int max = a.MaxPrefix();
   for (int len = std::min<int>(a.prefix, max); len >= 0; --len) {
-    bool present = a.v6 ? (index_->v6_lengths_[len / 64] >> (len % 64)) & 1
-                        : (index_->v4_lengths_ >> len) & 1;
+    bool present =
+        a.v6 ? (index_->v6_lengths_[len / 64] >> (len % 64)) & 1 : (index_->v4_lengths_ >> len) & 1;
     if (!present) continue;
     IpPrefix m = Masked(a, len);
     key_.assign(1, static_cast<char>(len));

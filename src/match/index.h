@@ -36,14 +36,14 @@ struct hs_scratch;
 namespace entente::match {
 
 struct Meta {
-  std::uint32_t record;     // arena offset of [varint key length][key][id]
+  std::uint32_t record;  // arena offset of [varint key length][key][id]
   std::uint16_t id_length;
   std::uint16_t community;  // index into Index::communities()
   Kind kind;
   Tlp tlp;
   Pap pap;
-  std::uint8_t flags;       // kSubdomains | kLastOfKey
-  std::int8_t confidence;   // -1 unknown
+  std::uint8_t flags;           // kSubdomains | kLastOfKey
+  std::int8_t confidence;       // -1 unknown
   std::uint32_t valid_from_s;   // seconds since the epoch, 0 none
   std::uint32_t valid_until_s;  // 0 none
   static constexpr std::uint8_t kSubdomains = 1, kLastOfKey = 2;
@@ -57,13 +57,13 @@ struct BuildIssue {
 struct BuildStats {
   std::size_t input = 0, indexed = 0, revoked = 0, expired = 0, not_allowed = 0, invalid = 0;
   std::size_t keys = 0, regexes = 0;
-  std::size_t raw_value_bytes = 0;   // sum of the indexed values as given
-  std::size_t key_bytes = 0;         // arena bytes of key records
-  std::size_t table_bytes = 0;       // slots + tags
-  std::size_t meta_bytes = 0;        // metadata records
-  std::size_t id_bytes = 0;          // indicator ids and community names
-  std::size_t regex_bytes = 0;       // Vectorscan databases
-  std::vector<BuildIssue> issues;    // the first 100 invalid indicators
+  std::size_t raw_value_bytes = 0;  // sum of the indexed values as given
+  std::size_t key_bytes = 0;        // arena bytes of key records
+  std::size_t table_bytes = 0;      // slots + tags
+  std::size_t meta_bytes = 0;       // metadata records
+  std::size_t id_bytes = 0;         // indicator ids and community names
+  std::size_t regex_bytes = 0;      // Vectorscan databases
+  std::vector<BuildIssue> issues;   // the first 100 invalid indicators
   // Lookup structure (keys + table) per raw value byte; metadata excluded.
   double LookupBytesPerValueByte() const;
   std::size_t TotalBytes() const {
@@ -143,7 +143,8 @@ class Matcher {
   std::span<const Hit> MatchHash(std::string_view raw_bytes);
   // Any value given as text: normalised for `kind` (or detected when
   // std::nullopt), then matched. Errors say why the value is invalid.
-  Result<std::span<const Hit>> Match(std::string_view value, std::optional<Kind> kind = std::nullopt);
+  Result<std::span<const Hit>> Match(std::string_view value,
+                                     std::optional<Kind> kind = std::nullopt);
 
  private:
   void AddKey(Index::KeyClass c, std::string_view key, MatchType type, bool subdomains_only,

@@ -8,11 +8,12 @@
 namespace entente::match {
 namespace {
 
-constexpr std::array<std::string_view, 8> kKinds = {"domain", "ip",  "url",    "email",
+constexpr std::array<std::string_view, 8> kKinds = {"domain", "ip",   "url",    "email",
                                                     "md5",    "sha1", "sha256", "regex"};
-constexpr std::array<std::string_view, 5> kTlps = {"clear", "green", "amber", "amber+strict", "red"};
+constexpr std::array<std::string_view, 5> kTlps = {"clear", "green", "amber", "amber+strict",
+                                                   "red"};
 constexpr std::array<std::string_view, 4> kPaps = {"clear", "green", "amber", "red"};
-constexpr std::array<std::string_view, 6> kActions = {"default", "nxdomain", "nodata",
+constexpr std::array<std::string_view, 6> kActions = {"default",  "nxdomain", "nodata",
                                                       "passthru", "drop",     "local"};
 
 std::string Lowered(std::string_view s) {

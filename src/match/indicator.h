@@ -24,13 +24,15 @@ enum class Pap : std::uint8_t { kClear, kGreen, kAmber, kRed };
 // RPZ policy for domain and address indicators.
 enum class Action : std::uint8_t { kDefault, kNxdomain, kNodata, kPassthru, kDrop, kLocalData };
 
-std::string_view KindName(Kind k);  // "domain", "ip", "url", "email", "md5", "sha1", "sha256", "regex"
+std::string_view KindName(
+    Kind k);  // "domain", "ip", "url", "email", "md5", "sha1", "sha256", "regex"
 std::optional<Kind> KindFromName(std::string_view s);
 std::string_view TlpName(Tlp t);  // "clear", "green", "amber", "amber+strict", "red"
 std::optional<Tlp> TlpFromName(std::string_view s);  // also "white" (TLP 1.0) for clear
 std::string_view PapName(Pap p);
 std::optional<Pap> PapFromName(std::string_view s);  // also "white" for clear
-std::string_view ActionName(Action a);  // "default", "nxdomain", "nodata", "passthru", "drop", "local"
+std::string_view ActionName(
+    Action a);  // "default", "nxdomain", "nodata", "passthru", "drop", "local"
 std::optional<Action> ActionFromName(std::string_view s);
 
 struct Indicator {
@@ -45,12 +47,13 @@ struct Indicator {
   Tlp tlp = Tlp::kAmber;
   Pap pap = Pap::kAmber;
   std::string community;
-  int confidence = -1;  // 0..100, -1 when unknown
+  int confidence = -1;     // 0..100, -1 when unknown
   Millis valid_from = 0;   // 0: no lower bound
   Millis valid_until = 0;  // 0: no upper bound (exclusive)
   bool revoked = false;
   Action action = Action::kDefault;
-  std::string local_data;  // for Action::kLocalData: RPZ RRs, e.g. "A 192.0.2.1" or "CNAME walled.example."
+  std::string
+      local_data;  // for Action::kLocalData: RPZ RRs, e.g. "A 192.0.2.1" or "CNAME walled.example."
 };
 
 // Which indicators a user may use: at most this TLP and PAP, only these

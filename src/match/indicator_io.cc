@@ -14,8 +14,10 @@ namespace {
 using Json = nlohmann::json;
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -72,8 +74,10 @@ Status ApplyFields(const Json& o, Indicator& in) {
       return Invalid("confidence must be an integer from 0 to 100");
     in.confidence = it->get<int>();
   }
-  if (auto it = o.find("valid_from"); it != o.end()) in.valid_from = ENTENTE_TRY(Time(*it, "valid_from"));
-  if (auto it = o.find("valid_until"); it != o.end()) in.valid_until = ENTENTE_TRY(Time(*it, "valid_until"));
+  if (auto it = o.find("valid_from"); it != o.end())
+    in.valid_from = ENTENTE_TRY(Time(*it, "valid_from"));
+  if (auto it = o.find("valid_until"); it != o.end())
+    in.valid_until = ENTENTE_TRY(Time(*it, "valid_until"));
   if (auto it = o.find("revoked"); it != o.end() && !it->is_null()) {
     if (!it->is_boolean()) return Invalid("revoked is not a boolean");
     in.revoked = it->get<bool>();
@@ -160,7 +164,8 @@ std::vector<std::string> SplitCsv(std::string_view line, bool& ok) {
   return out;
 }
 
-void LoadPlain(std::string_view text, const IndicatorDefaults& d, std::string_view source, LoadResult& r) {
+void LoadPlain(std::string_view text, const IndicatorDefaults& d, std::string_view source,
+               LoadResult& r) {
   ForLines(text, [&](std::uint64_t n, std::string_view line) {
     line = Trim(line);
     if (line.empty() || line.front() == '#') return;
@@ -174,8 +179,8 @@ void LoadPlain(std::string_view text, const IndicatorDefaults& d, std::string_vi
   });
 }
 
-Status FillFromMap(const Json& o, const IndicatorDefaults& d, std::string_view source, std::uint64_t n,
-                   Indicator& in) {
+Status FillFromMap(const Json& o, const IndicatorDefaults& d, std::string_view source,
+                   std::uint64_t n, Indicator& in) {
   in = Defaulted(d);
   in.subdomains = d.subdomains;
   auto v = o.find("value");
@@ -189,7 +194,8 @@ Status FillFromMap(const Json& o, const IndicatorDefaults& d, std::string_view s
   bool sub = false;
   std::string detected = in.value;
   Kind k = DetectKind(detected, sub);
-  if (auto kind = o.find("kind"); kind != o.end() && kind->is_string() && !kind->get<std::string>().empty()) {
+  if (auto kind = o.find("kind");
+      kind != o.end() && kind->is_string() && !kind->get<std::string>().empty()) {
     auto kk = KindFromName(kind->get<std::string>());
     if (!kk) return Invalid(fmt::format("unknown kind '{}'", kind->get<std::string>()));
     k = *kk;
@@ -200,7 +206,8 @@ Status FillFromMap(const Json& o, const IndicatorDefaults& d, std::string_view s
   in.kind = k;
   if (auto t = o.find("target"); t != o.end() && t->is_string()) {
     auto tk = KindFromName(t->get<std::string>());
-    if (!tk || *tk == Kind::kRegex) return Invalid(fmt::format("unknown regex target '{}'", t->get<std::string>()));
+    if (!tk || *tk == Kind::kRegex)
+      return Invalid(fmt::format("unknown regex target '{}'", t->get<std::string>()));
     in.target = *tk;
   }
   ENTENTE_CHECK(ApplyFields(o, in));
@@ -208,7 +215,8 @@ Status FillFromMap(const Json& o, const IndicatorDefaults& d, std::string_view s
   return Ok();
 }
 
-void LoadJsonLines(std::string_view text, const IndicatorDefaults& d, std::string_view source, LoadResult& r) {
+void LoadJsonLines(std::string_view text, const IndicatorDefaults& d, std::string_view source,
+                   LoadResult& r) {
   ForLines(text, [&](std::uint64_t n, std::string_view line) {
     line = Trim(line);
     if (line.empty()) return;
@@ -220,7 +228,8 @@ void LoadJsonLines(std::string_view text, const IndicatorDefaults& d, std::strin
   });
 }
 
-void LoadCsv(std::string_view text, const IndicatorDefaults& d, std::string_view source, LoadResult& r) {
+void LoadCsv(std::string_view text, const IndicatorDefaults& d, std::string_view source,
+             LoadResult& r) {
   std::vector<std::string> header;
   ForLines(text, [&](std::uint64_t n, std::string_view line) {
     if (Trim(line).empty()) return;
@@ -236,7 +245,8 @@ void LoadCsv(std::string_view text, const IndicatorDefaults& d, std::string_view
       return;
     }
     if (fields.size() != header.size())
-      return Issue(r, n, fmt::format("{} columns, the header has {}", fields.size(), header.size()));
+      return Issue(r, n,
+                   fmt::format("{} columns, the header has {}", fields.size(), header.size()));
     Json o = Json::object();
     for (std::size_t i = 0; i < header.size(); ++i) {
       if (fields[i].empty()) continue;
@@ -269,7 +279,8 @@ Result<std::string> StixString(std::string_view s, std::size_t& i) {
     if (c == '\\') {
       if (i >= s.size()) break;
       char e = s[i++];
-      if (e != '\\' && e != '\'') return Invalid(fmt::format("invalid escape \\{} in pattern string", e));
+      if (e != '\\' && e != '\'')
+        return Invalid(fmt::format("invalid escape \\{} in pattern string", e));
       out += e;
     } else if (c == '\'') {
       return out;
@@ -345,11 +356,13 @@ void LoadStix(const Json& bundle, const IndicatorDefaults& d, LoadResult& r) {
 Result<SimplePattern> ParseSimpleStixPattern(std::string_view pat) {
   std::string_view s = Trim(pat);
   auto unsupported = [&](std::string_view why) {
-    return Invalid(fmt::format("unsupported STIX pattern ({}); only a single comparison is supported "
-                               "until the intel module's pattern parser is used",
-                               why));
+    return Invalid(
+        fmt::format("unsupported STIX pattern ({}); only a single comparison is supported "
+                    "until the intel module's pattern parser is used",
+                    why));
   };
-  if (s.size() < 2 || s.front() != '[' || s.back() != ']') return unsupported("not one [comparison]");
+  if (s.size() < 2 || s.front() != '[' || s.back() != ']')
+    return unsupported("not one [comparison]");
   s = Trim(s.substr(1, s.size() - 2));
   std::size_t colon = s.find(':');
   if (colon == std::string_view::npos) return Invalid("pattern has no object type (type:property)");
@@ -378,20 +391,30 @@ Result<SimplePattern> ParseSimpleStixPattern(std::string_view pat) {
     return unsupported("operator other than = or MATCHES");
   }
   rest = Trim(rest);
-  if (rest.empty() || rest.front() != '\'') return Invalid("comparison value is not a string literal");
+  if (rest.empty() || rest.front() != '\'')
+    return Invalid("comparison value is not a string literal");
   std::size_t k = 0;
   std::string value = ENTENTE_TRY(StixString(rest, k));
   if (!Trim(rest.substr(k)).empty()) return unsupported("more than one comparison");
   SimplePattern p;
   Kind kind;
-  if (type == "domain-name" && path == "value") kind = Kind::kDomain;
-  else if ((type == "ipv4-addr" || type == "ipv6-addr") && path == "value") kind = Kind::kIp;
-  else if (type == "url" && path == "value") kind = Kind::kUrl;
-  else if (type == "email-addr" && path == "value") kind = Kind::kEmail;
-  else if (type == "file" && (path == "hashes.'SHA-256'" || path == "hashes.SHA-256" || path == "hashes.'SHA256'")) kind = Kind::kSha256;
-  else if (type == "file" && (path == "hashes.'SHA-1'" || path == "hashes.SHA-1")) kind = Kind::kSha1;
-  else if (type == "file" && (path == "hashes.MD5" || path == "hashes.'MD5'")) kind = Kind::kMd5;
-  else return unsupported(fmt::format("object path {}:{}", type, path));
+  if (type == "domain-name" && path == "value")
+    kind = Kind::kDomain;
+  else if ((type == "ipv4-addr" || type == "ipv6-addr") && path == "value")
+    kind = Kind::kIp;
+  else if (type == "url" && path == "value")
+    kind = Kind::kUrl;
+  else if (type == "email-addr" && path == "value")
+    kind = Kind::kEmail;
+  else if (type == "file" &&
+           (path == "hashes.'SHA-256'" || path == "hashes.SHA-256" || path == "hashes.'SHA256'"))
+    kind = Kind::kSha256;
+  else if (type == "file" && (path == "hashes.'SHA-1'" || path == "hashes.SHA-1"))
+    kind = Kind::kSha1;
+  else if (type == "file" && (path == "hashes.MD5" || path == "hashes.'MD5'"))
+    kind = Kind::kMd5;
+  else
+    return unsupported(fmt::format("object path {}:{}", type, path));
   if (matches) {
     if (kind != Kind::kDomain && kind != Kind::kIp && kind != Kind::kUrl && kind != Kind::kEmail)
       return unsupported("MATCHES on hashes");
@@ -428,16 +451,20 @@ Result<LoadResult> LoadIndicators(std::string_view text, std::string_view format
     }
   }
   r.format = fmt_name;
-  if (fmt_name == "plain") LoadPlain(text, defaults, source, r);
-  else if (fmt_name == "jsonl") LoadJsonLines(text, defaults, source, r);
-  else if (fmt_name == "csv") LoadCsv(text, defaults, source, r);
+  if (fmt_name == "plain")
+    LoadPlain(text, defaults, source, r);
+  else if (fmt_name == "jsonl")
+    LoadJsonLines(text, defaults, source, r);
+  else if (fmt_name == "csv")
+    LoadCsv(text, defaults, source, r);
   else if (fmt_name == "stix") {
     auto j = Json::parse(text, nullptr, false);
     if (j.is_discarded()) return Invalid(fmt::format("{}: STIX bundle is not valid JSON", source));
     LoadStix(j, defaults, r);
   } else {
-    return Invalid(fmt::format("unknown indicator format '{}' (auto, plain, csv, jsonl, stix)", format),
-                   "indicators-format");
+    return Invalid(
+        fmt::format("unknown indicator format '{}' (auto, plain, csv, jsonl, stix)", format),
+        "indicators-format");
   }
   return r;
 }

@@ -36,9 +36,9 @@ struct LoadIssue {
 
 struct LoadResult {
   std::vector<Indicator> indicators;
-  std::string format;              // "plain", "csv", "jsonl", "stix"
-  std::size_t skipped = 0;         // bad lines/objects (counted, reported below)
-  std::vector<LoadIssue> issues;   // the first 100
+  std::string format;             // "plain", "csv", "jsonl", "stix"
+  std::size_t skipped = 0;        // bad lines/objects (counted, reported below)
+  std::vector<LoadIssue> issues;  // the first 100
 };
 
 // Format: "auto" (by content: '{"type": "bundle"' -> stix, '{' -> jsonl,

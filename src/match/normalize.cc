@@ -19,7 +19,8 @@ bool IsHostChar(char c) {
 // Checks label syntax of an ASCII, lowercased name without trailing dot.
 Status CheckLabels(std::string_view name) {
   if (name.empty()) return Invalid("empty domain name");
-  if (name.size() > 253) return Invalid(fmt::format("domain name longer than 253 bytes ({})", name.size()));
+  if (name.size() > 253)
+    return Invalid(fmt::format("domain name longer than 253 bytes ({})", name.size()));
   size_t start = 0;
   for (size_t i = 0; i <= name.size(); ++i) {
     if (i == name.size() || name[i] == '.') {
@@ -155,7 +156,8 @@ Result<IpPrefix> ParseIp(std::string_view in) {
   if (auto slash = in.find('/'); slash != std::string_view::npos) {
     addr = in.substr(0, slash);
     len_text = in.substr(slash + 1);
-    if (len_text.empty()) return Invalid(fmt::format("missing prefix length at offset {}", slash + 1));
+    if (len_text.empty())
+      return Invalid(fmt::format("missing prefix length at offset {}", slash + 1));
   }
   if (addr.size() >= 2 && addr.front() == '[' && addr.back() == ']')
     addr = addr.substr(1, addr.size() - 2);
@@ -202,7 +204,8 @@ Result<std::string> NormalizeUrl(std::string_view in) {
     scheme.clear();
     for (size_t i = 0; i < p; ++i) {
       char c = Lower(in[i]);
-      bool ok = (c >= 'a' && c <= 'z') || (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'));
+      bool ok = (c >= 'a' && c <= 'z') ||
+                (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'));
       if (!ok) return Invalid(fmt::format("invalid URL scheme character at offset {}", i));
       scheme += c;
     }
@@ -212,7 +215,8 @@ Result<std::string> NormalizeUrl(std::string_view in) {
   std::string_view authority = rest.substr(0, end);
   std::string_view tail = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
   if (auto hash = tail.find('#'); hash != std::string_view::npos) tail = tail.substr(0, hash);
-  if (auto at = authority.rfind('@'); at != std::string_view::npos) authority = authority.substr(at + 1);
+  if (auto at = authority.rfind('@'); at != std::string_view::npos)
+    authority = authority.substr(at + 1);
   std::string_view host = authority, port;
   if (!authority.empty() && authority.front() == '[') {
     auto close = authority.find(']');
@@ -244,7 +248,8 @@ Result<std::string> NormalizeUrl(std::string_view in) {
     if (!d) return Invalid("invalid URL host: " + d.error().message);
     out += *d;
   }
-  if (!port.empty() && !((scheme == "http" && port == "80") || (scheme == "https" && port == "443"))) {
+  if (!port.empty() &&
+      !((scheme == "http" && port == "80") || (scheme == "https" && port == "443"))) {
     out += ':';
     out += port;
   }
@@ -287,8 +292,8 @@ Result<std::string> NormalizeEmail(std::string_view in) {
 
 Result<std::string> ParseHexHash(std::string_view in) {
   if (in.size() != 32 && in.size() != 40 && in.size() != 64)
-    return Invalid(fmt::format("hash has {} hex digits; expected 32 (MD5), 40 (SHA-1) or 64 (SHA-256)",
-                               in.size()));
+    return Invalid(fmt::format(
+        "hash has {} hex digits; expected 32 (MD5), 40 (SHA-1) or 64 (SHA-256)", in.size()));
   std::string out(in.size() / 2, '\0');
   auto nib = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';

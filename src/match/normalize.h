@@ -29,7 +29,7 @@ bool NormalizeDomainFast(std::string_view in, std::string& out);
 // cleared. IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are kept as IPv6.
 struct IpPrefix {
   bool v6 = false;
-  std::uint8_t prefix = 32;          // 0..32 or 0..128
+  std::uint8_t prefix = 32;             // 0..32 or 0..128
   std::array<std::uint8_t, 16> addr{};  // network byte order; IPv4 in the first 4 bytes
   int Bytes() const { return v6 ? 16 : 4; }
   int MaxPrefix() const { return v6 ? 128 : 32; }

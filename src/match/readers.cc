@@ -34,8 +34,10 @@ bool LooksLikeIp(std::string_view s) {
   if (s.empty() || s.size() > 45) return false;
   bool colon = false, dot = false;
   for (char c : s) {
-    if (c == ':') colon = true;
-    else if (c == '.') dot = true;
+    if (c == ':')
+      colon = true;
+    else if (c == '.')
+      dot = true;
     else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
       return false;
   }
@@ -100,39 +102,56 @@ bool CsvField(std::string_view line, int column, std::string& buf, std::string_v
 
 std::string_view LogFormatName(LogFormat f) {
   switch (f) {
-    case LogFormat::kPlain: return "plain";
-    case LogFormat::kCsv: return "csv";
-    case LogFormat::kBind: return "bind";
-    case LogFormat::kUnbound: return "unbound";
-    case LogFormat::kZeek: return "zeek";
-    case LogFormat::kZeekJson: return "zeek-json";
-    case LogFormat::kSquid: return "squid";
+    case LogFormat::kPlain:
+      return "plain";
+    case LogFormat::kCsv:
+      return "csv";
+    case LogFormat::kBind:
+      return "bind";
+    case LogFormat::kUnbound:
+      return "unbound";
+    case LogFormat::kZeek:
+      return "zeek";
+    case LogFormat::kZeekJson:
+      return "zeek-json";
+    case LogFormat::kSquid:
+      return "squid";
   }
   return "?";
 }
 
 Result<FormatSpec> ParseFormatSpec(std::string_view t) {
   FormatSpec s;
-  if (t == "plain") s.format = LogFormat::kPlain;
-  else if (t == "bind") s.format = LogFormat::kBind;
-  else if (t == "unbound") s.format = LogFormat::kUnbound;
-  else if (t == "zeek") s.format = LogFormat::kZeek;
-  else if (t == "zeek-json") s.format = LogFormat::kZeekJson;
-  else if (t == "squid") s.format = LogFormat::kSquid;
+  if (t == "plain")
+    s.format = LogFormat::kPlain;
+  else if (t == "bind")
+    s.format = LogFormat::kBind;
+  else if (t == "unbound")
+    s.format = LogFormat::kUnbound;
+  else if (t == "zeek")
+    s.format = LogFormat::kZeek;
+  else if (t == "zeek-json")
+    s.format = LogFormat::kZeekJson;
+  else if (t == "squid")
+    s.format = LogFormat::kSquid;
   else if (t.starts_with("csv:")) {
     s.format = LogFormat::kCsv;
     std::string_view n = t.substr(4);
     int v = 0;
-    if (n.empty() || n.size() > 4) return Invalid(fmt::format("invalid CSV column in '{}'", t), "format");
+    if (n.empty() || n.size() > 4)
+      return Invalid(fmt::format("invalid CSV column in '{}'", t), "format");
     for (char c : n) {
-      if (c < '0' || c > '9') return Invalid(fmt::format("invalid CSV column in '{}'", t), "format");
+      if (c < '0' || c > '9')
+        return Invalid(fmt::format("invalid CSV column in '{}'", t), "format");
       v = v * 10 + (c - '0');
     }
     if (v < 1) return Invalid("CSV columns are numbered from 1", "format");
     s.csv_column = v;
   } else {
     return Invalid(fmt::format("unknown log format '{}' (auto, plain, csv:N, bind, unbound, zeek, "
-                               "zeek-json, squid)", t), "format");
+                               "zeek-json, squid)",
+                               t),
+                   "format");
   }
   return s;
 }
@@ -142,7 +161,8 @@ FormatSpec DetectFormat(std::string_view head) {
   std::size_t pos = 0;
   for (int n = 0; n < 20 && pos < head.size(); ++n) {
     std::size_t nl = head.find('\n', pos);
-    std::string_view line = Trim(head.substr(pos, nl == std::string_view::npos ? head.npos : nl - pos));
+    std::string_view line =
+        Trim(head.substr(pos, nl == std::string_view::npos ? head.npos : nl - pos));
     pos = nl == std::string_view::npos ? head.size() : nl + 1;
     if (line.empty()) continue;
     if (line.starts_with("#separator") || line.starts_with("#fields")) {
@@ -153,11 +173,13 @@ FormatSpec DetectFormat(std::string_view head) {
       s.format = LogFormat::kZeekJson;
       return s;
     }
-    if (line.find(" query: ") != std::string_view::npos && line.find("client ") != std::string_view::npos) {
+    if (line.find(" query: ") != std::string_view::npos &&
+        line.find("client ") != std::string_view::npos) {
       s.format = LogFormat::kBind;
       return s;
     }
-    if (line.find("unbound[") != std::string_view::npos && line.find(" info: ") != std::string_view::npos) {
+    if (line.find("unbound[") != std::string_view::npos &&
+        line.find(" info: ") != std::string_view::npos) {
       s.format = LogFormat::kUnbound;
       return s;
     }
@@ -261,10 +283,12 @@ LineStatus LineReader::Read(std::string_view line, std::vector<LogValue>& out, s
       return LineStatus::kValues;
     }
     case LogFormat::kBind: {
-      // ... client @0x7f.. 192.0.2.1#53211 (www.example.com): query: www.example.com IN A +E(0) (192.0.2.53)
+      // ... client @0x7f.. 192.0.2.1#53211 (www.example.com): query: www.example.com IN A +E(0)
+      // (192.0.2.53)
       std::size_t q = line.find(" query: ");
       if (q == std::string_view::npos) {
-        if (Trim(line).empty() || line.find("client") == std::string_view::npos) return LineStatus::kIgnored;
+        if (Trim(line).empty() || line.find("client") == std::string_view::npos)
+          return LineStatus::kIgnored;
         error = "BIND client line without \"query: \"";
         return LineStatus::kMalformed;
       }
@@ -281,7 +305,8 @@ LineStatus LineReader::Read(std::string_view line, std::vector<LogValue>& out, s
       // [1700000000] unbound[1234:0] info: 192.0.2.1 www.example.com. A IN
       std::size_t p = line.find(" info: ");
       if (p == std::string_view::npos) {
-        if (Trim(line).empty() || line.find("unbound[") != std::string_view::npos) return LineStatus::kIgnored;
+        if (Trim(line).empty() || line.find("unbound[") != std::string_view::npos)
+          return LineStatus::kIgnored;
         error = "not an Unbound log line";
         return LineStatus::kMalformed;
       }
@@ -289,7 +314,8 @@ LineStatus LineReader::Read(std::string_view line, std::vector<LogValue>& out, s
       int n = Tokens(line.substr(p + 7), tok, 5);
       if (n < 1 || !LooksLikeIp(tok[0])) return LineStatus::kIgnored;  // other info messages
       if (n != 4) {
-        error = fmt::format("Unbound query line has {} fields after the client address, 3 expected", n - 1);
+        error = fmt::format("Unbound query line has {} fields after the client address, 3 expected",
+                            n - 1);
         return LineStatus::kMalformed;
       }
       out.push_back({Kind::kDomain, tok[1], "query"});
@@ -319,7 +345,8 @@ LineStatus LineReader::Read(std::string_view line, std::vector<LogValue>& out, s
             std::size_t b = f.find(',', a);
             if (b == std::string_view::npos) b = f.size();
             std::string_view v = f.substr(a, b - a);
-            if (!v.empty()) out.push_back({LooksLikeIp(v) ? Kind::kIp : Kind::kDomain, v, "answer", true});
+            if (!v.empty())
+              out.push_back({LooksLikeIp(v) ? Kind::kIp : Kind::kDomain, v, "answer", true});
             a = b + 1;
           }
           any = true;
@@ -357,7 +384,8 @@ LineStatus LineReader::Read(std::string_view line, std::vector<LogValue>& out, s
         // CONNECT host:port
         std::string_view host = url;
         if (!host.empty() && host.front() == '[') {
-          host = host.substr(1, host.find(']') == std::string_view::npos ? host.npos : host.find(']') - 1);
+          host = host.substr(
+              1, host.find(']') == std::string_view::npos ? host.npos : host.find(']') - 1);
         } else if (auto c = host.rfind(':'); c != std::string_view::npos) {
           host = host.substr(0, c);
         }

@@ -53,7 +53,8 @@ class ChunkWorker {
     std::size_t pos = 0;
     std::uint64_t rel = 0;
     while (pos < data.size()) {
-      const char* nl = static_cast<const char*>(std::memchr(data.data() + pos, '\n', data.size() - pos));
+      const char* nl =
+          static_cast<const char*>(std::memchr(data.data() + pos, '\n', data.size() - pos));
       std::size_t end = nl ? static_cast<std::size_t>(nl - data.data()) : data.size();
       std::string_view line = data.substr(pos, end - pos);
       pos = end + 1;
@@ -74,7 +75,8 @@ class ChunkWorker {
         if (!MatchValue(v, rel, r)) {
           if (v.optional) continue;
           ++r.invalid_values;
-          Malformed(r, rel, fmt::format("invalid {} in field {}: {}", KindLabel(v.kind), v.field, error_));
+          Malformed(r, rel,
+                    fmt::format("invalid {} in field {}: {}", KindLabel(v.kind), v.field, error_));
           break;
         }
       }
@@ -88,7 +90,8 @@ class ChunkWorker {
 
   void Malformed(ChunkResult& r, std::uint64_t rel, std::string error) {
     ++r.malformed;
-    if (r.malformed_lines.size() < max_malformed_) r.malformed_lines.push_back({rel, std::move(error)});
+    if (r.malformed_lines.size() < max_malformed_)
+      r.malformed_lines.push_back({rel, std::move(error)});
   }
 
   void Record(ChunkResult& r, std::uint64_t rel, std::string_view field, Kind kind,
@@ -98,7 +101,8 @@ class ChunkWorker {
     r.hits_list.push_back({rel, field, kind, std::string(value), {hits.begin(), hits.end()}});
   }
 
-  bool MatchDomainText(std::string_view v, std::uint64_t rel, std::string_view field, ChunkResult& r) {
+  bool MatchDomainText(std::string_view v, std::uint64_t rel, std::string_view field,
+                       ChunkResult& r) {
     if (!NormalizeDomainFast(v, buf_)) {
       auto d = NormalizeDomain(v);
       if (!d) {
@@ -131,8 +135,10 @@ class ChunkWorker {
       text = detect_;
     }
     switch (kind) {
-      case Kind::kDomain: return MatchDomainText(text, rel, v.field, r);
-      case Kind::kIp: return MatchIpText(text, rel, v.field, r);
+      case Kind::kDomain:
+        return MatchDomainText(text, rel, v.field, r);
+      case Kind::kIp:
+        return MatchIpText(text, rel, v.field, r);
       case Kind::kUrl: {
         auto u = NormalizeUrl(text);
         if (!u) {
@@ -167,7 +173,8 @@ class ChunkWorker {
         Record(r, rel, v.field, kind, lower, matcher_.MatchHash(*h));
         return true;
       }
-      case Kind::kRegex: break;
+      case Kind::kRegex:
+        break;
     }
     return false;
   }
@@ -192,18 +199,22 @@ nlohmann::ordered_json HitJson(const Index& index, const Hit& hit) {
   j["tlp"] = std::string(TlpName(m.tlp));
   j["pap"] = std::string(PapName(m.pap));
   j["community"] = index.Community(hit.meta);
-  j["confidence"] = m.confidence < 0 ? nlohmann::ordered_json() : nlohmann::ordered_json(m.confidence);
-  j["valid_from"] = m.valid_from_s ? nlohmann::ordered_json(FormatRfc3339(Millis(m.valid_from_s) * 1000))
-                                   : nlohmann::ordered_json();
-  j["valid_until"] = m.valid_until_s ? nlohmann::ordered_json(FormatRfc3339(Millis(m.valid_until_s) * 1000))
-                                     : nlohmann::ordered_json();
+  j["confidence"] =
+      m.confidence < 0 ? nlohmann::ordered_json() : nlohmann::ordered_json(m.confidence);
+  j["valid_from"] = m.valid_from_s
+                        ? nlohmann::ordered_json(FormatRfc3339(Millis(m.valid_from_s) * 1000))
+                        : nlohmann::ordered_json();
+  j["valid_until"] = m.valid_until_s
+                         ? nlohmann::ordered_json(FormatRfc3339(Millis(m.valid_until_s) * 1000))
+                         : nlohmann::ordered_json();
   return j;
 }
 
 void WriteCsvHeader(std::FILE* out) {
-  std::fputs("file,line,field,kind,value,indicator,indicator_kind,match,tlp,pap,community,confidence,"
-             "valid_from,valid_until\n",
-             out);
+  std::fputs(
+      "file,line,field,kind,value,indicator,indicator_kind,match,tlp,pap,community,confidence,"
+      "valid_from,valid_until\n",
+      out);
 }
 
 namespace {
@@ -225,12 +236,15 @@ void Emit(const Index& index, const std::string& file, std::uint64_t base, const
   } else {
     for (const Hit& x : h.hits) {
       auto j = HitJson(index, x);
-      auto str = [&](const char* k) { return j[k].is_null() ? std::string() : j[k].get<std::string>(); };
-      text += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", CsvQuote(file), base + h.line,
-                          h.field, KindName(h.kind), CsvQuote(h.value), CsvQuote(str("id")),
-                          str("kind"), str("match"), str("tlp"), str("pap"), CsvQuote(str("community")),
-                          j["confidence"].is_null() ? std::string() : j["confidence"].dump(),
-                          str("valid_from"), str("valid_until"));
+      auto str = [&](const char* k) {
+        return j[k].is_null() ? std::string() : j[k].get<std::string>();
+      };
+      text +=
+          fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", CsvQuote(file), base + h.line,
+                      h.field, KindName(h.kind), CsvQuote(h.value), CsvQuote(str("id")),
+                      str("kind"), str("match"), str("tlp"), str("pap"), CsvQuote(str("community")),
+                      j["confidence"].is_null() ? std::string() : j["confidence"].dump(),
+                      str("valid_from"), str("valid_until"));
     }
   }
   std::fwrite(text.data(), 1, text.size(), out);
@@ -239,7 +253,8 @@ void Emit(const Index& index, const std::string& file, std::uint64_t base, const
 }  // namespace
 
 ScanStats ScanBuffer(std::string_view data, const std::string& name,
-                     std::shared_ptr<const Index> index, const ScanOptions& options, std::FILE* out) {
+                     std::shared_ptr<const Index> index, const ScanOptions& options,
+                     std::FILE* out) {
   ScanStats stats;
   stats.file = name;
   stats.bytes = data.size();
@@ -272,12 +287,14 @@ ScanStats ScanBuffer(std::string_view data, const std::string& name,
       bounds.push_back(data.size());
       break;
     }
-    const char* nl = static_cast<const char*>(std::memchr(data.data() + want, '\n', data.size() - want));
+    const char* nl =
+        static_cast<const char*>(std::memchr(data.data() + want, '\n', data.size() - want));
     bounds.push_back(nl ? static_cast<std::size_t>(nl - data.data()) + 1 : data.size());
   }
   std::size_t n = bounds.size() - 1;
-  int threads = options.threads > 0 ? options.threads
-                                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  int threads = options.threads > 0
+                    ? options.threads
+                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   threads = static_cast<int>(std::min<std::size_t>(threads, std::max<std::size_t>(n, 1)));
   std::size_t window = static_cast<std::size_t>(threads) * 4;
 
@@ -343,7 +360,9 @@ ScanStats ScanBuffer(std::string_view data, const std::string& name,
 Result<ScanStats> ScanFile(const std::string& path, std::shared_ptr<const Index> index,
                            const ScanOptions& options, std::FILE* out) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Fail(ErrorCode::kNotFound, fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+  if (fd < 0)
+    return Fail(ErrorCode::kNotFound,
+                fmt::format("cannot open {}: {}", path, std::strerror(errno)));
   struct stat sb {};
   if (::fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
     ::close(fd);
@@ -361,10 +380,12 @@ Result<ScanStats> ScanFile(const std::string& path, std::shared_ptr<const Index>
   bool populate = pages > 0 && page > 0 && size <= static_cast<std::size_t>(pages) * page / 4;
   void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), fd, 0);
   ::close(fd);
-  if (p == MAP_FAILED) return Fail(ErrorCode::kUnavailable, fmt::format("cannot map {}: {}", path, std::strerror(errno)));
+  if (p == MAP_FAILED)
+    return Fail(ErrorCode::kUnavailable,
+                fmt::format("cannot map {}: {}", path, std::strerror(errno)));
   ::madvise(p, size, MADV_SEQUENTIAL);
-  ScanStats s = ScanBuffer(std::string_view(static_cast<const char*>(p), size), path, std::move(index),
-                           options, out);
+  ScanStats s = ScanBuffer(std::string_view(static_cast<const char*>(p), size), path,
+                           std::move(index), options, out);
   ::munmap(p, size);
   return s;
 }

@@ -8,10 +8,9 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "match/index.h"
@@ -42,9 +41,9 @@ struct ScanStats {
   std::string file;
   std::string format;
   std::uint64_t bytes = 0, lines = 0, values = 0, invalid_values = 0, ignored = 0, malformed = 0;
-  std::uint64_t hits = 0;      // values with at least one indicator
-  std::uint64_t hit_lines = 0; // lines with at least one hit
-  bool truncated = false;      // the file does not end with a newline
+  std::uint64_t hits = 0;       // values with at least one indicator
+  std::uint64_t hit_lines = 0;  // lines with at least one hit
+  bool truncated = false;       // the file does not end with a newline
   std::vector<MalformedLine> first_malformed;
 };
 
@@ -63,6 +62,7 @@ Result<ScanStats> ScanFile(const std::string& path, std::shared_ptr<const Index>
 
 // Scans a buffer (the same machinery; `name` is used as the file name).
 ScanStats ScanBuffer(std::string_view data, const std::string& name,
-                     std::shared_ptr<const Index> index, const ScanOptions& options, std::FILE* out);
+                     std::shared_ptr<const Index> index, const ScanOptions& options,
+                     std::FILE* out);
 
 }  // namespace entente::match

@@ -1,11 +1,10 @@
 #include "match/export.h"
 
 #include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "crypto/crypto.h"
@@ -16,25 +15,29 @@ namespace entente::match {
 namespace {
 
 std::vector<Indicator> Sample() {
-  auto r = LoadIndicators(
-      "{\"id\":\"d1\",\"value\":\"bad.example\",\"subdomains\":true,\"tlp\":\"green\",\"community\":\"energy\",\"confidence\":80}\n"
-      "{\"id\":\"d2\",\"value\":\"exact.example\",\"subdomains\":false,\"action\":\"nodata\"}\n"
-      "{\"id\":\"d3\",\"value\":\"walled.example\",\"subdomains\":false,\"action\":\"local\",\"local_data\":\"A 192.0.2.99\"}\n"
-      "{\"id\":\"d4\",\"value\":\"BÜCHER.example\",\"subdomains\":false}\n"
-      "{\"id\":\"i1\",\"value\":\"203.0.113.0/24\"}\n"
-      "{\"id\":\"i2\",\"value\":\"2001:db8::/32\",\"action\":\"drop\"}\n"
-      "{\"id\":\"i3\",\"value\":\"198.51.100.7\"}\n"
-      "{\"id\":\"u1\",\"value\":\"HTTP://Bad.Example/x?y=1\"}\n"
-      "{\"id\":\"e1\",\"value\":\"phish@bad.example\"}\n"
-      "{\"id\":\"h1\",\"value\":\"D41D8CD98F00B204E9800998ECF8427E\"}\n"
-      "{\"id\":\"h2\",\"value\":\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"}\n"
-      "{\"id\":\"r1\",\"value\":\"^x+$\",\"kind\":\"regex\"}\n"
-      "{\"id\":\"gone\",\"value\":\"revoked.example\",\"revoked\":true}\n"
-      "{\"id\":\"old\",\"value\":\"old.example\",\"valid_until\":\"2020-01-01T00:00:00Z\"}\n"
-      "{\"id\":\"red\",\"value\":\"secret.example\",\"tlp\":\"red\"}\n"
-      "{\"id\":\"bad\",\"value\":\"not valid.example\"}\n",
-      "jsonl", {}, "t")
-               .value();
+  auto r =
+      LoadIndicators(
+          "{\"id\":\"d1\",\"value\":\"bad.example\",\"subdomains\":true,\"tlp\":\"green\","
+          "\"community\":\"energy\",\"confidence\":80}\n"
+          "{\"id\":\"d2\",\"value\":\"exact.example\",\"subdomains\":false,\"action\":\"nodata\"}\n"
+          "{\"id\":\"d3\",\"value\":\"walled.example\",\"subdomains\":false,\"action\":\"local\","
+          "\"local_data\":\"A 192.0.2.99\"}\n"
+          "{\"id\":\"d4\",\"value\":\"BÜCHER.example\",\"subdomains\":false}\n"
+          "{\"id\":\"i1\",\"value\":\"203.0.113.0/24\"}\n"
+          "{\"id\":\"i2\",\"value\":\"2001:db8::/32\",\"action\":\"drop\"}\n"
+          "{\"id\":\"i3\",\"value\":\"198.51.100.7\"}\n"
+          "{\"id\":\"u1\",\"value\":\"HTTP://Bad.Example/x?y=1\"}\n"
+          "{\"id\":\"e1\",\"value\":\"phish@bad.example\"}\n"
+          "{\"id\":\"h1\",\"value\":\"D41D8CD98F00B204E9800998ECF8427E\"}\n"
+          "{\"id\":\"h2\",\"value\":"
+          "\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"}\n"
+          "{\"id\":\"r1\",\"value\":\"^x+$\",\"kind\":\"regex\"}\n"
+          "{\"id\":\"gone\",\"value\":\"revoked.example\",\"revoked\":true}\n"
+          "{\"id\":\"old\",\"value\":\"old.example\",\"valid_until\":\"2020-01-01T00:00:00Z\"}\n"
+          "{\"id\":\"red\",\"value\":\"secret.example\",\"tlp\":\"red\"}\n"
+          "{\"id\":\"bad\",\"value\":\"not valid.example\"}\n",
+          "jsonl", {}, "t")
+          .value();
   EXPECT_EQ(r.skipped, 0u);
   return r.indicators;
 }
@@ -234,9 +237,11 @@ TEST(Export, Suricata) {
     names.insert(FromBase64(ds.substr(pos, nl - pos)));
     pos = nl + 1;
   }
-  EXPECT_EQ(names, (std::set<std::string>{"exact.example", "walled.example", "xn--bcher-kva.example"}));
+  EXPECT_EQ(names,
+            (std::set<std::string>{"exact.example", "walled.example", "xn--bcher-kva.example"}));
   EXPECT_EQ(files["entente-md5.lst"], "d41d8cd98f00b204e9800998ecf8427e\n");
-  EXPECT_EQ(files["entente-sha256.lst"], "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n");
+  EXPECT_EQ(files["entente-sha256.lst"],
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n");
   // Rules: one per line, each "alert <proto> ... (... sid:N; rev:1;)", sids
   // unique, every referenced file present.
   const std::string& rules = files["entente.rules"];
@@ -254,14 +259,16 @@ TEST(Export, Suricata) {
     auto s = r.find("sid:");
     ASSERT_NE(s, std::string::npos);
     EXPECT_TRUE(sids.insert(r.substr(s + 4, r.find(';', s) - s - 4)).second) << r;
-    for (const char* f : {"entente-domains.lst", "entente-md5.lst", "entente-sha256.lst", "entente-sha1.lst"})
+    for (const char* f :
+         {"entente-domains.lst", "entente-md5.lst", "entente-sha256.lst", "entente-sha1.lst"})
       if (r.find(f) != std::string::npos) {
         EXPECT_TRUE(files.contains(f)) << f;
       }
     EXPECT_EQ(std::count(r.begin(), r.end(), '('), std::count(r.begin(), r.end(), ')')) << r;
   }
   EXPECT_EQ(n, 3 + 1 + 2 + 2);  // dataset x3, subdomain rule, addresses dst/src, md5, sha256
-  EXPECT_NE(rules.find("dns.query; dotprefix; content:\".bad.example\"; endswith;"), std::string::npos);
+  EXPECT_NE(rules.find("dns.query; dotprefix; content:\".bad.example\"; endswith;"),
+            std::string::npos);
   EXPECT_NE(rules.find("[203.0.113.0/24,2001:db8::/32,198.51.100.7]"), std::string::npos);
 }
 

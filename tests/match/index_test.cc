@@ -33,23 +33,27 @@ TEST(Index, DomainsExactAndSubdomains) {
   auto ix = Index::Build(in).value();
   Matcher m(ix);
   EXPECT_EQ(Ids(m, m.MatchDomain("evil.example")), (S{"exact", "tree2"}));
-  EXPECT_EQ(Ids(m, m.MatchDomain("www.evil.example")), (S{"tree2"}));  // exact does not cover subdomains
+  EXPECT_EQ(Ids(m, m.MatchDomain("www.evil.example")),
+            (S{"tree2"}));  // exact does not cover subdomains
   EXPECT_EQ(Ids(m, m.MatchDomain("bad.example")), (S{"tree", "tree2"}));
   EXPECT_EQ(Ids(m, m.MatchDomain("a.b.bad.example")), (S{"tree", "tree2"}));
-  EXPECT_EQ(Ids(m, m.MatchDomain("notbad.example")), (S{"tree2"}));  // label boundary, not substring
+  EXPECT_EQ(Ids(m, m.MatchDomain("notbad.example")),
+            (S{"tree2"}));  // label boundary, not substring
   EXPECT_EQ(Ids(m, m.MatchDomain("bad.example.org")), S{});
   EXPECT_EQ(Ids(m, m.Match("WWW.BÜCHER.example.").value()), (S{"idn", "tree2"}));
   auto hits = m.MatchDomain("x.bad.example");
-  auto it = std::find_if(hits.begin(), hits.end(), [&](const Hit& h) { return m.index().Id(h.meta) == "tree"; });
+  auto it = std::find_if(hits.begin(), hits.end(),
+                         [&](const Hit& h) { return m.index().Id(h.meta) == "tree"; });
   ASSERT_NE(it, hits.end());
   EXPECT_EQ(it->type, MatchType::kSubdomain);
 }
 
 TEST(Index, EveryCoveringPrefixLongestFirst) {
-  std::vector<Indicator> in = {Ind("/8", Kind::kIp, "10.0.0.0/8"), Ind("/24", Kind::kIp, "10.1.2.0/24"),
-                               Ind("/32", Kind::kIp, "10.1.2.3"), Ind("other", Kind::kIp, "10.1.3.0/24"),
-                               Ind("v6", Kind::kIp, "2001:db8::/32"), Ind("v6host", Kind::kIp, "2001:db8::1"),
-                               Ind("all", Kind::kIp, "0.0.0.0/0")};
+  std::vector<Indicator> in = {
+      Ind("/8", Kind::kIp, "10.0.0.0/8"),    Ind("/24", Kind::kIp, "10.1.2.0/24"),
+      Ind("/32", Kind::kIp, "10.1.2.3"),     Ind("other", Kind::kIp, "10.1.3.0/24"),
+      Ind("v6", Kind::kIp, "2001:db8::/32"), Ind("v6host", Kind::kIp, "2001:db8::1"),
+      Ind("all", Kind::kIp, "0.0.0.0/0")};
   auto ix = Index::Build(in).value();
   Matcher m(ix);
   auto hits = m.Match("10.1.2.3").value();
@@ -133,10 +137,9 @@ TEST(Index, PolicyRevocationAndValidity) {
 }
 
 TEST(Index, RegexesCompiledTogether) {
-  std::vector<Indicator> in = {Ind("dga", Kind::kRegex, "^[a-z]{12}\\.top$"),
-                               Ind("login", Kind::kRegex, "/wp-login\\.php"),
-                               Ind("broken", Kind::kRegex, "(unclosed"),
-                               Ind("backref", Kind::kRegex, "(a)\\1")};
+  std::vector<Indicator> in = {
+      Ind("dga", Kind::kRegex, "^[a-z]{12}\\.top$"), Ind("login", Kind::kRegex, "/wp-login\\.php"),
+      Ind("broken", Kind::kRegex, "(unclosed"), Ind("backref", Kind::kRegex, "(a)\\1")};
   in[1].target = Kind::kUrl;
   auto ix = Index::Build(in).value();
   EXPECT_EQ(ix->stats().regexes, 2u);
@@ -152,7 +155,8 @@ TEST(Index, CompactStorage) {
   std::vector<Indicator> in;
   std::size_t raw = 0;
   for (int i = 0; i < 20000; ++i) {
-    in.push_back(Ind("i" + std::to_string(i), Kind::kDomain, "host" + std::to_string(i) + ".example.net"));
+    in.push_back(
+        Ind("i" + std::to_string(i), Kind::kDomain, "host" + std::to_string(i) + ".example.net"));
     raw += in.back().value.size();
   }
   auto ix = Index::Build(in).value();
@@ -165,7 +169,8 @@ TEST(Index, CompactStorage) {
   for (int i = 0; i < 20000; i += 997)
     EXPECT_EQ(m.MatchDomain("a.host" + std::to_string(i) + ".example.net").size(), 0u);
   for (int i = 0; i < 20000; i += 997)
-    EXPECT_EQ(Ids(m, m.MatchDomain("host" + std::to_string(i) + ".example.net")), (S{"i" + std::to_string(i)}));
+    EXPECT_EQ(Ids(m, m.MatchDomain("host" + std::to_string(i) + ".example.net")),
+              (S{"i" + std::to_string(i)}));
 }
 
 TEST(Index, EmptyIndex) {

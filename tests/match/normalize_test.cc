@@ -43,17 +43,19 @@ TEST(Normalize, Ips) {
   EXPECT_EQ(ParseIp("[2001:db8::1]").value().ToString(), "2001:db8::1");
   EXPECT_EQ(ParseIp("2001:db8:ffff::/32").value().ToString(), "2001:db8::/32");
   EXPECT_EQ(ParseIp("10.0.0.1/0").value().ToString(), "0.0.0.0/0");
-  for (const char* bad : {"", "1.2.3", "1.2.3.4/33", "1.2.3.256", "::1/129", "1.2.3.4/", "1.2.3.4/-1",
-                          "1.2.3.4/2a", "01.2.3.4x", "1.2.3.4/0024"}) {
+  for (const char* bad : {"", "1.2.3", "1.2.3.4/33", "1.2.3.256", "::1/129", "1.2.3.4/",
+                          "1.2.3.4/-1", "1.2.3.4/2a", "01.2.3.4x", "1.2.3.4/0024"}) {
     EXPECT_FALSE(ParseIp(bad)) << bad;
   }
   EXPECT_NE(ParseIp("1.2.3.4/33").error().message.find("exceeds 32"), std::string::npos);
 }
 
 TEST(Normalize, Urls) {
-  EXPECT_EQ(NormalizeUrl("HTTP://WWW.Example.com:80/a/B?x=1#frag").value(), "http://www.example.com/a/B?x=1");
+  EXPECT_EQ(NormalizeUrl("HTTP://WWW.Example.com:80/a/B?x=1#frag").value(),
+            "http://www.example.com/a/B?x=1");
   EXPECT_EQ(NormalizeUrl("https://example.com:8443").value(), "https://example.com:8443/");
-  EXPECT_EQ(NormalizeUrl("https://user:pw@bücher.example/").value(), "https://xn--bcher-kva.example/");
+  EXPECT_EQ(NormalizeUrl("https://user:pw@bücher.example/").value(),
+            "https://xn--bcher-kva.example/");
   EXPECT_EQ(NormalizeUrl("example.com/x").value(), "http://example.com/x");
   EXPECT_EQ(NormalizeUrl("http://[2001:DB8::1]:8080/p").value(), "http://[2001:db8::1]:8080/p");
   EXPECT_EQ(UrlHost("http://[2001:db8::1]:8080/p"), "2001:db8::1");

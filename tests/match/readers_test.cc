@@ -1,8 +1,7 @@
 #include "match/readers.h"
 
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <cstdio>
 #include <fstream>
@@ -14,7 +13,8 @@
 namespace entente::match {
 namespace {
 
-std::vector<std::string> Values(LineReader& r, std::string_view line, LineStatus want = LineStatus::kValues) {
+std::vector<std::string> Values(LineReader& r, std::string_view line,
+                                LineStatus want = LineStatus::kValues) {
   std::vector<LogValue> out;
   std::string err;
   EXPECT_EQ(r.Read(line, out, err), want) << line << " -> " << err;
@@ -27,31 +27,40 @@ using V = std::vector<std::string>;
 
 TEST(Readers, Bind) {
   LineReader r({LogFormat::kBind});
-  EXPECT_EQ(Values(r, "02-Dec-2026 10:00:00.123 queries: info: client @0x7f1c2c0 192.0.2.1#53211 "
-                      "(www.Example.com): query: www.Example.com IN A +E(0)K (192.0.2.53)"),
+  EXPECT_EQ(Values(r,
+                   "02-Dec-2026 10:00:00.123 queries: info: client @0x7f1c2c0 192.0.2.1#53211 "
+                   "(www.Example.com): query: www.Example.com IN A +E(0)K (192.0.2.53)"),
             (V{"query=www.Example.com"}));
-  Values(r, "02-Dec-2026 10:00:00.123 queries: info: client @0x7f1c2c0 192.0.2.1#53211 (x): query: x",
+  Values(r,
+         "02-Dec-2026 10:00:00.123 queries: info: client @0x7f1c2c0 192.0.2.1#53211 (x): query: x",
          LineStatus::kMalformed);
-  Values(r, "02-Dec-2026 10:00:00.123 general: info: zone example/IN: loaded", LineStatus::kIgnored);
+  Values(r, "02-Dec-2026 10:00:00.123 general: info: zone example/IN: loaded",
+         LineStatus::kIgnored);
 }
 
 TEST(Readers, Unbound) {
   LineReader r({LogFormat::kUnbound});
-  EXPECT_EQ(Values(r, "[1764669600] unbound[4242:0] info: 192.0.2.1 bad.example. A IN"), (V{"query=bad.example."}));
-  EXPECT_EQ(Values(r, "Dec  2 10:00:00 host unbound: [4242:0] info: ::1 bad.example. AAAA IN"), (V{"query=bad.example."}));
-  Values(r, "[1764669600] unbound[4242:0] info: start of service (unbound 1.17.1).", LineStatus::kIgnored);
+  EXPECT_EQ(Values(r, "[1764669600] unbound[4242:0] info: 192.0.2.1 bad.example. A IN"),
+            (V{"query=bad.example."}));
+  EXPECT_EQ(Values(r, "Dec  2 10:00:00 host unbound: [4242:0] info: ::1 bad.example. AAAA IN"),
+            (V{"query=bad.example."}));
+  Values(r, "[1764669600] unbound[4242:0] info: start of service (unbound 1.17.1).",
+         LineStatus::kIgnored);
   Values(r, "[1764669600] unbound[4242:0] info: 192.0.2.1 bad.example.", LineStatus::kMalformed);
 }
 
 TEST(Readers, ZeekTsvAndJson) {
   LineReader r({LogFormat::kZeek});
-  Values(r, "1764669600.1\tC1\t192.0.2.1\t53\tbad.example", LineStatus::kMalformed);  // no header yet
+  Values(r, "1764669600.1\tC1\t192.0.2.1\t53\tbad.example",
+         LineStatus::kMalformed);  // no header yet
   Values(r, "#separator \\x09", LineStatus::kIgnored);
   Values(r, "#fields\tts\tuid\tid.orig_h\tquery\tanswers", LineStatus::kIgnored);
-  EXPECT_EQ(Values(r, "1764669600.1\tC1\t192.0.2.1\tbad.example\t203.0.113.7,cname.example,TXT 5 hello"),
-            (V{"query=bad.example", "answer=203.0.113.7", "answer=cname.example", "answer=TXT 5 hello"}));
+  EXPECT_EQ(
+      Values(r, "1764669600.1\tC1\t192.0.2.1\tbad.example\t203.0.113.7,cname.example,TXT 5 hello"),
+      (V{"query=bad.example", "answer=203.0.113.7", "answer=cname.example", "answer=TXT 5 hello"}));
   EXPECT_EQ(Values(r, "1764669600.1\tC1\t192.0.2.1\t-\t-", LineStatus::kIgnored), V{});
-  Values(r, "1764669600.1\tC1\t192.0.2.1\tbad.example", LineStatus::kMalformed);  // missing a column
+  Values(r, "1764669600.1\tC1\t192.0.2.1\tbad.example",
+         LineStatus::kMalformed);  // missing a column
 
   LineReader j({LogFormat::kZeekJson});
   EXPECT_EQ(Values(j, R"({"ts":1.0,"query":"bad.example","answers":["203.0.113.7"]})"),
@@ -62,10 +71,13 @@ TEST(Readers, ZeekTsvAndJson) {
 
 TEST(Readers, SquidCsvPlain) {
   LineReader s({LogFormat::kSquid});
-  EXPECT_EQ(Values(s, "1764669600.123    456 192.0.2.1 TCP_MISS/200 1234 GET http://bad.example/x - "
-                      "HIER_DIRECT/203.0.113.5 text/html"),
+  EXPECT_EQ(Values(s,
+                   "1764669600.123    456 192.0.2.1 TCP_MISS/200 1234 GET http://bad.example/x - "
+                   "HIER_DIRECT/203.0.113.5 text/html"),
             (V{"url=http://bad.example/x", "server=203.0.113.5"}));
-  EXPECT_EQ(Values(s, "1764669600.123 10 192.0.2.1 TCP_TUNNEL/200 0 CONNECT bad.example:443 - HIER_DIRECT/203.0.113.5 -"),
+  EXPECT_EQ(Values(s,
+                   "1764669600.123 10 192.0.2.1 TCP_TUNNEL/200 0 CONNECT bad.example:443 - "
+                   "HIER_DIRECT/203.0.113.5 -"),
             (V{"host=bad.example", "server=203.0.113.5"}));
   Values(s, "garbage line", LineStatus::kMalformed);
 
@@ -87,11 +99,14 @@ TEST(Readers, FormatSpecAndDetection) {
   EXPECT_FALSE(ParseFormatSpec("nginx"));
   EXPECT_EQ(DetectFormat("#separator \\x09\n#fields\tts\n").format, LogFormat::kZeek);
   EXPECT_EQ(DetectFormat("{\"ts\":1,\"query\":\"a\"}\n").format, LogFormat::kZeekJson);
-  EXPECT_EQ(DetectFormat("02-Dec-2026 queries: info: client 1.2.3.4#5 (a): query: a IN A +\n").format,
-            LogFormat::kBind);
+  EXPECT_EQ(
+      DetectFormat("02-Dec-2026 queries: info: client 1.2.3.4#5 (a): query: a IN A +\n").format,
+      LogFormat::kBind);
   EXPECT_EQ(DetectFormat("[1] unbound[1:0] info: 1.2.3.4 a. A IN\n").format, LogFormat::kUnbound);
-  EXPECT_EQ(DetectFormat("1764669600.123 456 192.0.2.1 TCP_MISS/200 1234 GET http://a/ - HIER_NONE/- -\n").format,
-            LogFormat::kSquid);
+  EXPECT_EQ(
+      DetectFormat("1764669600.123 456 192.0.2.1 TCP_MISS/200 1234 GET http://a/ - HIER_NONE/- -\n")
+          .format,
+      LogFormat::kSquid);
   EXPECT_EQ(DetectFormat("bad.example\n").format, LogFormat::kPlain);
 }
 
@@ -178,8 +193,10 @@ TEST(Scan, HitsInOrderWithLineNumbersAcrossChunksAndThreads) {
 
 TEST(Scan, SquidUrlHostAndServerCsv) {
   std::string log =
-      "1764669600.123 456 192.0.2.1 TCP_MISS/200 1234 GET http://BAD.example:80/x - HIER_DIRECT/203.0.113.5 text/html\n"
-      "1764669600.200 456 192.0.2.1 TCP_MISS/200 1234 GET http://fine.example/ - HIER_DIRECT/198.51.100.1 text/html\n";
+      "1764669600.123 456 192.0.2.1 TCP_MISS/200 1234 GET http://BAD.example:80/x - "
+      "HIER_DIRECT/203.0.113.5 text/html\n"
+      "1764669600.200 456 192.0.2.1 TCP_MISS/200 1234 GET http://fine.example/ - "
+      "HIER_DIRECT/198.51.100.1 text/html\n";
   ScanOptions o;
   o.out = OutFormat::kCsv;
   ScanStats st;
@@ -187,7 +204,9 @@ TEST(Scan, SquidUrlHostAndServerCsv) {
   EXPECT_EQ(st.format, "squid");
   EXPECT_EQ(st.hits, 3u);  // url, host, server on line 1
   EXPECT_NE(out.find("log,1,url,url,http://bad.example/x,url,url,exact"), std::string::npos) << out;
-  EXPECT_NE(out.find("log,1,host,domain,bad.example,dom,domain,exact,green,amber,energy,80"), std::string::npos) << out;
+  EXPECT_NE(out.find("log,1,host,domain,bad.example,dom,domain,exact,green,amber,energy,80"),
+            std::string::npos)
+      << out;
   EXPECT_NE(out.find("log,1,server,ip,203.0.113.5,net,ip,cidr"), std::string::npos) << out;
   EXPECT_EQ(out.find(",2,"), std::string::npos);
 }
@@ -204,9 +223,11 @@ TEST(IndicatorIo, PlainCsvJsonLines) {
   IndicatorDefaults d;
   d.tlp = Tlp::kGreen;
   d.community = "energy";
-  auto p = LoadIndicators("# list\nbad.example\n*.tree.example\n1.2.3.0/24\nd41d8cd98f00b204e9800998ecf8427e\n",
-                          "auto", d, "list.txt")
-               .value();
+  auto p =
+      LoadIndicators(
+          "# list\nbad.example\n*.tree.example\n1.2.3.0/24\nd41d8cd98f00b204e9800998ecf8427e\n",
+          "auto", d, "list.txt")
+          .value();
   EXPECT_EQ(p.format, "plain");
   ASSERT_EQ(p.indicators.size(), 4u);
   EXPECT_EQ(p.indicators[0].id, "list.txt:2");
@@ -216,12 +237,13 @@ TEST(IndicatorIo, PlainCsvJsonLines) {
   EXPECT_EQ(p.indicators[3].kind, Kind::kMd5);
   EXPECT_EQ(p.indicators[0].tlp, Tlp::kGreen);
 
-  auto c = LoadIndicators("id,kind,value,tlp,confidence,subdomains\n"
-                          "a,domain,x.example,red,90,false\n"
-                          "b,,2001:db8::/32,,,\n"
-                          "c,domain,y.example,purple,,\n"
-                          "d,domain\n",
-                          "auto", d, "f.csv")
+  auto c = LoadIndicators(
+               "id,kind,value,tlp,confidence,subdomains\n"
+               "a,domain,x.example,red,90,false\n"
+               "b,,2001:db8::/32,,,\n"
+               "c,domain,y.example,purple,,\n"
+               "d,domain\n",
+               "auto", d, "f.csv")
                .value();
   EXPECT_EQ(c.format, "csv");
   ASSERT_EQ(c.indicators.size(), 2u);
@@ -234,11 +256,13 @@ TEST(IndicatorIo, PlainCsvJsonLines) {
   EXPECT_NE(c.issues[0].message.find("purple"), std::string::npos);
   EXPECT_EQ(c.issues[1].line, 5u);
 
-  auto j = LoadIndicators("{\"id\":\"x\",\"value\":\"evil.example\",\"revoked\":true,\"valid_until\":\"2030-01-01T00:00:00Z\"}\n"
-                          "{\"value\":\"^a+$\",\"kind\":\"regex\",\"target\":\"url\"}\n"
-                          "{\"value\":5}\n"
-                          "not json\n",
-                          "auto", d, "f.jsonl")
+  auto j = LoadIndicators(
+               "{\"id\":\"x\",\"value\":\"evil.example\",\"revoked\":true,\"valid_until\":\"2030-"
+               "01-01T00:00:00Z\"}\n"
+               "{\"value\":\"^a+$\",\"kind\":\"regex\",\"target\":\"url\"}\n"
+               "{\"value\":5}\n"
+               "not json\n",
+               "auto", d, "f.jsonl")
                .value();
   EXPECT_EQ(j.format, "jsonl");
   ASSERT_EQ(j.indicators.size(), 2u);

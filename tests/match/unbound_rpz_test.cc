@@ -28,7 +28,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct Answer {
-  int rcode = -1;  // -1: no answer
+  int rcode = -1;              // -1: no answer
   std::vector<std::string> a;  // A records
   int ancount = 0;
 };
@@ -123,7 +123,8 @@ std::string ReadAll(const fs::path& p) {
 class UnboundRpz : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(fs::exists("/usr/sbin/unbound")) << "the Debian package unbound is needed (scripts/setup.sh)";
+    ASSERT_TRUE(fs::exists("/usr/sbin/unbound"))
+        << "the Debian package unbound is needed (scripts/setup.sh)";
     char tmpl[] = "/tmp/entente-unbound-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
@@ -159,9 +160,11 @@ class UnboundRpz : public ::testing::Test {
         << "  so-reuseport: no\n  access-control: 127.0.0.0/8 allow\n"
         << "  module-config: \"respip iterator\"\n"
         << "  local-zone: \"test.\" nodefault\n"  // test. is a static local zone by default
-        << "rpz:\n  name: rpz.entente.invalid\n  zonefile: \"" << (dir_ / "rpz.zone").string() << "\"\n"
+        << "rpz:\n  name: rpz.entente.invalid\n  zonefile: \"" << (dir_ / "rpz.zone").string()
+        << "\"\n"
         << "  rpz-log: yes\n  rpz-log-name: \"entente\"\n"
-        << "auth-zone:\n  name: \"test.\"\n  zonefile: \"" << (dir_ / "test.zone").string() << "\"\n"
+        << "auth-zone:\n  name: \"test.\"\n  zonefile: \"" << (dir_ / "test.zone").string()
+        << "\"\n"
         << "  for-upstream: yes\n  for-downstream: no\n  fallback-enabled: no\n";
     pid_ = fork();
     ASSERT_GE(pid_, 0);
@@ -180,7 +183,8 @@ class UnboundRpz : public ::testing::Test {
       int status;
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
-        FAIL() << "unbound exited: " << ReadAll(dir_ / "stderr.log") << ReadAll(dir_ / "unbound.log");
+        FAIL() << "unbound exited: " << ReadAll(dir_ / "stderr.log")
+               << ReadAll(dir_ / "unbound.log");
       }
       if (Query(port_, "good.test", 200).rcode >= 0) return;
     }
@@ -194,13 +198,15 @@ class UnboundRpz : public ::testing::Test {
 
 TEST_F(UnboundRpz, ListedNamesBlockedUnlistedResolve) {
   auto loaded = LoadIndicators(
-      "{\"id\":\"ind-bad\",\"value\":\"bad.test\",\"subdomains\":true}\n"
-      "{\"id\":\"ind-exact\",\"value\":\"exact.test\",\"subdomains\":false}\n"
-      "{\"id\":\"ind-walled\",\"value\":\"walled.test\",\"subdomains\":false,\"action\":\"local\",\"local_data\":\"A 192.0.2.99\"}\n"
-      "{\"id\":\"ind-nodata\",\"value\":\"nodata.test\",\"subdomains\":false,\"action\":\"nodata\"}\n"
-      "{\"id\":\"ind-range\",\"value\":\"203.0.113.0/24\"}\n"
-      "{\"id\":\"ind-revoked\",\"value\":\"good.test\",\"revoked\":true}\n",
-      "jsonl", {}, "t")
+                    "{\"id\":\"ind-bad\",\"value\":\"bad.test\",\"subdomains\":true}\n"
+                    "{\"id\":\"ind-exact\",\"value\":\"exact.test\",\"subdomains\":false}\n"
+                    "{\"id\":\"ind-walled\",\"value\":\"walled.test\",\"subdomains\":false,"
+                    "\"action\":\"local\",\"local_data\":\"A 192.0.2.99\"}\n"
+                    "{\"id\":\"ind-nodata\",\"value\":\"nodata.test\",\"subdomains\":false,"
+                    "\"action\":\"nodata\"}\n"
+                    "{\"id\":\"ind-range\",\"value\":\"203.0.113.0/24\"}\n"
+                    "{\"id\":\"ind-revoked\",\"value\":\"good.test\",\"revoked\":true}\n",
+                    "jsonl", {}, "t")
                     .value();
   ExportOptions o;
   o.zone = "rpz.entente.invalid";
@@ -237,8 +243,12 @@ TEST_F(UnboundRpz, ListedNamesBlockedUnlistedResolve) {
     Query(port_, "good.test", 100);  // lets unbound flush
   }
   EXPECT_NE(log.find("rpz: applied [entente] bad.test. rpz-nxdomain"), std::string::npos) << log;
-  EXPECT_NE(log.find("rpz: applied [entente] *.bad.test. rpz-nxdomain 127.0.0.1@"), std::string::npos) << log;
-  EXPECT_NE(log.find("rpz: applied [entente] 203.0.113.0/24 rpz-nxdomain 127.0.0.1@"), std::string::npos) << log;
+  EXPECT_NE(log.find("rpz: applied [entente] *.bad.test. rpz-nxdomain 127.0.0.1@"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("rpz: applied [entente] 203.0.113.0/24 rpz-nxdomain 127.0.0.1@"),
+            std::string::npos)
+      << log;
   EXPECT_EQ(log.find("applied [entente] good.test."), std::string::npos) << log;
 }
 

@@ -618,7 +618,8 @@ Result<MonthReport> Observatory::Month(std::string_view month) const {
     rep.rows.push_back(m);
   }
   auto order = [](const std::string& s) { return s == "all" ? 0 : s == "tld" ? 1 : 2; };
-  std::stable_sort(rep.rows.begin(), rep.rows.end(), [&](const MonthRow& a, const MonthRow& b) {
+  // (scope, key) is unique, so std::sort is deterministic here.
+  std::sort(rep.rows.begin(), rep.rows.end(), [&](const MonthRow& a, const MonthRow& b) {
     if (order(a.scope) != order(b.scope)) return order(a.scope) < order(b.scope);
     if (a.per10k != b.per10k) return a.per10k > b.per10k;
     return a.key < b.key;

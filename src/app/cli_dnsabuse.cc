@@ -25,17 +25,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-[[noreturn]] void DnsDie(const std::string& msg) {
-  std::cerr << "entente: " << msg << "\n";
-  std::exit(1);
-}
-
-template <class T>
-T DnsOrDie(Result<T> r) {
-  if (!r) DnsDie(r.error().ToString());
-  return std::move(*r);
-}
-
 class DnsCommands final : public CommandGroup {
  public:
   void Register(CLI::App& app) override {
@@ -93,7 +82,7 @@ class DnsCommands final : public CommandGroup {
 
   std::optional<int> Run(const Context& c) override {
     if (!dns_->parsed()) return std::nullopt;
-    auto node = DnsOrDie(api::Node::Open(c.Options()));
+    auto node = OrDie(api::Node::Open(c.Options()));
     dnsabuse::Observatory obs(node->db());
     if (ingest_->parsed()) return Ingest(c, obs);
     if (report_->parsed()) return Report(obs);
@@ -104,7 +93,7 @@ class DnsCommands final : public CommandGroup {
                      : action_ == "other_action" ? dnsabuse::Response::kOtherAction
                                                  : dnsabuse::Response::kDeclined;
       auto s = obs.RecordResponse(message_, respond_date_, r, reason_);
-      if (!s) DnsDie(s.error().ToString());
+      if (!s) Die(s.error().ToString());
       std::cout << (c.json ? Json{{"message", message_}, {"action", action_}}.dump() : "recorded") << "\n";
       return 0;
     }
@@ -113,8 +102,8 @@ class DnsCommands final : public CommandGroup {
 
  private:
   int Ingest(const Context& c, dnsabuse::Observatory& obs) {
-    for (const auto& f : feeds_) req_.feeds.push_back(DnsOrDie(dnsabuse::ParseFeedSpec(f)));
-    auto day = DnsOrDie(obs.Ingest(req_));
+    for (const auto& f : feeds_) req_.feeds.push_back(OrDie(dnsabuse::ParseFeedSpec(f)));
+    auto day = OrDie(obs.Ingest(req_));
     // Bad input is reported, never silently dropped.
     for (const auto& i : day.zone_issues) std::cerr << fmt::format("{}:{}: {}\n", i.file, i.line, i.message);
     for (const auto& f : day.inputs["feeds"])
@@ -155,26 +144,26 @@ class DnsCommands final : public CommandGroup {
       char* end = nullptr;
       const long long id = eq == std::string::npos ? 0 : std::strtoll(m.c_str(), &end, 10);
       if (eq == std::string::npos || id <= 0 || end != m.c_str() + eq || eq + 1 == m.size())
-        DnsDie(fmt::format("--registrar-org '{}' is not IANA_ID=ORG_ID", m));
+        Die(fmt::format("--registrar-org '{}' is not IANA_ID=ORG_ID", m));
       routing.registrar_orgs[id] = m.substr(eq + 1);
     }
     for (const auto& m : registry_orgs_) {
       const size_t eq = m.find('=');
       if (eq == std::string::npos || eq == 0 || eq + 1 == m.size())
-        DnsDie(fmt::format("--registry-org '{}' is not TLD=ORG_ID", m));
+        Die(fmt::format("--registry-org '{}' is not TLD=ORG_ID", m));
       routing.registry_orgs[m.substr(0, eq)] = m.substr(eq + 1);
     }
-    auto report = DnsOrDie(obs.ReportFor(domain_));
+    auto report = OrDie(obs.ReportFor(domain_));
     report.screenshot_sha256 = screenshot_;
     report.urgency = urgency_;
-    auto to = DnsOrDie(dnsabuse::ChooseRecipient(report, routing, escalate_));
-    auto msg = DnsOrDie(dnsabuse::ReportMessage(report, to.org_id));
-    auto users = DnsOrDie(node.db().Query("SELECT id, org_id, disabled FROM users WHERE username = ?", {as_user_}));
-    if (users.empty()) DnsDie("no user " + as_user_);
-    if (users[0].Int(2) != 0) DnsDie("user " + as_user_ + " is disabled");
-    auto sent = DnsOrDie(node.comms().Send({users[0].Text(0), users[0].Text(1)}, msg));
+    auto to = OrDie(dnsabuse::ChooseRecipient(report, routing, escalate_));
+    auto msg = OrDie(dnsabuse::ReportMessage(report, to.org_id));
+    auto users = OrDie(node.db().Query("SELECT id, org_id, disabled FROM users WHERE username = ?", {as_user_}));
+    if (users.empty()) Die("no user " + as_user_);
+    if (users[0].Int(2) != 0) Die("user " + as_user_ + " is disabled");
+    auto sent = OrDie(node.comms().Send({users[0].Text(0), users[0].Text(1)}, msg));
     if (auto s = obs.RecordSent(report, sent.id, to); !s)
-      DnsDie(fmt::format("message {} sent but not recorded: {}", sent.id, s.error().ToString()));
+      Die(fmt::format("message {} sent but not recorded: {}", sent.id, s.error().ToString()));
     const std::string routed = to.to == dnsabuse::RoutedTo::kRegistrar ? "registrar" : "registry";
     if (c.json)
       std::cout << Json{{"message", sent.id}, {"domain", report.domain}, {"recipient", to.org_id}, {"routed_to", routed}}
@@ -187,7 +176,7 @@ class DnsCommands final : public CommandGroup {
   }
 
   int Report(dnsabuse::Observatory& obs) {
-    auto month = DnsOrDie(obs.Month(month_));
+    auto month = OrDie(obs.Month(month_));
     std::string text = format_ == "json"  ? dnsabuse::MonthToJson(month).dump(2) + "\n"
                        : format_ == "csv" ? dnsabuse::MonthToCsv(month)
                                           : dnsabuse::MonthToHtml(month);
@@ -195,13 +184,13 @@ class DnsCommands final : public CommandGroup {
       std::cout << text;
     } else {
       std::ofstream f(out_, std::ios::binary);
-      if (!(f << text)) DnsDie("cannot write " + out_);
+      if (!(f << text)) Die("cannot write " + out_);
     }
     return 0;
   }
 
   int Day(const Context& c, dnsabuse::Observatory& obs) {
-    auto figures = DnsOrDie(obs.Day(day_date_, scope_));
+    auto figures = OrDie(obs.Day(day_date_, scope_));
     if (c.json) {
       Json a = Json::array();
       for (const auto& f : figures) a.push_back(dnsabuse::FiguresToJson(f));

@@ -37,6 +37,19 @@ class CommandGroup {
   virtual std::optional<int> Run(const Context& context) = 0;
 };
 
+// How every command fails: "entente: <message>" on one line of stderr, exit
+// code 1 (defined in main.cc).
+[[noreturn]] void Die(const std::string& message);
+
+template <class T>
+T OrDie(Result<T> r) {
+  if (!r) Die(r.error().ToString());
+  return std::move(*r);
+}
+inline void OrDie(Status s) {
+  if (!s) Die(s.error().ToString());
+}
+
 using GroupFactory = std::function<std::unique_ptr<CommandGroup>()>;
 std::vector<GroupFactory>& GroupFactories();
 

@@ -25,20 +25,9 @@ namespace {
 
 using Json = nlohmann::json;
 
-[[noreturn]] void IntelDie(const std::string& msg) {
-  std::cerr << "entente: " << msg << "\n";
-  std::exit(1);
-}
-
-template <class T>
-T IntelOrDie(Result<T> r) {
-  if (!r) IntelDie(r.error().ToString());
-  return std::move(*r);
-}
-
 std::string ReadWholeFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) IntelDie("cannot read " + path);
+  if (!in) Die("cannot read " + path);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -77,7 +66,7 @@ class IntelCommands final : public CommandGroup {
     if (!intel_->parsed()) return std::nullopt;
     if (check_->parsed()) return CheckPattern(c);
     if (validate_->parsed()) return Validate(c);
-    auto node = IntelOrDie(api::Node::Open(c.Options()));
+    auto node = OrDie(api::Node::Open(c.Options()));
     intel::IntelRepository repo(node->db(), node->clock());
     if (import_->parsed()) return Import(c, *node, repo);
     if (export_->parsed()) return Export(repo);
@@ -87,7 +76,7 @@ class IntelCommands final : public CommandGroup {
  private:
   int CheckPattern(const Context& c) {
     auto p = intel::ParsePattern(pattern_);
-    if (!p) IntelDie("invalid pattern: " + p.error().message);
+    if (!p) Die("invalid pattern: " + p.error().message);
     auto observables = intel::ExtractObservables(*p);
     if (c.json) {
       Json obs = Json::array();
@@ -115,7 +104,7 @@ class IntelCommands final : public CommandGroup {
     intel::BundleLimits limits;
     size_t bad = 0;
     Json problems = Json::array();
-    auto env = IntelOrDie(intel::ReadBundle(text, limits, [&](size_t i, std::string_view obj) {
+    auto env = OrDie(intel::ReadBundle(text, limits, [&](size_t i, std::string_view obj) {
       auto j = intel::ParseObject(obj, limits);
       std::string path, reason, id;
       if (!j) {
@@ -152,9 +141,9 @@ class IntelCommands final : public CommandGroup {
     intel::ImportOptions options;
     options.partial = partial_;
     options.community_id = community_;
-    options.owner_org = IntelOrDie(node.FoundingOrg());
+    options.owner_org = OrDie(node.FoundingOrg());
     options.validation.interop_profile = interop_;
-    auto report = IntelOrDie(repo.Import(text, options));
+    auto report = OrDie(repo.Import(text, options));
     for (const auto& o : report.outcomes) {
       if (o.fate == intel::Fate::kRejected && !c.json)
         std::cerr << fmt::format("{} ({}): {}\n", o.path, o.id.empty() ? "?" : o.id, o.reason);
@@ -179,12 +168,12 @@ class IntelCommands final : public CommandGroup {
     if (!export_community_.empty()) f.community_id = export_community_;
     f.all_versions = all_versions_;
     f.include_revoked = !no_revoked_;
-    std::string bundle = IntelOrDie(repo.ExportBundle(f));
+    std::string bundle = OrDie(repo.ExportBundle(f));
     if (out_.empty()) {
       std::cout << bundle << "\n";
     } else {
       std::ofstream out(out_, std::ios::binary);
-      if (!(out << bundle)) IntelDie("cannot write " + out_);
+      if (!(out << bundle)) Die("cannot write " + out_);
     }
     return 0;
   }

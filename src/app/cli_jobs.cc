@@ -21,17 +21,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-[[noreturn]] void JobsDie(const std::string& msg) {
-  std::cerr << "entente: " << msg << "\n";
-  std::exit(1);
-}
-
-template <class T>
-T JobsOrDie(Result<T> r) {
-  if (!r) JobsDie(r.error().ToString());
-  return std::move(*r);
-}
-
 Json JobJson(const jobs::Job& j) {
   Json o = {{"id", j.id},
             {"kind", j.kind},
@@ -64,13 +53,13 @@ class JobCommands final : public CommandGroup {
 
   std::optional<int> Run(const Context& c) override {
     if (!list_->parsed() && !purge_->parsed()) return std::nullopt;
-    auto node = JobsOrDie(api::Node::Open(c.Options()));
+    auto node = OrDie(api::Node::Open(c.Options()));
     jobs::JobQueue& queue = node->jobs();
     if (list_->parsed()) {
       std::optional<jobs::JobState> state;
       if (!state_.empty()) state = jobs::ParseJobState(state_);
-      auto items = JobsOrDie(queue.List(state, limit_));
-      auto counts = JobsOrDie(queue.Counts());
+      auto items = OrDie(queue.List(state, limit_));
+      auto counts = OrDie(queue.Counts());
       if (c.json) {
         Json out = {{"counts",
                      {{"pending", counts.pending},
@@ -96,7 +85,7 @@ class JobCommands final : public CommandGroup {
     std::int64_t total = 0;
     // In bounded batches, so that the writer is never held for long.
     while (true) {
-      const std::int64_t n = JobsOrDie(queue.PurgeDone(before, 1000));
+      const std::int64_t n = OrDie(queue.PurgeDone(before, 1000));
       total += n;
       if (n < 1000) break;
     }

@@ -57,17 +57,6 @@ struct IndicatorArgs {
   }
 };
 
-[[noreturn]] void Die(const std::string& msg) {
-  std::cerr << "entente: " << msg << "\n";
-  std::exit(1);
-}
-
-template <class T>
-T OrDie(Result<T> r) {
-  if (!r) Die(r.error().ToString());
-  return std::move(*r);
-}
-
 Policy MakePolicy(const IndicatorArgs& a, Millis now) {
   Policy p;
   auto t = TlpFromName(a.max_tlp);

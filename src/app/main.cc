@@ -39,6 +39,11 @@ api::NodeOptions Context::Options() const {
   return o;
 }
 
+void Die(const std::string& message) {
+  std::cerr << "entente: " << message << "\n";
+  std::exit(1);
+}
+
 std::vector<GroupFactory>& GroupFactories() {
   static std::vector<GroupFactory> factories;
   return factories;
@@ -66,19 +71,8 @@ class JsonLinesSink final : public spdlog::sinks::base_sink<std::mutex> {
   void flush_() override { std::fflush(stderr); }
 };
 
-[[noreturn]] void Die(const std::string& msg) {
-  std::cerr << "entente: " << msg << "\n";
-  std::exit(1);
-}
-
-template <class T>
-T OrDie(Result<T> r) {
-  if (!r) Die(r.error().ToString());
-  return std::move(*r);
-}
-void OrDie(Status s) {
-  if (!s) Die(s.error().ToString());
-}
+using cli::Die;
+using cli::OrDie;
 
 std::unique_ptr<api::Node> OpenNode(const Common& c) { return OrDie(api::Node::Open(c.Options())); }
 

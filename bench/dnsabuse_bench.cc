@@ -54,8 +54,9 @@ IngestRequest Request(const std::string& dir) {
   r.zones = {dir + "/bench.zone"};
   r.registrations = dir + "/registrations.csv";
   r.registrars = dir + "/registrars.csv";
-  for (const char* f : {"phishing:bench-phish:urls:/phishing.txt", "malware:bench-malware:domains:/malware.txt",
-                        "botnet_cc:bench-c2:csv:/botnet.csv", "spam:bench-spam:hosts:/spam.hosts"}) {
+  for (const char* f :
+       {"phishing:bench-phish:urls:/phishing.txt", "malware:bench-malware:domains:/malware.txt",
+        "botnet_cc:bench-c2:csv:/botnet.csv", "spam:bench-spam:hosts:/spam.hosts"}) {
     std::string s = f;
     const size_t slash = s.find('/');
     auto spec = ParseFeedSpec(s.substr(0, slash) + dir + s.substr(slash));
@@ -75,7 +76,9 @@ int Read(const std::string& path) {
     const ssize_t n = read(fd, buf.data(), buf.size());
     if (n <= 0) break;
     bytes += static_cast<std::uint64_t>(n);
-    for (const char* p = buf.data(); (p = static_cast<const char*>(memchr(p, '\n', static_cast<size_t>(buf.data() + n - p)))); ++p)
+    for (const char* p = buf.data();
+         (p = static_cast<const char*>(memchr(p, '\n', static_cast<size_t>(buf.data() + n - p))));
+         ++p)
       ++newlines;
   }
   const double t = Now() - t0;
@@ -98,8 +101,10 @@ int Parse(const std::string& path) {
   });
   const double t = Now() - t0, c = CpuSeconds() - c0;
   if (!s) Die(s.error().message);
-  fmt::print("{{\"bytes\":{},\"records\":{},\"delegations\":{},\"errors\":{},\"seconds\":{:.3f},\"cpu_seconds\":{:.3f}}}\n",
-             s->bytes, s->records, counter.count(), s->errors, t, c);
+  fmt::print(
+      "{{\"bytes\":{},\"records\":{},\"delegations\":{},\"errors\":{},\"seconds\":{:.3f},\"cpu_"
+      "seconds\":{:.3f}}}\n",
+      s->bytes, s->records, counter.count(), s->errors, t, c);
   return 0;
 }
 
@@ -109,9 +114,11 @@ int Day(const std::string& dir) {
   auto d = ComputeDay(Request(dir), {}, normalizer, 0);
   const double t = Now() - t0, c = CpuSeconds() - c0;
   if (!d) Die(d.error().message);
-  fmt::print("{{\"seconds\":{:.3f},\"cpu_seconds\":{:.3f},\"peak_rss_mb\":{},\"domains\":{},\"abused\":{},\"figures\":{}}}\n", t,
-             c, PeakRssMb(), d->totals["domains"].get<std::int64_t>(), d->totals["abused"].get<std::int64_t>(),
-             d->figures.size());
+  fmt::print(
+      "{{\"seconds\":{:.3f},\"cpu_seconds\":{:.3f},\"peak_rss_mb\":{},\"domains\":{},\"abused\":{},"
+      "\"figures\":{}}}\n",
+      t, c, PeakRssMb(), d->totals["domains"].get<std::int64_t>(),
+      d->totals["abused"].get<std::int64_t>(), d->figures.size());
   return 0;
 }
 
@@ -124,10 +131,12 @@ int Sql(const std::string& url, const std::string& dir) {
     if (!s) Die(s.error().message);
   };
   check(d.Transact([&](store::Tx& tx) -> Status {
-    ENTENTE_CHECK(tx.ExecScript(
-        "DROP TABLE IF EXISTS bench_zd; DROP TABLE IF EXISTS bench_fl;"
-        "CREATE TABLE bench_zd (domain TEXT NOT NULL, tld TEXT NOT NULL, registrar BIGINT NOT NULL);"
-        "CREATE TABLE bench_fl (domain TEXT NOT NULL, category INTEGER NOT NULL, feed INTEGER NOT NULL);"));
+    ENTENTE_CHECK(
+        tx.ExecScript("DROP TABLE IF EXISTS bench_zd; DROP TABLE IF EXISTS bench_fl;"
+                      "CREATE TABLE bench_zd (domain TEXT NOT NULL, tld TEXT NOT NULL, registrar "
+                      "BIGINT NOT NULL);"
+                      "CREATE TABLE bench_fl (domain TEXT NOT NULL, category INTEGER NOT NULL, "
+                      "feed INTEGER NOT NULL);"));
     return Ok();
   }));
   // The inputs, read by the project's readers (SQL has no zone parser and no
@@ -192,11 +201,14 @@ int Sql(const std::string& url, const std::string& dir) {
       }
       ++fi;
     }
-    ENTENTE_CHECK(tx.ExecScript("CREATE INDEX bench_zd_domain ON bench_zd(domain);"
-                                "CREATE INDEX bench_fl_domain ON bench_fl(domain);"));
+    ENTENTE_CHECK(
+        tx.ExecScript("CREATE INDEX bench_zd_domain ON bench_zd(domain);"
+                      "CREATE INDEX bench_fl_domain ON bench_fl(domain);"));
     return Ok();
   }));
-  if (pg) check(d.Transact([](store::Tx& tx) { return tx.ExecScript("ANALYZE bench_zd; ANALYZE bench_fl;"); }));
+  if (pg)
+    check(d.Transact(
+        [](store::Tx& tx) { return tx.ExecScript("ANALYZE bench_zd; ANALYZE bench_fl;"); }));
   const double load = Now() - load0;
   // The aggregation: domains, abused domains and abused per category, per
   // TLD and per registrar (what ComputeDay does while it reads the files).
@@ -209,19 +221,23 @@ int Sql(const std::string& url, const std::string& dir) {
   size_t rows = 0;
   std::int64_t total_abused = 0;
   for (const char* key : {"tld", "registrar"}) {
-    auto r = d.Query(fmt::format("SELECT z.{0}, COUNT(*), COUNT(a.domain), SUM(a.phishing), SUM(a.malware), "
-                                 "SUM(a.botnet_cc), SUM(a.spam) FROM bench_zd z LEFT JOIN {1} a "
-                                 "ON a.domain = z.domain GROUP BY z.{0}",
-                                 key, abused));
+    auto r = d.Query(
+        fmt::format("SELECT z.{0}, COUNT(*), COUNT(a.domain), SUM(a.phishing), SUM(a.malware), "
+                    "SUM(a.botnet_cc), SUM(a.spam) FROM bench_zd z LEFT JOIN {1} a "
+                    "ON a.domain = z.domain GROUP BY z.{0}",
+                    key, abused));
     if (!r) Die(r.error().message);
     rows += r->size();
     if (std::string(key) == "tld")
       for (const auto& row : *r) total_abused += row.Int(2);
   }
   const double query = Now() - q0;
-  check(d.Transact([](store::Tx& tx) { return tx.ExecScript("DROP TABLE bench_zd; DROP TABLE bench_fl;"); }));
-  fmt::print("{{\"backend\":\"{}\",\"load_seconds\":{:.3f},\"query_seconds\":{:.3f},\"rows\":{},\"abused\":{}}}\n",
-             pg ? "postgresql" : "sqlite", load, query, rows, total_abused);
+  check(d.Transact(
+      [](store::Tx& tx) { return tx.ExecScript("DROP TABLE bench_zd; DROP TABLE bench_fl;"); }));
+  fmt::print(
+      "{{\"backend\":\"{}\",\"load_seconds\":{:.3f},\"query_seconds\":{:.3f},\"rows\":{},"
+      "\"abused\":{}}}\n",
+      pg ? "postgresql" : "sqlite", load, query, rows, total_abused);
   return 0;
 }
 

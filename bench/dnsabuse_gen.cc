@@ -11,8 +11,8 @@
 // (often through a subdomain), the rest names elsewhere.
 #include <fmt/format.h>
 
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -31,8 +31,8 @@ std::uint64_t total = 1;
 // The i-th domain label: unique, looks like a name, and increasing with i so
 // that the zone is sorted as registries publish it.
 std::string Label(std::uint64_t i) {
-  static const char* kWords[] = {"art", "bank", "cloud", "data", "go", "home", "info", "login",
-                                 "mail", "my", "net", "pay", "secure", "shop", "tech", "web"};
+  static const char* kWords[] = {"art",  "bank", "cloud", "data", "go",     "home", "info", "login",
+                                 "mail", "my",   "net",   "pay",  "secure", "shop", "tech", "web"};
   static const char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
   std::string out = kWords[std::min<std::uint64_t>(15, i * 16 / total)];
   char b36[8];
@@ -83,25 +83,28 @@ int main(int argc, char** argv) {
   const int kRegistrars = 500;
   {
     Out z(dir + "/bench.zone");
-    z.Add("$ORIGIN bench.\n$TTL 86400\n"
-          "@ 900 IN SOA a.nic.bench. hostmaster.nic.bench. ( 2024030100 1800 900 604800 86400 )\n"
-          "@ 172800 IN NS a.nic.bench.\n@ 172800 IN NS b.nic.bench.\n");
+    z.Add(
+        "$ORIGIN bench.\n$TTL 86400\n"
+        "@ 900 IN SOA a.nic.bench. hostmaster.nic.bench. ( 2024030100 1800 900 604800 86400 )\n"
+        "@ 172800 IN NS a.nic.bench.\n@ 172800 IN NS b.nic.bench.\n");
     for (std::uint64_t i = 0; i < n; ++i) {
       const std::string l = Label(i);
       const std::uint64_t r = Next();
       const int p = static_cast<int>(r % 400);
-      z.Add(fmt::format("{} 172800 IN NS ns1.dns{}.example.net.\n{} 172800 IN NS ns2.dns{}.example.net.\n", l,
-                        p, l, p));
+      z.Add(fmt::format(
+          "{} 172800 IN NS ns1.dns{}.example.net.\n{} 172800 IN NS ns2.dns{}.example.net.\n", l, p,
+          l, p));
       if ((r >> 12) % 8 == 0) {
-        z.Add(fmt::format("{} 86400 IN DS {} 13 2 {:016X}{:016X}{:016X}{:016X}\n", l, r % 65536, Next(), Next(),
-                          Next(), Next()));
-        z.Add(fmt::format("{} 86400 IN RRSIG DS 8 2 86400 20240315000000 20240301000000 12345 bench. "
-                          "{:016x}{:016x}{:016x}{:016x}\n",
-                          l, Next(), Next(), Next(), Next()));
+        z.Add(fmt::format("{} 86400 IN DS {} 13 2 {:016X}{:016X}{:016X}{:016X}\n", l, r % 65536,
+                          Next(), Next(), Next(), Next()));
+        z.Add(
+            fmt::format("{} 86400 IN RRSIG DS 8 2 86400 20240315000000 20240301000000 12345 bench. "
+                        "{:016x}{:016x}{:016x}{:016x}\n",
+                        l, Next(), Next(), Next(), Next()));
       }
       if ((r >> 20) % 16 == 0)
-        z.Add(fmt::format("ns1.{} 172800 IN A 192.0.{}.{}\nns1.{} 172800 IN AAAA 2001:db8::{:x}\n", l,
-                          (r >> 30) % 256, (r >> 38) % 256, l, r % 65536));
+        z.Add(fmt::format("ns1.{} 172800 IN A 192.0.{}.{}\nns1.{} 172800 IN AAAA 2001:db8::{:x}\n",
+                          l, (r >> 30) % 256, (r >> 38) % 256, l, r % 65536));
     }
   }
   {
@@ -116,10 +119,12 @@ int main(int argc, char** argv) {
     const int base = 19783 - 730;  // 2022-03-02 .. 2024-03-01
     for (std::uint64_t i = 0; i < n; ++i) {
       const std::uint64_t r = Next();
-      const int day = (r % 100) < 3 ? 19783 - static_cast<int>((r >> 8) % 30) : base + static_cast<int>((r >> 8) % 700);
+      const int day = (r % 100) < 3 ? 19783 - static_cast<int>((r >> 8) % 30)
+                                    : base + static_cast<int>((r >> 8) % 700);
       const int y = 1970 + 0;  // formatted below
       (void)y;
-      const int registrar = 1001 + static_cast<int>(((r >> 24) % 1000) * ((r >> 34) % 1000) / 2000) % kRegistrars;
+      const int registrar =
+          1001 + static_cast<int>(((r >> 24) % 1000) * ((r >> 34) % 1000) / 2000) % kRegistrars;
       // days since epoch -> date (civil from days, H. Hinnant).
       int z = day + 719468;
       const int era = z / 146097;
@@ -143,23 +148,33 @@ int main(int argc, char** argv) {
       const std::uint64_t r = Next();
       // Abuse concentrates: a few percent of the domains, some registrars more.
       const std::uint64_t i = (r % 100) < 85 ? (Next() % (n / 25 + 1)) * 25 % n : n + (r % 1000000);
-      const std::string host = i < n ? ((r >> 8) % 3 == 0 ? "www." : (r >> 8) % 3 == 1 ? "login." : "") +
+      const std::string host = i < n ? ((r >> 8) % 3 == 0   ? "www."
+                                        : (r >> 8) % 3 == 1 ? "login."
+                                                            : "") +
                                            Label(i) + ".bench"
                                      : fmt::format("{}.example{}.com", Label(i), r % 7);
       switch (k % 10) {
-        case 0: case 1: case 2: case 3:
+        case 0:
+        case 1:
+        case 2:
+        case 3:
           if ((r >> 16) % 33 == 0)
-            phish.Add(fmt::format("http://198.51.{}.{}/{}/login.php\n", (r >> 20) % 256, (r >> 28) % 256, k));
+            phish.Add(fmt::format("http://198.51.{}.{}/{}/login.php\n", (r >> 20) % 256,
+                                  (r >> 28) % 256, k));
           else if ((r >> 16) % 5 == 0)
-            phish.Add(fmt::format("https://user:pass@{}:8443/secure/{}?session={:x}\n", host, k, r));
+            phish.Add(
+                fmt::format("https://user:pass@{}:8443/secure/{}?session={:x}\n", host, k, r));
           else
             phish.Add(fmt::format("https://{}/account/verify/{}\n", host, k));
           break;
-        case 4: case 5: case 6:
+        case 4:
+        case 5:
+        case 6:
           malware.Add(fmt::format("{}\n", host));
           break;
         case 7:
-          botnet.Add(fmt::format("{},2024-03-01,\"http://{}:{}/gate.php\",botnet_cc\n", k, host, 1024 + r % 60000));
+          botnet.Add(fmt::format("{},2024-03-01,\"http://{}:{}/gate.php\",botnet_cc\n", k, host,
+                                 1024 + r % 60000));
           break;
         default:
           spam.Add(fmt::format("0.0.0.0 {}\n", host));

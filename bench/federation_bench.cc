@@ -75,8 +75,8 @@ int main(int argc, char** argv) {
   int objects = argc > 1 ? std::atoi(argv[1]) : 5000;
   int samples = argc > 2 ? std::atoi(argv[2]) : 20;
   spdlog::set_level(spdlog::level::err);
-  auto root = std::filesystem::temp_directory_path() /
-              ("entente-fed-bench-" + std::to_string(::getpid()));
+  auto root =
+      std::filesystem::temp_directory_path() / ("entente-fed-bench-" + std::to_string(::getpid()));
   std::filesystem::remove_all(root);
   BenchNode a = Make(root, "Alpha");
   BenchNode b = Make(root, "Beta");
@@ -118,16 +118,16 @@ int main(int argc, char** argv) {
   std::int64_t copied = 0;
   std::int64_t bytes = 0;
   for (;;) {
-    auto resp = Ok(b.node->federation().SignedGet(
-                       peer_on_b, "/federation/v1/feed",
-                       {{"after", std::to_string(after)}, {"limit", "1000"}}),
-                   "get");
+    auto resp =
+        Ok(b.node->federation().SignedGet(peer_on_b, "/federation/v1/feed",
+                                          {{"after", std::to_string(after)}, {"limit", "1000"}}),
+           "get");
     bytes += static_cast<std::int64_t>(resp.body.size());
     auto page = Ok(federation::ParseFeedPage(resp.body), "page");
     Ok(bdb.Transact([&](store::Tx& tx) -> Status {
       for (const auto& e : page.entries) {
-        auto st = tx.Exec("INSERT INTO bench_copy (seq, body) VALUES (?, ?)",
-                          {e.seq, e.envelope.dump()});
+        auto st =
+            tx.Exec("INSERT INTO bench_copy (seq, body) VALUES (?, ?)", {e.seq, e.envelope.dump()});
         if (!st) return std::unexpected(st.error());
       }
       return entente::Ok();

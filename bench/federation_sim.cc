@@ -156,8 +156,8 @@ Result_ Run(const std::string& topology, int n, int hubs, int extra, int dir_per
         while (c < len[p] && sent < page) {
           int id = s.journal[p][c++];
           const Object& o = s.objects[id];
-          if (o.origin == a) continue;                  // the feed skips the requester's own
-          if (!may[a][id]) continue;                    // filtered before it leaves
+          if (o.origin == a) continue;  // the feed skips the requester's own
+          if (!may[a][id]) continue;    // filtered before it leaves
           ++sent;
           r.bytes += o.bytes + 30;
           if (s.holds[a][id]) {
@@ -187,7 +187,7 @@ Result_ Run(const std::string& topology, int n, int hubs, int extra, int dir_per
 
 int main(int argc, char** argv) {
   bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
-  const double kPullIntervalS = 0.2;   // Options::idle_ms
+  const double kPullIntervalS = 0.2;    // Options::idle_ms
   const double kApplyPerSecond = 4000;  // measured by federation_bench (SQLite); see docs
   std::mt19937 rng(20261202);
   std::vector<Result_> results;
@@ -197,8 +197,8 @@ int main(int argc, char** argv) {
     results.push_back(Run("hubs", n, hubs, 2, 10, 5, rng));
     if (n <= 300) results.push_back(Run("mesh", n, 0, 0, 10, 5, rng));
   }
-  std::printf("%-6s %6s %7s %8s %7s %9s %11s %11s %12s %10s\n", "topo", "nodes", "links",
-              "objects", "rounds", "est. s", "MB total", "MB/node", "duplicates", "requests");
+  std::printf("%-6s %6s %7s %8s %7s %9s %11s %11s %12s %10s\n", "topo", "nodes", "links", "objects",
+              "rounds", "est. s", "MB total", "MB/node", "duplicates", "requests");
   for (const auto& r : results) {
     double est = r.rounds * kPullIntervalS + r.max_applied_per_node / kApplyPerSecond;
     std::printf("%-6s %6d %7d %8d %7d %9.1f %11.1f %11.2f %12.0f %10.0f%s\n", r.topology.c_str(),

@@ -49,7 +49,8 @@ long PeakRssKb() {
 }
 
 std::string MakeBundle(size_t n) {
-  std::string out = R"({"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[)";
+  std::string out =
+      R"({"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[)";
   out.reserve(n * 420 + 200);
   for (size_t i = 0; i < n; ++i) {
     if (i) out += ",\n";
@@ -89,7 +90,8 @@ Figure ImportInto(store::Database& db, const std::string& bundle) {
   if (!report) {
     f.error = report.error().ToString();
   } else if (!report->stored) {
-    f.error = fmt::format("rejected: {}", report->outcomes.empty() ? "" : report->outcomes[0].reason);
+    f.error =
+        fmt::format("rejected: {}", report->outcomes.empty() ? "" : report->outcomes[0].reason);
   } else {
     f.objects = report->added;
   }
@@ -101,7 +103,8 @@ Figure PlainInsert(const fs::path& path, const std::string& bundle) {
   Figure f;
   sqlite3* db = nullptr;
   sqlite3_open(path.c_str(), &db);
-  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+  sqlite3_exec(db,
+               "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                "CREATE TABLE objects (id TEXT PRIMARY KEY, content TEXT NOT NULL);",
                nullptr, nullptr, nullptr);
   sqlite3_stmt* stmt = nullptr;
@@ -156,7 +159,8 @@ int main(int argc, char** argv) {
   fs::path dir = fs::temp_directory_path() / fmt::format("entente-intel-bench-{}", getpid());
   fs::create_directories(dir);
 
-  Json result = {{"objects", n}, {"bundle_bytes", bundle.size()}, {"rss_after_generating_kb", rss_bundle}};
+  Json result = {
+      {"objects", n}, {"bundle_bytes", bundle.size()}, {"rss_after_generating_kb", rss_bundle}};
 
   Figure plain = PlainInsert(dir / "plain.db", bundle);
   result["plain_seconds"] = plain.seconds;

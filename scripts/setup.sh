@@ -13,7 +13,7 @@ PACKAGES=(
   libpqxx-dev libpq-dev libcli11-dev libfmt-dev libspdlog-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev
-  libpsl-dev libvectorscan-dev
+  libpsl-dev libidn2-dev libvectorscan-dev
   # real servers the tests start
   postgresql postgresql-contrib
   python3-aiosmtpd

@@ -252,8 +252,8 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& opts) {
   n->federation_wiring_ = std::make_unique<FederationWiring>(*n);
   n->federation_ = std::make_unique<federation::Federation>(
       *n->db_, *n->journal_, *n->log_, n->info_,
-      ENTENTE_TRY(identity::NodeIdentity::LoadSecret(*n->db_, *n->master_)),
-      *n->federation_wiring_, *n->federation_wiring_, *n->clock_);
+      ENTENTE_TRY(identity::NodeIdentity::LoadSecret(*n->db_, *n->master_)), *n->federation_wiring_,
+      *n->federation_wiring_, *n->clock_);
   n->RegisterRoutes();
   store::Database* db = n->db_.get();
   n->metrics_.AddGauge("entente_db_pool_connections", "Database connections open.",

@@ -119,7 +119,7 @@ class Node {
   class FederationWiring;  // the directory as federation::Audience, journal + comms as Ingress
   std::unique_ptr<FederationWiring> federation_wiring_;
   std::unique_ptr<federation::Federation> federation_;  // stopped before what it uses
-  std::atomic<int> event_streams_{0};  // open GET /api/v1/events streams
+  std::atomic<int> event_streams_{0};                   // open GET /api/v1/events streams
   class JobWorker;
   std::unique_ptr<JobWorker> worker_;  // destroyed first (declared last)
   std::shared_ptr<journal::KeyResolver> resolver_keepalive_;

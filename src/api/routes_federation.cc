@@ -34,20 +34,20 @@ Result<std::string> RequiredString(const Json& body, const char* name, size_t ma
 
 void Node::RegisterFederationRoutes() {
   // ---- node to node
-  router_.Add({"GET", "/federation/v1/feed", Permission::kPublic,
-               [this](Context& ctx) -> Result<http::Response> {
-                 std::string peer = ENTENTE_TRY(federation_->Authenticate(ctx.req));
-                 ENTENTE_CHECK(OnlyQuery(ctx.req, {"after", "limit"}));
-                 auto after = ENTENTE_TRY(QueryUint(
-                     ctx.req, "after", 0,
-                     static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));
-                 auto limit =
-                     ENTENTE_TRY(QueryUint(ctx.req, "limit", 1, federation::kMaxPageEntries));
-                 http::Response r;
-                 r.body = ENTENTE_TRY(federation_->Feed(peer, static_cast<std::int64_t>(after.value_or(0)),
-                                                        static_cast<int>(limit.value_or(500))));
-                 return r;
-               }});
+  router_.Add(
+      {"GET", "/federation/v1/feed", Permission::kPublic,
+       [this](Context& ctx) -> Result<http::Response> {
+         std::string peer = ENTENTE_TRY(federation_->Authenticate(ctx.req));
+         ENTENTE_CHECK(OnlyQuery(ctx.req, {"after", "limit"}));
+         auto after = ENTENTE_TRY(
+             QueryUint(ctx.req, "after", 0,
+                       static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));
+         auto limit = ENTENTE_TRY(QueryUint(ctx.req, "limit", 1, federation::kMaxPageEntries));
+         http::Response r;
+         r.body = ENTENTE_TRY(federation_->Feed(peer, static_cast<std::int64_t>(after.value_or(0)),
+                                                static_cast<int>(limit.value_or(500))));
+         return r;
+       }});
   router_.Add({"GET", "/federation/v1/consistency", Permission::kPublic,
                [this](Context& ctx) -> Result<http::Response> {
                  ENTENTE_TRY(federation_->Authenticate(ctx.req));
@@ -111,7 +111,8 @@ void Node::RegisterFederationRoutes() {
                [this](Context& ctx) -> Result<http::Response> {
                  ENTENTE_CHECK(OnlyQuery(ctx.req, {}));
                  Json items = Json::array();
-                 for (const auto& a : ENTENTE_TRY(federation_->Alerts())) items.push_back(a.ToJson());
+                 for (const auto& a : ENTENTE_TRY(federation_->Alerts()))
+                   items.push_back(a.ToJson());
                  return JsonResponse(200, {{"items", items}});
                }});
 }

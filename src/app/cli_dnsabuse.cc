@@ -16,8 +16,8 @@
 #include <fstream>
 #include <iostream>
 
-#include "app/cli_group.h"
 #include "api/node.h"
+#include "app/cli_group.h"
 #include "dnsabuse/observatory.h"
 
 namespace entente::cli {
@@ -31,22 +31,27 @@ class DnsCommands final : public CommandGroup {
     dns_ = app.add_subcommand("dns", "DNS abuse observatory: measure abuse per TLD and registrar");
     dns_->require_subcommand(1);
 
-    ingest_ = dns_->add_subcommand("ingest", "compute and store one day's figures from zone files, "
-                                             "registration data and reputation feeds");
+    ingest_ = dns_->add_subcommand("ingest",
+                                   "compute and store one day's figures from zone files, "
+                                   "registration data and reputation feeds");
     ingest_->add_option("--date", req_.day, "snapshot day YYYY-MM-DD")->required();
-    ingest_->add_option("--zone", req_.zones, "zone file in master format, plain or .gz (repeatable)")
+    ingest_
+        ->add_option("--zone", req_.zones, "zone file in master format, plain or .gz (repeatable)")
         ->required();
     ingest_->add_option("--registrations", req_.registrations,
                         "CSV domain,registrar_id,created (header row required)");
-    ingest_->add_option("--registrars", req_.registrars,
-                        "CSV iana_id,name,abuse_email: registrations naming other ids are reported");
-    ingest_->add_option("--feed", feeds_,
-                        "category:source:format:FILE; category phishing|malware|botnet_cc|spam, "
-                        "format domains|urls|hosts|csv|csvN|rpz (repeatable)")
+    ingest_->add_option(
+        "--registrars", req_.registrars,
+        "CSV iana_id,name,abuse_email: registrations naming other ids are reported");
+    ingest_
+        ->add_option("--feed", feeds_,
+                     "category:source:format:FILE; category phishing|malware|botnet_cc|spam, "
+                     "format domains|urls|hosts|csv|csvN|rpz (repeatable)")
         ->required();
     ingest_->add_flag("--allow-include", req_.allow_include, "follow $INCLUDE in zone files");
-    ingest_->add_option("--new-days", req_.new_days,
-                        "a domain listed within this many days of its creation is newly registered")
+    ingest_
+        ->add_option("--new-days", req_.new_days,
+                     "a domain listed within this many days of its creation is newly registered")
         ->capture_default_str();
 
     report_ = dns_->add_subcommand("report", "monthly report: the median of the daily figures");
@@ -56,14 +61,19 @@ class DnsCommands final : public CommandGroup {
         ->capture_default_str();
     report_->add_option("--out", out_, "write to this file instead of standard output");
 
-    route_ = dns_->add_subcommand("route", "send an abuse report on a listed domain to its registrar "
-                                           "(or registry) as a structured communication");
+    route_ = dns_->add_subcommand("route",
+                                  "send an abuse report on a listed domain to its registrar "
+                                  "(or registry) as a structured communication");
     route_->add_option("--domain", domain_, "registrable domain with an open listing")->required();
-    route_->add_option("--as", as_user_, "user who sends the report (their organisation signs)")->required();
-    route_->add_option("--registrar-org", registrar_orgs_, "IANA_ID=ORG_ID: the registrar's organisation (repeatable)");
-    route_->add_option("--registry-org", registry_orgs_, "TLD=ORG_ID: the registry's organisation (repeatable)");
+    route_->add_option("--as", as_user_, "user who sends the report (their organisation signs)")
+        ->required();
+    route_->add_option("--registrar-org", registrar_orgs_,
+                       "IANA_ID=ORG_ID: the registrar's organisation (repeatable)");
+    route_->add_option("--registry-org", registry_orgs_,
+                       "TLD=ORG_ID: the registry's organisation (repeatable)");
     route_->add_flag("--escalate", escalate_, "send to the registry (the registrar did not act)");
-    route_->add_option("--screenshot-sha256", screenshot_, "SHA-256 of a screenshot kept as evidence");
+    route_->add_option("--screenshot-sha256", screenshot_,
+                       "SHA-256 of a screenshot kept as evidence");
     route_->add_option("--urgency", urgency_, "urgent, priority or routine")->capture_default_str();
 
     respond_ = dns_->add_subcommand("respond", "record the registrar's answer to an abuse report");
@@ -94,7 +104,8 @@ class DnsCommands final : public CommandGroup {
                                                  : dnsabuse::Response::kDeclined;
       auto s = obs.RecordResponse(message_, respond_date_, r, reason_);
       if (!s) Die(s.error().ToString());
-      std::cout << (c.json ? Json{{"message", message_}, {"action", action_}}.dump() : "recorded") << "\n";
+      std::cout << (c.json ? Json{{"message", message_}, {"action", action_}}.dump() : "recorded")
+                << "\n";
       return 0;
     }
     return 2;
@@ -105,7 +116,8 @@ class DnsCommands final : public CommandGroup {
     for (const auto& f : feeds_) req_.feeds.push_back(OrDie(dnsabuse::ParseFeedSpec(f)));
     auto day = OrDie(obs.Ingest(req_));
     // Bad input is reported, never silently dropped.
-    for (const auto& i : day.zone_issues) std::cerr << fmt::format("{}:{}: {}\n", i.file, i.line, i.message);
+    for (const auto& i : day.zone_issues)
+      std::cerr << fmt::format("{}:{}: {}\n", i.file, i.line, i.message);
     for (const auto& f : day.inputs["feeds"])
       for (const auto& i : f["issues"])
         std::cerr << fmt::format("feed {}:{} ({}):{}: {}\n", f["category"].get<std::string>(),
@@ -119,15 +131,19 @@ class DnsCommands final : public CommandGroup {
     if (c.json) {
       Json figures = Json::array();
       for (const auto& f : day.figures) figures.push_back(dnsabuse::FiguresToJson(f));
-      std::cout << Json{{"day", day.day}, {"totals", day.totals}, {"inputs", day.inputs},
-                        {"rules", day.rules}, {"figures", figures}}
+      std::cout << Json{{"day", day.day},
+                        {"totals", day.totals},
+                        {"inputs", day.inputs},
+                        {"rules", day.rules},
+                        {"figures", figures}}
                        .dump(2)
                 << "\n";
       return 0;
     }
     const auto& t = day.totals;
     std::cout << fmt::format(
-        "{}: {} domains in zone, {} abused ({} per 10,000); {} listed not in zone, {} outside the zones, "
+        "{}: {} domains in zone, {} abused ({} per 10,000); {} listed not in zone, {} outside the "
+        "zones, "
         "{} IP-only; {} new listings, {} mitigated; {} zone errors, {} invalid feed lines\n",
         day.day, t["domains"].get<std::int64_t>(), t["abused"].get<std::int64_t>(),
         day.figures.empty() ? 0.0 : day.figures[0].per10k, t["not_in_zone"].get<std::int64_t>(),
@@ -158,7 +174,8 @@ class DnsCommands final : public CommandGroup {
     report.urgency = urgency_;
     auto to = OrDie(dnsabuse::ChooseRecipient(report, routing, escalate_));
     auto msg = OrDie(dnsabuse::ReportMessage(report, to.org_id));
-    auto users = OrDie(node.db().Query("SELECT id, org_id, disabled FROM users WHERE username = ?", {as_user_}));
+    auto users = OrDie(
+        node.db().Query("SELECT id, org_id, disabled FROM users WHERE username = ?", {as_user_}));
     if (users.empty()) Die("no user " + as_user_);
     if (users[0].Int(2) != 0) Die("user " + as_user_ + " is disabled");
     auto sent = OrDie(node.comms().Send({users[0].Text(0), users[0].Text(1)}, msg));
@@ -166,12 +183,15 @@ class DnsCommands final : public CommandGroup {
       Die(fmt::format("message {} sent but not recorded: {}", sent.id, s.error().ToString()));
     const std::string routed = to.to == dnsabuse::RoutedTo::kRegistrar ? "registrar" : "registry";
     if (c.json)
-      std::cout << Json{{"message", sent.id}, {"domain", report.domain}, {"recipient", to.org_id}, {"routed_to", routed}}
+      std::cout << Json{{"message", sent.id},
+                        {"domain", report.domain},
+                        {"recipient", to.org_id},
+                        {"routed_to", routed}}
                        .dump()
                 << "\n";
     else
-      std::cout << fmt::format("report on {} sent to the {} ({}) as message {}\n", report.domain, routed, to.org_id,
-                               sent.id);
+      std::cout << fmt::format("report on {} sent to the {} ({}) as message {}\n", report.domain,
+                               routed, to.org_id, sent.id);
     return 0;
   }
 
@@ -197,12 +217,12 @@ class DnsCommands final : public CommandGroup {
       std::cout << a.dump(2) << "\n";
       return 0;
     }
-    std::cout << fmt::format("{:<10} {:<24} {:>12} {:>9} {:>10} {:>7} {:>9}\n", "scope", "key", "domains",
-                             "abused", "per10k", "share", "mitigated");
+    std::cout << fmt::format("{:<10} {:<24} {:>12} {:>9} {:>10} {:>7} {:>9}\n", "scope", "key",
+                             "domains", "abused", "per10k", "share", "mitigated");
     for (const auto& f : figures)
       std::cout << fmt::format("{:<10} {:<24} {:>12} {:>9} {:>10} {:>7} {:>9}\n", f.scope,
-                               f.scope == "registrar" ? f.key + " " + f.label : f.key, f.domains, f.abused,
-                               f.per10k, f.share, f.mitigated);
+                               f.scope == "registrar" ? f.key + " " + f.label : f.key, f.domains,
+                               f.abused, f.per10k, f.share, f.mitigated);
     return 0;
   }
 
@@ -212,7 +232,8 @@ class DnsCommands final : public CommandGroup {
   CLI::App* day_ = nullptr;
   CLI::App* route_ = nullptr;
   CLI::App* respond_ = nullptr;
-  std::string domain_, as_user_, screenshot_, urgency_ = "priority", message_, respond_date_, action_, reason_;
+  std::string domain_, as_user_, screenshot_, urgency_ = "priority", message_, respond_date_,
+                                              action_, reason_;
   std::vector<std::string> registrar_orgs_, registry_orgs_;
   bool escalate_ = false;
   dnsabuse::IngestRequest req_;

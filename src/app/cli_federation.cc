@@ -28,8 +28,7 @@ class PeerCommands final : public CommandGroup {
     peer_->require_subcommand(1);
     self_ = peer_->add_subcommand("self", "this node's identity (give the fingerprint to peers)");
     add_ = peer_->add_subcommand("add", "peer with the node at URL after checking its fingerprint");
-    add_->add_option("url", url_, "the peer's base URL, e.g. https://node.example.org")
-        ->required();
+    add_->add_option("url", url_, "the peer's base URL, e.g. https://node.example.org")->required();
     add_->add_option("--fingerprint", fingerprint_,
                      "the peer's fingerprint, obtained out of band (entente peer self there)")
         ->required();
@@ -61,10 +60,10 @@ class PeerCommands final : public CommandGroup {
     if (self_->parsed()) {
       Json s = fed.Self();
       if (c.json) return Print(s);
-      std::cout << fmt::format("node id      {}\nfingerprint  {}\npublic key   {}\nbase URL     {}\n",
-                               s["node_id"].get<std::string>(), Grouped(s["fingerprint"]),
-                               s["public_key"].get<std::string>(),
-                               s["base_url"].get<std::string>());
+      std::cout << fmt::format(
+          "node id      {}\nfingerprint  {}\npublic key   {}\nbase URL     {}\n",
+          s["node_id"].get<std::string>(), Grouped(s["fingerprint"]),
+          s["public_key"].get<std::string>(), s["base_url"].get<std::string>());
       return 0;
     }
     if (add_->parsed()) {
@@ -85,9 +84,9 @@ class PeerCommands final : public CommandGroup {
       for (const auto& p : *peers) {
         std::int64_t rejected = 0;
         for (const auto& [k, v] : p.rejected) rejected += v;
-        std::cout << fmt::format("{}  {:<9}  {}  cursor {}  applied {}  rejected {}{}\n",
-                                 p.node_id, federation::PeerStateName(p.state), p.base_url,
-                                 p.cursor, p.applied, rejected,
+        std::cout << fmt::format("{}  {:<9}  {}  cursor {}  applied {}  rejected {}{}\n", p.node_id,
+                                 federation::PeerStateName(p.state), p.base_url, p.cursor,
+                                 p.applied, rejected,
                                  p.last_error.empty() ? "" : "  error: " + p.last_error);
       }
       return 0;

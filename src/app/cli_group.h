@@ -59,7 +59,7 @@ struct GroupRegistrar {
 
 }  // namespace entente::cli
 
-#define ENTENTE_CLI_GROUP(Type)                                                \
-  static const ::entente::cli::GroupRegistrar entente_cli_group_##Type{[] {    \
-    return std::unique_ptr<::entente::cli::CommandGroup>(std::make_unique<Type>()); \
-  }}
+#define ENTENTE_CLI_GROUP(Type)                                                            \
+  static const ::entente::cli::GroupRegistrar entente_cli_group_##Type {                   \
+    [] { return std::unique_ptr<::entente::cli::CommandGroup>(std::make_unique<Type>()); } \
+  }

@@ -36,10 +36,12 @@ std::string ReadWholeFile(const std::string& path) {
 class IntelCommands final : public CommandGroup {
  public:
   void Register(CLI::App& app) override {
-    intel_ = app.add_subcommand("intel", "STIX 2.1 intelligence: import, export, validate, patterns");
+    intel_ =
+        app.add_subcommand("intel", "STIX 2.1 intelligence: import, export, validate, patterns");
     intel_->require_subcommand(1);
 
-    import_ = intel_->add_subcommand("import", "import a STIX 2.1 bundle (all or nothing by default)");
+    import_ =
+        intel_->add_subcommand("import", "import a STIX 2.1 bundle (all or nothing by default)");
     import_->add_option("FILE", import_file_, "bundle (JSON)")->required();
     import_->add_flag("--partial", partial_, "store the valid objects even if others are rejected");
     import_->add_option("--community", community_, "community the objects are shared in");
@@ -58,7 +60,8 @@ class IntelCommands final : public CommandGroup {
 
     auto* pattern = intel_->add_subcommand("pattern", "STIX patterns");
     pattern->require_subcommand(1);
-    check_ = pattern->add_subcommand("check", "parse a STIX pattern: its normal form and observables");
+    check_ =
+        pattern->add_subcommand("check", "parse a STIX pattern: its normal form and observables");
     check_->add_option("PATTERN", pattern_, "the pattern")->required();
   }
 
@@ -125,7 +128,9 @@ class IntelCommands final : public CommandGroup {
       return Ok();
     }));
     if (c.json) {
-      std::cout << Json{{"bundle_id", env.id}, {"objects", env.object_count}, {"valid", bad == 0},
+      std::cout << Json{{"bundle_id", env.id},
+                        {"objects", env.object_count},
+                        {"valid", bad == 0},
                         {"problems", problems}}
                        .dump(2)
                 << "\n";
@@ -155,9 +160,10 @@ class IntelCommands final : public CommandGroup {
           "stored: {} added, {} unchanged, {} older versions ignored, {} rejected (of {})\n",
           report.added, report.unchanged, report.ignored, report.rejected, report.total);
     } else {
-      std::cout << fmt::format("nothing stored: {} of {} objects rejected (use --partial to keep "
-                               "the valid ones)\n",
-                               report.rejected, report.total);
+      std::cout << fmt::format(
+          "nothing stored: {} of {} objects rejected (use --partial to keep "
+          "the valid ones)\n",
+          report.rejected, report.total);
     }
     return report.rejected == 0 ? 0 : 1;
   }

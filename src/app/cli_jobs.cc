@@ -45,7 +45,8 @@ class JobCommands final : public CommandGroup {
     list_->add_option("--limit", limit_, "at most this many")
         ->check(CLI::Range(1, 10000))
         ->capture_default_str();
-    purge_ = admin->add_subcommand("purge-jobs", "delete done jobs finished before a number of days");
+    purge_ =
+        admin->add_subcommand("purge-jobs", "delete done jobs finished before a number of days");
     purge_->add_option("--older-than-days", days_, "days since the job finished")
         ->required()
         ->check(CLI::Range(0, 36500));

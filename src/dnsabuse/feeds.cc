@@ -32,8 +32,10 @@ std::string ToLower(std::string_view s) {
 }
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -90,10 +92,14 @@ bool IsIpLiteral(std::string_view host) {
 
 std::string_view CategoryName(Category c) {
   switch (c) {
-    case Category::kPhishing: return "phishing";
-    case Category::kMalware: return "malware";
-    case Category::kBotnetCc: return "botnet_cc";
-    case Category::kSpam: return "spam";
+    case Category::kPhishing:
+      return "phishing";
+    case Category::kMalware:
+      return "malware";
+    case Category::kBotnetCc:
+      return "botnet_cc";
+    case Category::kSpam:
+      return "spam";
   }
   return "?";
 }
@@ -107,11 +113,16 @@ Result<Category> ParseCategory(std::string_view s) {
 
 std::string_view FeedFormatName(FeedFormat f) {
   switch (f) {
-    case FeedFormat::kDomains: return "domains";
-    case FeedFormat::kUrls: return "urls";
-    case FeedFormat::kHosts: return "hosts";
-    case FeedFormat::kCsv: return "csv";
-    case FeedFormat::kRpz: return "rpz";
+    case FeedFormat::kDomains:
+      return "domains";
+    case FeedFormat::kUrls:
+      return "urls";
+    case FeedFormat::kHosts:
+      return "hosts";
+    case FeedFormat::kCsv:
+      return "csv";
+    case FeedFormat::kRpz:
+      return "rpz";
   }
   return "?";
 }
@@ -132,25 +143,32 @@ Result<FeedSpec> ParseFeedSpec(std::string_view spec) {
       !std::all_of(parts[1].begin(), parts[1].end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
       }))
-    return Invalid(fmt::format("feed source '{}' must be 1-64 of a-z 0-9 . _ -", parts[1]), "source");
+    return Invalid(fmt::format("feed source '{}' must be 1-64 of a-z 0-9 . _ -", parts[1]),
+                   "source");
   out.source = std::string(parts[1]);
   const std::string_view f = parts[2];
-  if (f == "domains") out.format = FeedFormat::kDomains;
-  else if (f == "urls") out.format = FeedFormat::kUrls;
-  else if (f == "hosts") out.format = FeedFormat::kHosts;
-  else if (f == "rpz") out.format = FeedFormat::kRpz;
+  if (f == "domains")
+    out.format = FeedFormat::kDomains;
+  else if (f == "urls")
+    out.format = FeedFormat::kUrls;
+  else if (f == "hosts")
+    out.format = FeedFormat::kHosts;
+  else if (f == "rpz")
+    out.format = FeedFormat::kRpz;
   else if (f.starts_with("csv")) {
     out.format = FeedFormat::kCsv;
     for (char c : f.substr(3)) {
       if (c < '0' || c > '9' || out.csv_column > 1000)
-        return Invalid(fmt::format("feed format '{}': csv or csvN (column N, 1-based)", f), "format");
+        return Invalid(fmt::format("feed format '{}': csv or csvN (column N, 1-based)", f),
+                       "format");
       out.csv_column = out.csv_column * 10 + (c - '0');
     }
     if (f.size() > 3 && out.csv_column == 0)
       return Invalid("feed format csv0: columns count from 1", "format");
   } else {
-    return Invalid(fmt::format("unknown feed format '{}' (domains, urls, hosts, csv, csvN, rpz)", f),
-                   "format");
+    return Invalid(
+        fmt::format("unknown feed format '{}' (domains, urls, hosts, csv, csvN, rpz)", f),
+        "format");
   }
   if (rest.empty()) return Invalid(fmt::format("feed '{}' names no file", spec), "feed");
   out.path = std::string(rest);
@@ -191,15 +209,18 @@ DomainNormalizer::Result DomainNormalizer::FromHost(std::string_view in) const {
     r.host = ToLower(h);
     return r;
   }
-  if (h.starts_with("*.")) h.remove_prefix(2);
-  else if (h.starts_with(".")) h.remove_prefix(1);
+  if (h.starts_with("*."))
+    h.remove_prefix(2);
+  else if (h.starts_with("."))
+    h.remove_prefix(1);
   if (!h.empty() && h.back() == '.') h.remove_suffix(1);
   if (h.empty()) {
     r.error = "empty name";
     return r;
   }
   std::string host;
-  const bool ascii = std::all_of(h.begin(), h.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  const bool ascii =
+      std::all_of(h.begin(), h.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
   if (ascii) {
     host = ToLower(h);
   } else {
@@ -233,7 +254,10 @@ DomainNormalizer::Result DomainNormalizer::FromHost(std::string_view in) const {
     }
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
       r.error = fmt::format("character '{}' at offset {} is not allowed in a domain name",
-                            (c >= 0x20 && c < 0x7f) ? std::string(1, c) : fmt::format("\\x{:02x}", static_cast<unsigned char>(c)), i);
+                            (c >= 0x20 && c < 0x7f)
+                                ? std::string(1, c)
+                                : fmt::format("\\x{:02x}", static_cast<unsigned char>(c)),
+                            i);
       return r;
     }
     if (++label > 63) {
@@ -266,8 +290,8 @@ DomainNormalizer::Result DomainNormalizer::FromUrl(std::string_view url) const {
   if (scheme != std::string_view::npos) {
     const std::string_view s = u.substr(0, scheme);
     const bool ok = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
-             c == '-' || c == '.';
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             c == '+' || c == '-' || c == '.';
     });
     if (!ok) {
       Result r;
@@ -311,7 +335,8 @@ DomainNormalizer::Result DomainNormalizer::FromUrl(std::string_view url) const {
   if (host.find('%') != std::string_view::npos) {
     std::string dec;
     for (size_t i = 0; i < host.size(); ++i) {
-      if (host[i] == '%' && i + 2 < host.size() && std::isxdigit(static_cast<unsigned char>(host[i + 1])) &&
+      if (host[i] == '%' && i + 2 < host.size() &&
+          std::isxdigit(static_cast<unsigned char>(host[i + 1])) &&
           std::isxdigit(static_cast<unsigned char>(host[i + 2]))) {
         dec += static_cast<char>(std::stoi(std::string(host.substr(i + 1, 2)), nullptr, 16));
         i += 2;
@@ -342,7 +367,9 @@ std::string Sha256Hex(std::string_view data) {
 
 Result<std::string> ReadInputFile(const std::string& path, std::uint64_t max_bytes) {
   gzFile gz = gzopen(path.c_str(), "rb");  // also reads plain files
-  if (!gz) return Fail(ErrorCode::kNotFound, fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+  if (!gz)
+    return Fail(ErrorCode::kNotFound,
+                fmt::format("cannot open {}: {}", path, std::strerror(errno)));
   std::unique_ptr<gzFile_s, int (*)(gzFile)> guard(gz, gzclose);
   gzbuffer(gz, 1u << 20);
   std::string out;
@@ -351,17 +378,20 @@ Result<std::string> ReadInputFile(const std::string& path, std::uint64_t max_byt
     const int r = gzread(gz, buf.data(), static_cast<unsigned>(buf.size()));
     if (r < 0) {
       int code = 0;
-      return Fail(ErrorCode::kDataLoss, fmt::format("{}: corrupt gzip data: {}", path, gzerror(gz, &code)));
+      return Fail(ErrorCode::kDataLoss,
+                  fmt::format("{}: corrupt gzip data: {}", path, gzerror(gz, &code)));
     }
     if (r == 0) {
       int code = Z_OK;
       const char* msg = gzerror(gz, &code);
-      if (code != Z_OK) return Fail(ErrorCode::kDataLoss, fmt::format("{}: truncated gzip data: {}", path, msg));
+      if (code != Z_OK)
+        return Fail(ErrorCode::kDataLoss, fmt::format("{}: truncated gzip data: {}", path, msg));
       break;
     }
     out.append(buf.data(), static_cast<size_t>(r));
     if (out.size() > max_bytes)
-      return Fail(ErrorCode::kResourceExhausted, fmt::format("{} is larger than {} bytes", path, max_bytes));
+      return Fail(ErrorCode::kResourceExhausted,
+                  fmt::format("{} is larger than {} bytes", path, max_bytes));
   }
   return out;
 }
@@ -479,7 +509,8 @@ void ParseRpz(std::string_view text, FeedData& d, FeedBuilder& b) {
     }
     if (r.owner == last_owner) return;  // more records for the same trigger
     last_owner.assign(r.owner);
-    std::string_view trigger = r.owner.substr(0, r.owner.size() - apex.size() - (apex.empty() ? 0 : 1));
+    std::string_view trigger =
+        r.owner.substr(0, r.owner.size() - apex.size() - (apex.empty() ? 0 : 1));
     for (std::string_view special : {".rpz-ip", ".rpz-nsdname", ".rpz-nsip", ".rpz-client-ip"}) {
       if (trigger.ends_with(special) || trigger == special.substr(1)) {
         ++d.skipped;
@@ -495,7 +526,8 @@ void ParseRpz(std::string_view text, FeedData& d, FeedBuilder& b) {
 
 }  // namespace
 
-FeedData ParseFeedText(std::string_view text, const FeedSpec& spec, const DomainNormalizer& normalizer) {
+FeedData ParseFeedText(std::string_view text, const FeedSpec& spec,
+                       const DomainNormalizer& normalizer) {
   FeedData d;
   d.spec = spec;
   d.bytes = text.size();
@@ -512,7 +544,8 @@ FeedData ParseFeedText(std::string_view text, const FeedSpec& spec, const Domain
   std::uint64_t line = 0;
   while (pos < text.size()) {
     const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
-    const size_t end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
+    const size_t end =
+        nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
     std::string_view raw = text.substr(pos, end - pos);
     pos = end + 1;
     ++line;
@@ -593,12 +626,13 @@ FeedData ParseFeedText(std::string_view text, const FeedSpec& spec, const Domain
           }
         }
         if (static_cast<size_t>(column) >= fields.size()) {
-          b.Bad(line, fmt::format("CSV row has {} column{}, the feed reads column {}", fields.size(),
-                                  fields.size() == 1 ? "" : "s", column + 1));
+          b.Bad(line, fmt::format("CSV row has {} column{}, the feed reads column {}",
+                                  fields.size(), fields.size() == 1 ? "" : "s", column + 1));
           break;
         }
         const std::string_view v = Trim(fields[static_cast<size_t>(column)]);
-        b.Add(line, v, v.find("://") != std::string_view::npos || v.find('/') != std::string_view::npos);
+        b.Add(line, v,
+              v.find("://") != std::string_view::npos || v.find('/') != std::string_view::npos);
         break;
       }
       case FeedFormat::kRpz:
@@ -612,7 +646,8 @@ FeedData ParseFeedText(std::string_view text, const FeedSpec& spec, const Domain
 Result<FeedData> ReadFeed(const FeedSpec& spec, const DomainNormalizer& normalizer) {
   std::string text = ENTENTE_TRY(ReadInputFile(spec.path, std::uint64_t{4} << 30));
   if (text.starts_with("\xff\xfe") || text.starts_with("\xfe\xff"))
-    return Invalid(fmt::format("{}: UTF-16 input (byte-order mark); convert it to UTF-8", spec.path), "feed");
+    return Invalid(
+        fmt::format("{}: UTF-16 input (byte-order mark); convert it to UTF-8", spec.path), "feed");
   FeedData d = ParseFeedText(text, spec, normalizer);
   d.sha256 = Sha256Hex(text);
   return d;
@@ -630,7 +665,8 @@ std::optional<std::int32_t> ParseDay(std::string_view s) {
       if (c < '0' || c > '9') return std::nullopt;
       v[k] = v[k] * 10 + (c - '0');
     }
-  const std::chrono::year_month_day ymd{std::chrono::year{v[0]}, std::chrono::month{static_cast<unsigned>(v[1])},
+  const std::chrono::year_month_day ymd{std::chrono::year{v[0]},
+                                        std::chrono::month{static_cast<unsigned>(v[1])},
                                         std::chrono::day{static_cast<unsigned>(v[2])}};
   if (!ymd.ok() || v[0] < 1970) return std::nullopt;
   return static_cast<std::int32_t>(std::chrono::sys_days(ymd).time_since_epoch().count());
@@ -638,8 +674,8 @@ std::optional<std::int32_t> ParseDay(std::string_view s) {
 
 std::string FormatDay(std::int32_t day) {
   const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{day}}};
-  return fmt::format("{:04d}-{:02d}-{:02d}", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                     static_cast<unsigned>(ymd.day()));
+  return fmt::format("{:04d}-{:02d}-{:02d}", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
 }
 
 RegistrarList ParseRegistrars(std::string_view text) {
@@ -656,7 +692,8 @@ RegistrarList ParseRegistrars(std::string_view text) {
   };
   while (pos < text.size()) {
     const size_t nl = text.find('\n', pos);
-    std::string_view raw = text.substr(pos, (nl == std::string_view::npos ? text.size() : nl) - pos);
+    std::string_view raw =
+        text.substr(pos, (nl == std::string_view::npos ? text.size() : nl) - pos);
     pos = nl == std::string_view::npos ? text.size() : nl + 1;
     ++line;
     if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
@@ -665,7 +702,8 @@ RegistrarList ParseRegistrars(std::string_view text) {
       bad("CSV: " + err);
       continue;
     }
-    if (line == 1 && !f.empty() && !std::isdigit(static_cast<unsigned char>(Trim(f[0]).empty() ? 'x' : Trim(f[0])[0])))
+    if (line == 1 && !f.empty() &&
+        !std::isdigit(static_cast<unsigned char>(Trim(f[0]).empty() ? 'x' : Trim(f[0])[0])))
       continue;  // header
     if (f.size() < 2) {
       bad("registrar row needs iana_id,name[,abuse_email]");
@@ -673,14 +711,16 @@ RegistrarList ParseRegistrars(std::string_view text) {
     }
     Registrar r;
     const std::string_view id = Trim(f[0]);
-    if (id.empty() || id.size() > 9 || !std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (id.empty() || id.size() > 9 ||
+        !std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       bad(fmt::format("registrar id '{}' is not a number", id.substr(0, 20)));
       continue;
     }
     r.iana_id = std::stoll(std::string(id));
     r.name = std::string(Trim(f[1]));
     if (f.size() > 2) r.abuse_email = std::string(Trim(f[2]));
-    if (!out.by_id.emplace(r.iana_id, r).second) bad(fmt::format("registrar id {} listed twice", r.iana_id));
+    if (!out.by_id.emplace(r.iana_id, r).second)
+      bad(fmt::format("registrar id {} listed twice", r.iana_id));
   }
   return out;
 }
@@ -740,7 +780,8 @@ RegistrationData ParseRegistrations(std::string_view text, const RegistrarList* 
   };
   while (pos < text.size()) {
     const void* nlp = std::memchr(text.data() + pos, '\n', text.size() - pos);
-    const size_t nl = nlp ? static_cast<size_t>(static_cast<const char*>(nlp) - text.data()) : text.size();
+    const size_t nl =
+        nlp ? static_cast<size_t>(static_cast<const char*>(nlp) - text.data()) : text.size();
     std::string_view raw = text.substr(pos, nl - pos);
     pos = nl + 1;
     ++line;
@@ -753,12 +794,16 @@ RegistrationData ParseRegistrations(std::string_view text, const RegistrarList* 
     if (c_domain < 0) {
       for (size_t i = 0; i < f.size(); ++i) {
         const std::string h = ToLower(Trim(f[i]));
-        if (h == "domain" || h == "domain_name" || h == "name") c_domain = static_cast<int>(i);
-        else if (h == "registrar_id" || h == "registrar" || h == "iana_id") c_registrar = static_cast<int>(i);
-        else if (h == "created" || h == "creation_date" || h == "created_date") c_created = static_cast<int>(i);
+        if (h == "domain" || h == "domain_name" || h == "name")
+          c_domain = static_cast<int>(i);
+        else if (h == "registrar_id" || h == "registrar" || h == "iana_id")
+          c_registrar = static_cast<int>(i);
+        else if (h == "created" || h == "creation_date" || h == "created_date")
+          c_created = static_cast<int>(i);
       }
       if (c_domain < 0 || c_registrar < 0) {
-        bad("the first row must be a header naming the columns domain and registrar_id (and optionally created)");
+        bad("the first row must be a header naming the columns domain and registrar_id (and "
+            "optionally created)");
         return out;
       }
       continue;
@@ -777,7 +822,8 @@ RegistrationData ParseRegistrations(std::string_view text, const RegistrarList* 
     }
     Registration r;
     const std::string_view id = Trim(f[static_cast<size_t>(c_registrar)]);
-    if (id.empty() || id.size() > 9 || !std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (id.empty() || id.size() > 9 ||
+        !std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       bad(fmt::format("registrar id '{}' is not a number", id.substr(0, 20)));
       continue;
     }
@@ -788,7 +834,8 @@ RegistrationData ParseRegistrations(std::string_view text, const RegistrarList* 
         std::optional<std::int32_t> day = ParseDay(cr.substr(0, std::min<size_t>(cr.size(), 10)));
         if (cr.size() > 10) {
           auto ms = ParseRfc3339(cr);
-          day = ms ? std::optional<std::int32_t>(static_cast<std::int32_t>(*ms / 86400000)) : std::nullopt;
+          day = ms ? std::optional<std::int32_t>(static_cast<std::int32_t>(*ms / 86400000))
+                   : std::nullopt;
         }
         if (!day) {
           bad(fmt::format("creation date '{}' is not YYYY-MM-DD or RFC 3339", cr.substr(0, 40)));
@@ -800,16 +847,18 @@ RegistrationData ParseRegistrations(std::string_view text, const RegistrarList* 
     if (registrars && !registrars->by_id.contains(r.registrar)) {
       ++out.unknown_registrar;
       if (out.issues.size() < kMaxIssues)
-        out.issues.push_back({line, fmt::format("registrar id {} of {} is not in the registrar list "
-                                                "(counted under that id, named 'unknown')",
-                                                r.registrar, host.host)});
+        out.issues.push_back(
+            {line, fmt::format("registrar id {} of {} is not in the registrar list "
+                               "(counted under that id, named 'unknown')",
+                               r.registrar, host.host)});
     }
     bool inserted = false;
     out.Insert(DelegationCounter::Fingerprint(host.host), r, inserted);
     if (!inserted) {
       ++out.duplicates;
       if (out.issues.size() < kMaxIssues)
-        out.issues.push_back({line, fmt::format("{} registered twice; the first row is kept", host.host)});
+        out.issues.push_back(
+            {line, fmt::format("{} registered twice; the first row is kept", host.host)});
       continue;
     }
     ids.insert(r.registrar);

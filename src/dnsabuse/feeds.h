@@ -95,12 +95,12 @@ struct FeedData {
   std::string sha256;  // of the file's bytes as read (uncompressed)
   std::uint64_t bytes = 0;
   std::uint64_t lines = 0;
-  std::uint64_t listed = 0;      // entries that named a domain, duplicates included
-  std::uint64_t duplicates = 0;  // entries whose registrable domain was already listed
-  std::uint64_t ip_only = 0;     // entries naming an IP address
-  std::uint64_t skipped = 0;     // blank, comment, header lines, localhost and IP/NS triggers
-  std::uint64_t invalid = 0;     // lines that are not domains or URLs
-  std::vector<LineIssue> issues;  // the first 1000 invalid lines
+  std::uint64_t listed = 0;        // entries that named a domain, duplicates included
+  std::uint64_t duplicates = 0;    // entries whose registrable domain was already listed
+  std::uint64_t ip_only = 0;       // entries naming an IP address
+  std::uint64_t skipped = 0;       // blank, comment, header lines, localhost and IP/NS triggers
+  std::uint64_t invalid = 0;       // lines that are not domains or URLs
+  std::vector<LineIssue> issues;   // the first 1000 invalid lines
   std::vector<FeedEntry> entries;  // one per distinct registrable domain
 };
 

@@ -30,22 +30,28 @@ double Median(std::vector<double> v) {
 Json Rules(int new_days) {
   return {
       {"version", 1},
-      {"domains_in_zone", "distinct owners of NS records strictly below the apex of each zone file, "
-                          "per TLD (last label) and per registrar (registration CSV; 0 = no row)"},
-      {"registrable_domain", "Public Suffix List (libpsl, system list), IDNs as A-labels, lower "
-                             "case, trailing dot removed; IP-only entries counted apart"},
-      {"abused", "registrable domain listed by at least one feed of the day and delegated in a "
-                 "zone of the day; counted once per scope, once in each category and feed listing it"},
+      {"domains_in_zone",
+       "distinct owners of NS records strictly below the apex of each zone file, "
+       "per TLD (last label) and per registrar (registration CSV; 0 = no row)"},
+      {"registrable_domain",
+       "Public Suffix List (libpsl, system list), IDNs as A-labels, lower "
+       "case, trailing dot removed; IP-only entries counted apart"},
+      {"abused",
+       "registrable domain listed by at least one feed of the day and delegated in a "
+       "zone of the day; counted once per scope, once in each category and feed listing it"},
       {"per10k", "abused * 10000 / domains"},
       {"share", "abused / all abused domains of the day"},
       {"new_days", new_days},
-      {"new_share", "abused domains whose first listing day minus creation day is below new_days, "
-                    "over abused domains with a known creation date"},
-      {"mitigation", "an episode opens the first day a domain is abused; it ends on the first later "
-                     "ingested day the domain is gone from the zones (left_zone) or from all feeds "
-                     "(delisted); time to mitigation in days"},
-      {"monthly", "median of the daily figures over the month's days on which the scope had "
-                  "domains; mitigations: count and median time of the episodes ended in the month"},
+      {"new_share",
+       "abused domains whose first listing day minus creation day is below new_days, "
+       "over abused domains with a known creation date"},
+      {"mitigation",
+       "an episode opens the first day a domain is abused; it ends on the first later "
+       "ingested day the domain is gone from the zones (left_zone) or from all feeds "
+       "(delisted); time to mitigation in days"},
+      {"monthly",
+       "median of the daily figures over the month's days on which the scope had "
+       "domains; mitigations: count and median time of the episodes ended in the month"},
       {"rounding", "4 decimals"},
   };
 }
@@ -54,7 +60,9 @@ namespace {
 
 class Sha256Stream {
  public:
-  Sha256Stream() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) { EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr); }
+  Sha256Stream() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
+    EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr);
+  }
   void Update(std::string_view s) { EVP_DigestUpdate(ctx_.get(), s.data(), s.size()); }
   std::string Hex() {
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -143,10 +151,11 @@ std::string CategoryList(std::uint8_t mask) {
 }  // namespace
 
 Json FiguresToJson(const ScopeFigures& f) {
-  Json j = {{"scope", f.scope},   {"key", f.key},         {"label", f.label},
-            {"domains", f.domains}, {"abused", f.abused}, {"per10k", f.per10k},
-            {"share", f.share},     {"new_abused", f.new_abused}, {"known_age", f.known_age},
-            {"mitigated", f.mitigated}};
+  Json j = {{"scope", f.scope},         {"key", f.key},
+            {"label", f.label},         {"domains", f.domains},
+            {"abused", f.abused},       {"per10k", f.per10k},
+            {"share", f.share},         {"new_abused", f.new_abused},
+            {"known_age", f.known_age}, {"mitigated", f.mitigated}};
   j["new_share"] = f.new_share ? Json(*f.new_share) : Json(nullptr);
   j["median_ttm_days"] = f.median_ttm ? Json(*f.median_ttm) : Json(nullptr);
   for (int c = 0; c < kCategoryCount; ++c)
@@ -164,7 +173,8 @@ Result<DayResult> ComputeDay(const IngestRequest& req, const std::vector<OpenLis
   if (req.zones.empty()) return Invalid("at least one zone file is needed", "zone");
   if (req.feeds.empty()) return Invalid("at least one feed is needed", "feed");
   if (req.feeds.size() > 64) return Invalid("at most 64 feeds per day", "feed");
-  if (req.new_days < 1 || req.new_days > 3650) return Invalid("new_days must be 1-3650", "new_days");
+  if (req.new_days < 1 || req.new_days > 3650)
+    return Invalid("new_days must be 1-3650", "new_days");
   out.rules = Rules(req.new_days);
 
   // Feeds: duplicates (same category and source, or the same content) refused.
@@ -172,7 +182,9 @@ Result<DayResult> ComputeDay(const IngestRequest& req, const std::vector<OpenLis
   std::set<std::pair<int, std::string>> names;
   for (const FeedSpec& spec : req.feeds) {
     if (!names.emplace(static_cast<int>(spec.category), spec.source).second)
-      return Invalid(fmt::format("feed {}:{} is given twice", CategoryName(spec.category), spec.source), "feed");
+      return Invalid(
+          fmt::format("feed {}:{} is given twice", CategoryName(spec.category), spec.source),
+          "feed");
     FeedData d = ENTENTE_TRY(ReadFeed(spec, normalizer));
     for (const FeedData& other : feeds)
       if (other.sha256 == d.sha256)
@@ -192,18 +204,24 @@ Result<DayResult> ComputeDay(const IngestRequest& req, const std::vector<OpenLis
     std::string text = ENTENTE_TRY(ReadInputFile(req.registrars, std::uint64_t{256} << 20));
     registrars = ParseRegistrars(text);
     have_registrars = true;
-    inputs["registrars"] = {{"file", req.registrars}, {"sha256", registrars.sha256},
-                            {"registrars", registrars.by_id.size()}, {"invalid", registrars.invalid},
+    inputs["registrars"] = {{"file", req.registrars},
+                            {"sha256", registrars.sha256},
+                            {"registrars", registrars.by_id.size()},
+                            {"invalid", registrars.invalid},
                             {"issues", IssuesJson(registrars.issues)}};
   }
   RegistrationData regs;
   if (!req.registrations.empty()) {
     std::string text = ENTENTE_TRY(ReadInputFile(req.registrations, std::uint64_t{64} << 30));
     regs = ParseRegistrations(text, have_registrars ? &registrars : nullptr, normalizer);
-    inputs["registrations"] = {{"file", req.registrations}, {"sha256", regs.sha256},
-                               {"rows", regs.rows}, {"domains", regs.size()},
-                               {"invalid", regs.invalid}, {"unknown_registrar", regs.unknown_registrar},
-                               {"duplicates", regs.duplicates}, {"issues", IssuesJson(regs.issues)}};
+    inputs["registrations"] = {{"file", req.registrations},
+                               {"sha256", regs.sha256},
+                               {"rows", regs.rows},
+                               {"domains", regs.size()},
+                               {"invalid", regs.invalid},
+                               {"unknown_registrar", regs.unknown_registrar},
+                               {"duplicates", regs.duplicates},
+                               {"issues", IssuesJson(regs.issues)}};
   }
 
   // The watched domains: today's listings and the open episodes.
@@ -214,9 +232,9 @@ Result<DayResult> ComputeDay(const IngestRequest& req, const std::vector<OpenLis
   Index index(expected);
   auto add = [&](const std::string& domain) -> Abused& {
     bool inserted = false;
-    std::uint32_t* v = index.FindOrInsert(DelegationCounter::Fingerprint(domain),
-                                          static_cast<std::uint32_t>(watched.size()), inserted,
-                                          [&](std::uint32_t i) { return watched[i].domain == domain; });
+    std::uint32_t* v = index.FindOrInsert(
+        DelegationCounter::Fingerprint(domain), static_cast<std::uint32_t>(watched.size()),
+        inserted, [&](std::uint32_t i) { return watched[i].domain == domain; });
     if (inserted) watched.push_back(Abused{domain});
     return watched[*v];
   };
@@ -232,12 +250,20 @@ Result<DayResult> ComputeDay(const IngestRequest& req, const std::vector<OpenLis
       if (a.evidence.empty()) a.evidence = e.evidence;
     }
     ip_only += f.ip_only;
-    feeds_json.push_back({{"category", CategoryName(f.spec.category)}, {"source", f.spec.source},
-                          {"format", FeedFormatName(f.spec.format)}, {"file", f.spec.path},
-                          {"sha256", f.sha256}, {"bytes", f.bytes}, {"read_at", FormatRfc3339(feeds_read)},
-                          {"lines", f.lines}, {"listed", f.listed}, {"domains", f.entries.size()},
-                          {"duplicates", f.duplicates}, {"ip_only", f.ip_only},
-                          {"skipped", f.skipped}, {"invalid", f.invalid},
+    feeds_json.push_back({{"category", CategoryName(f.spec.category)},
+                          {"source", f.spec.source},
+                          {"format", FeedFormatName(f.spec.format)},
+                          {"file", f.spec.path},
+                          {"sha256", f.sha256},
+                          {"bytes", f.bytes},
+                          {"read_at", FormatRfc3339(feeds_read)},
+                          {"lines", f.lines},
+                          {"listed", f.listed},
+                          {"domains", f.entries.size()},
+                          {"duplicates", f.duplicates},
+                          {"ip_only", f.ip_only},
+                          {"skipped", f.skipped},
+                          {"invalid", f.invalid},
                           {"issues", IssuesJson(f.issues)}});
   }
   inputs["feeds"] = feeds_json;
@@ -278,8 +304,9 @@ Result<DayResult> ComputeDay(const IngestRequest& req, const std::vector<OpenLis
       const Registration* reg = regs.Find(r.owner);
       const std::int64_t registrar = reg ? reg->registrar : 0;
       ++registrar_domains[registrar];
-      const std::uint32_t* w = index.Find(DelegationCounter::Fingerprint(r.owner),
-                                          [&](std::uint32_t i) { return watched[i].domain == r.owner; });
+      const std::uint32_t* w =
+          index.Find(DelegationCounter::Fingerprint(r.owner),
+                     [&](std::uint32_t i) { return watched[i].domain == r.owner; });
       if (w) {
         Abused& a = watched[*w];
         a.in_zone = true;
@@ -291,19 +318,27 @@ Result<DayResult> ComputeDay(const IngestRequest& req, const std::vector<OpenLis
     const std::string digest = sha.Hex();
     for (const Json& z : zones_json)
       if (z["sha256"] == digest)
-        return Invalid(fmt::format("zone files {} and {} have identical content", z["file"].get<std::string>(), path), "zone");
+        return Invalid(fmt::format("zone files {} and {} have identical content",
+                                   z["file"].get<std::string>(), path),
+                       "zone");
     Json issues = Json::array();
     for (size_t i = 0; i < stats->issues.size() && i < 20; ++i)
       issues.push_back({{"line", stats->issues[i].line}, {"message", stats->issues[i].message}});
     for (const auto& i : stats->issues)
       if (out.zone_issues.size() < 1000) out.zone_issues.push_back(i);
     if (before_soa)
-      out.zone_issues.push_back({path, 0, fmt::format("{} records before the SOA record were ignored", before_soa)});
-    zones_json.push_back({{"file", path}, {"sha256", digest}, {"bytes", stats->bytes},
-                          {"records", stats->records}, {"errors", stats->errors},
-                          {"ignored_before_soa", before_soa},
-                          {"apex", have_apex ? Json(apex.empty() ? std::string(".") : apex) : Json(nullptr)},
-                          {"delegations", counter.count()}, {"issues", issues}});
+      out.zone_issues.push_back(
+          {path, 0, fmt::format("{} records before the SOA record were ignored", before_soa)});
+    zones_json.push_back(
+        {{"file", path},
+         {"sha256", digest},
+         {"bytes", stats->bytes},
+         {"records", stats->records},
+         {"errors", stats->errors},
+         {"ignored_before_soa", before_soa},
+         {"apex", have_apex ? Json(apex.empty() ? std::string(".") : apex) : Json(nullptr)},
+         {"delegations", counter.count()},
+         {"issues", issues}});
     zone_bytes += stats->bytes;
     zone_records += stats->records;
     delegations += counter.count();
@@ -332,7 +367,8 @@ Result<DayResult> ComputeDay(const IngestRequest& req, const std::vector<OpenLis
     if (a.open >= 0) {
       const OpenListing& o = open[static_cast<size_t>(a.open)];
       if (!abused) {
-        Mitigation m{a.domain, o.first_day, a.in_zone ? "delisted" : "left_zone", *day - o.first_day};
+        Mitigation m{a.domain, o.first_day, a.in_zone ? "delisted" : "left_zone",
+                     *day - o.first_day};
         out.mitigations.push_back(m);
         const double t = m.ttm_days;
         ttm_all.push_back(t);
@@ -358,8 +394,10 @@ Result<DayResult> ComputeDay(const IngestRequest& req, const std::vector<OpenLis
     }
     if (!abused) {
       if (a.listed_today) {
-        if (tld_domains.contains(std::string(TldOf(a.domain)))) ++not_in_zone;
-        else ++out_of_scope;
+        if (tld_domains.contains(std::string(TldOf(a.domain))))
+          ++not_in_zone;
+        else
+          ++out_of_scope;
       }
       continue;
     }
@@ -373,25 +411,38 @@ Result<DayResult> ComputeDay(const IngestRequest& req, const std::vector<OpenLis
         if (a.categories & (1u << c)) ++s->by_category[static_cast<size_t>(c)];
       for (size_t fi = 0; fi < feeds.size(); ++fi)
         if (a.feeds & (std::uint64_t{1} << fi))
-          ++s->by_feed[fmt::format("{}:{}", CategoryName(feeds[fi].spec.category), feeds[fi].spec.source)];
+          ++s->by_feed[fmt::format("{}:{}", CategoryName(feeds[fi].spec.category),
+                                   feeds[fi].spec.source)];
       if (known) ++s->known_age;
       if (is_new) ++s->new_abused;
     }
     if (a.open < 0) {
-      NewListing n{a.domain, std::string(TldOf(a.domain)), std::to_string(a.registrar),
-                   CategoryList(a.categories), "", a.evidence, a.created_day};
+      NewListing n{a.domain,
+                   std::string(TldOf(a.domain)),
+                   std::to_string(a.registrar),
+                   CategoryList(a.categories),
+                   "",
+                   a.evidence,
+                   a.created_day};
       for (size_t fi = 0; fi < feeds.size(); ++fi)
         if (a.feeds & (std::uint64_t{1} << fi)) {
           if (!n.feeds.empty()) n.feeds += ',';
-          n.feeds += fmt::format("{}:{}", CategoryName(feeds[fi].spec.category), feeds[fi].spec.source);
+          n.feeds +=
+              fmt::format("{}:{}", CategoryName(feeds[fi].spec.category), feeds[fi].spec.source);
         }
       out.new_listings.push_back(std::move(n));
     }
   }
   auto finish = [&](ScopeFigures& f, const std::vector<double>* ttm) {
-    f.per10k = f.domains > 0 ? Round4(static_cast<double>(f.abused) * 10000.0 / static_cast<double>(f.domains)) : 0;
-    f.share = all.abused > 0 ? Round4(static_cast<double>(f.abused) / static_cast<double>(all.abused)) : 0;
-    if (f.known_age > 0) f.new_share = Round4(static_cast<double>(f.new_abused) / static_cast<double>(f.known_age));
+    f.per10k =
+        f.domains > 0
+            ? Round4(static_cast<double>(f.abused) * 10000.0 / static_cast<double>(f.domains))
+            : 0;
+    f.share = all.abused > 0
+                  ? Round4(static_cast<double>(f.abused) / static_cast<double>(all.abused))
+                  : 0;
+    if (f.known_age > 0)
+      f.new_share = Round4(static_cast<double>(f.new_abused) / static_cast<double>(f.known_age));
     if (ttm && !ttm->empty()) f.median_ttm = Round4(Median(*ttm));
   };
   finish(all, &ttm_all);
@@ -410,12 +461,18 @@ Result<DayResult> ComputeDay(const IngestRequest& req, const std::vector<OpenLis
   for (const auto& f : feeds) invalid_lines += f.invalid;
   std::uint64_t zone_errors = 0;
   for (const auto& z : zones_json) zone_errors += z["errors"].get<std::uint64_t>();
-  out.totals = {{"domains", delegations},       {"abused", all.abused},
-                {"listed_domains", std::count_if(watched.begin(), watched.end(), [](const Abused& a) { return a.listed_today; })},
-                {"not_in_zone", not_in_zone},   {"out_of_scope", out_of_scope},
-                {"ip_only", ip_only},           {"invalid_feed_lines", invalid_lines},
-                {"zone_bytes", zone_bytes},     {"zone_records", zone_records},
-                {"zone_errors", zone_errors},   {"new_listings", out.new_listings.size()},
+  out.totals = {{"domains", delegations},
+                {"abused", all.abused},
+                {"listed_domains", std::count_if(watched.begin(), watched.end(),
+                                                 [](const Abused& a) { return a.listed_today; })},
+                {"not_in_zone", not_in_zone},
+                {"out_of_scope", out_of_scope},
+                {"ip_only", ip_only},
+                {"invalid_feed_lines", invalid_lines},
+                {"zone_bytes", zone_bytes},
+                {"zone_records", zone_records},
+                {"zone_errors", zone_errors},
+                {"new_listings", out.new_listings.size()},
                 {"mitigated", out.mitigations.size()}};
   return out;
 }
@@ -423,8 +480,9 @@ Result<DayResult> ComputeDay(const IngestRequest& req, const std::vector<OpenLis
 // ---- storage -----------------------------------------------------------------
 
 Result<std::vector<OpenListing>> Observatory::OpenListings() const {
-  auto rows = ENTENTE_TRY(db_.Query(
-      "SELECT domain, first_day, tld, registrar FROM dns_listings WHERE mitigated_day IS NULL ORDER BY domain"));
+  auto rows =
+      ENTENTE_TRY(db_.Query("SELECT domain, first_day, tld, registrar FROM dns_listings WHERE "
+                            "mitigated_day IS NULL ORDER BY domain"));
   std::vector<OpenListing> out;
   out.reserve(rows.size());
   for (const auto& r : rows) {
@@ -436,16 +494,21 @@ Result<std::vector<OpenListing>> Observatory::OpenListings() const {
 }
 
 Result<DayResult> Observatory::Ingest(const IngestRequest& req) {
-  if (!ParseDay(req.day)) return Invalid(fmt::format("day '{}' is not a date YYYY-MM-DD", req.day), "date");
+  if (!ParseDay(req.day))
+    return Invalid(fmt::format("day '{}' is not a date YYYY-MM-DD", req.day), "date");
   auto check_order = [&](auto& q) -> Status {
     auto rows = ENTENTE_TRY(q.Query("SELECT MAX(day) FROM dns_snapshots"));
     if (!rows.empty() && !rows[0].IsNull(0)) {
       const std::string last = rows[0].Text(0);
-      if (last == req.day) return Fail(ErrorCode::kAlreadyExists, fmt::format("day {} is already ingested", req.day), "date");
-      if (last > req.day)
-        return Fail(ErrorCode::kFailedPrecondition,
-                    fmt::format("day {} is before the last ingested day {}; days are ingested in order", req.day, last),
+      if (last == req.day)
+        return Fail(ErrorCode::kAlreadyExists, fmt::format("day {} is already ingested", req.day),
                     "date");
+      if (last > req.day)
+        return Fail(
+            ErrorCode::kFailedPrecondition,
+            fmt::format("day {} is before the last ingested day {}; days are ingested in order",
+                        req.day, last),
+            "date");
     }
     return Ok();
   };
@@ -456,35 +519,42 @@ Result<DayResult> Observatory::Ingest(const IngestRequest& req) {
   DayResult day = ENTENTE_TRY(ComputeDay(req, open, normalizer, now));
   ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
     ENTENTE_CHECK(check_order(tx));
-    ENTENTE_TRY(tx.Exec("INSERT INTO dns_snapshots (day, created, inputs, rules, totals) VALUES (?, ?, ?, ?, ?)",
-                        {day.day, now, day.inputs.dump(), day.rules.dump(), day.totals.dump()}));
+    ENTENTE_TRY(tx.Exec(
+        "INSERT INTO dns_snapshots (day, created, inputs, rules, totals) VALUES (?, ?, ?, ?, ?)",
+        {day.day, now, day.inputs.dump(), day.rules.dump(), day.totals.dump()}));
     constexpr size_t kBatch = 100;
     for (size_t i = 0; i < day.figures.size(); i += kBatch) {
       std::string sql =
-          "INSERT INTO dns_figures (day, scope, key, label, domains, abused, phishing, malware, botnet_cc, spam, "
-          "new_abused, known_age, per10k, share, new_share, mitigated, median_ttm, by_feed) VALUES ";
+          "INSERT INTO dns_figures (day, scope, key, label, domains, abused, phishing, malware, "
+          "botnet_cc, spam, "
+          "new_abused, known_age, per10k, share, new_share, mitigated, median_ttm, by_feed) "
+          "VALUES ";
       store::Params p;
       for (size_t k = i; k < std::min(day.figures.size(), i + kBatch); ++k) {
         const ScopeFigures& f = day.figures[k];
         if (k > i) sql += ",";
         sql += "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
         p.insert(p.end(), {day.day, f.scope, f.key, f.label, f.domains, f.abused, f.by_category[0],
-                           f.by_category[1], f.by_category[2], f.by_category[3], f.new_abused, f.known_age,
-                           f.per10k, f.share,
-                           f.new_share ? store::Value(*f.new_share) : store::Value(store::Null{}), f.mitigated,
+                           f.by_category[1], f.by_category[2], f.by_category[3], f.new_abused,
+                           f.known_age, f.per10k, f.share,
+                           f.new_share ? store::Value(*f.new_share) : store::Value(store::Null{}),
+                           f.mitigated,
                            f.median_ttm ? store::Value(*f.median_ttm) : store::Value(store::Null{}),
                            Json(f.by_feed).dump()});
       }
       ENTENTE_TRY(tx.Exec(sql, p));
     }
     for (const Mitigation& m : day.mitigations)
-      ENTENTE_TRY(tx.Exec("UPDATE dns_listings SET mitigated_day = ?, mitigation = ?, ttm_days = ? "
-                          "WHERE domain = ? AND first_day = ? AND mitigated_day IS NULL",
-                          {day.day, m.how, std::int64_t{m.ttm_days}, m.domain, FormatDay(m.first_day)}));
-    ENTENTE_TRY(tx.Exec("UPDATE dns_listings SET last_day = ? WHERE mitigated_day IS NULL", {day.day}));
+      ENTENTE_TRY(
+          tx.Exec("UPDATE dns_listings SET mitigated_day = ?, mitigation = ?, ttm_days = ? "
+                  "WHERE domain = ? AND first_day = ? AND mitigated_day IS NULL",
+                  {day.day, m.how, std::int64_t{m.ttm_days}, m.domain, FormatDay(m.first_day)}));
+    ENTENTE_TRY(
+        tx.Exec("UPDATE dns_listings SET last_day = ? WHERE mitigated_day IS NULL", {day.day}));
     for (size_t i = 0; i < day.new_listings.size(); i += kBatch) {
       std::string sql =
-          "INSERT INTO dns_listings (domain, first_day, last_day, tld, registrar, categories, feeds, evidence, "
+          "INSERT INTO dns_listings (domain, first_day, last_day, tld, registrar, categories, "
+          "feeds, evidence, "
           "created_day) VALUES ";
       store::Params p;
       for (size_t k = i; k < std::min(day.new_listings.size(), i + kBatch); ++k) {
@@ -493,7 +563,8 @@ Result<DayResult> Observatory::Ingest(const IngestRequest& req) {
         sql += "(?,?,?,?,?,?,?,?,?)";
         p.insert(p.end(), {n.domain, day.day, day.day, n.tld, n.registrar, n.categories, n.feeds,
                            n.evidence.substr(0, 2048),
-                           n.created_day >= 0 ? store::Value(FormatDay(n.created_day)) : store::Value(store::Null{})});
+                           n.created_day >= 0 ? store::Value(FormatDay(n.created_day))
+                                              : store::Value(store::Null{})});
       }
       ENTENTE_TRY(tx.Exec(sql, p));
     }
@@ -527,12 +598,14 @@ ScopeFigures FigureFromRow(const store::Row& r) {
 }
 
 constexpr const char* kFigureColumns =
-    "scope, key, label, domains, abused, phishing, malware, botnet_cc, spam, new_abused, known_age, per10k, "
+    "scope, key, label, domains, abused, phishing, malware, botnet_cc, spam, new_abused, "
+    "known_age, per10k, "
     "share, new_share, mitigated, median_ttm, by_feed";
 
 }  // namespace
 
-Result<std::vector<ScopeFigures>> Observatory::Day(std::string_view day, std::string_view scope) const {
+Result<std::vector<ScopeFigures>> Observatory::Day(std::string_view day,
+                                                   std::string_view scope) const {
   if (!ParseDay(day)) return Invalid(fmt::format("day '{}' is not a date YYYY-MM-DD", day), "date");
   std::string sql = fmt::format("SELECT {} FROM dns_figures WHERE day = ?", kFigureColumns);
   store::Params p{std::string(day)};
@@ -543,8 +616,10 @@ Result<std::vector<ScopeFigures>> Observatory::Day(std::string_view day, std::st
   sql += " ORDER BY CASE scope WHEN 'all' THEN 0 WHEN 'tld' THEN 1 ELSE 2 END, key";
   auto rows = ENTENTE_TRY(db_.Query(sql, p));
   if (rows.empty()) {
-    auto s = ENTENTE_TRY(db_.Query("SELECT 1 FROM dns_snapshots WHERE day = ?", {std::string(day)}));
-    if (s.empty()) return Fail(ErrorCode::kNotFound, fmt::format("no snapshot for {}", day), "date");
+    auto s =
+        ENTENTE_TRY(db_.Query("SELECT 1 FROM dns_snapshots WHERE day = ?", {std::string(day)}));
+    if (s.empty())
+      return Fail(ErrorCode::kNotFound, fmt::format("no snapshot for {}", day), "date");
   }
   std::vector<ScopeFigures> out;
   for (const auto& r : rows) out.push_back(FigureFromRow(r));
@@ -557,15 +632,19 @@ Result<MonthReport> Observatory::Month(std::string_view month) const {
   const std::string like = std::string(month) + "-%";
   MonthReport rep;
   rep.month = std::string(month);
-  auto snaps = ENTENTE_TRY(db_.Query("SELECT day, inputs, rules FROM dns_snapshots WHERE day LIKE ? ORDER BY day", {like}));
-  if (snaps.empty()) return Fail(ErrorCode::kNotFound, fmt::format("no snapshot in {}", month), "month");
+  auto snaps = ENTENTE_TRY(db_.Query(
+      "SELECT day, inputs, rules FROM dns_snapshots WHERE day LIKE ? ORDER BY day", {like}));
+  if (snaps.empty())
+    return Fail(ErrorCode::kNotFound, fmt::format("no snapshot in {}", month), "month");
   for (const auto& s : snaps) {
     rep.days.push_back(s.Text(0));
     rep.inputs.push_back(Json::parse(s.Text(1), nullptr, false));
     rep.rules = Json::parse(s.Text(2), nullptr, false);  // the latest day's rules
   }
-  auto rows = ENTENTE_TRY(db_.Query(
-      fmt::format("SELECT {} FROM dns_figures WHERE day LIKE ? ORDER BY scope, key, day", kFigureColumns), {like}));
+  auto rows = ENTENTE_TRY(
+      db_.Query(fmt::format("SELECT {} FROM dns_figures WHERE day LIKE ? ORDER BY scope, key, day",
+                            kFigureColumns),
+                {like}));
   struct Acc {
     MonthRow row;
     std::vector<double> domains, abused, per10k, share, new_share;
@@ -585,7 +664,8 @@ Result<MonthReport> Observatory::Month(std::string_view month) const {
     a.per10k.push_back(f.per10k);
     a.share.push_back(f.share);
     if (f.new_share) a.new_share.push_back(*f.new_share);
-    for (size_t c = 0; c < kCategoryCount; ++c) a.cat[c].push_back(static_cast<double>(f.by_category[c]));
+    for (size_t c = 0; c < kCategoryCount; ++c)
+      a.cat[c].push_back(static_cast<double>(f.by_category[c]));
   }
   // Mitigations ended in the month, per TLD and registrar.
   auto mit = ENTENTE_TRY(db_.Query(
@@ -635,7 +715,8 @@ Result<AbuseReport> Observatory::ReportFor(std::string_view domain) const {
       "WHERE domain = ? AND mitigated_day IS NULL",
       {std::string(domain)}));
   if (rows.empty())
-    return Fail(ErrorCode::kNotFound, fmt::format("{} has no open listing episode", domain), "domain");
+    return Fail(ErrorCode::kNotFound, fmt::format("{} has no open listing episode", domain),
+                "domain");
   const auto& r = rows[0];
   AbuseReport rep;
   rep.domain = r.Text(0);
@@ -659,53 +740,66 @@ Result<AbuseReport> Observatory::ReportFor(std::string_view domain) const {
   return rep;
 }
 
-Status Observatory::RecordSent(const AbuseReport& report, const std::string& message_id, const Recipient& to) {
+Status Observatory::RecordSent(const AbuseReport& report, const std::string& message_id,
+                               const Recipient& to) {
   if (message_id.empty()) return Invalid("message id is empty", "message_id");
   return db_.Transact([&](store::Tx& tx) -> Status {
     auto open = ENTENTE_TRY(tx.Query(
         "SELECT 1 FROM dns_listings WHERE domain = ? AND first_day = ? AND mitigated_day IS NULL",
         {report.domain, report.first_day}));
     if (open.empty())
-      return Fail(ErrorCode::kFailedPrecondition,
-                  fmt::format("{} has no open listing episode since {}", report.domain, report.first_day), "domain");
-    ENTENTE_TRY(tx.Exec("INSERT INTO dns_reports (domain, first_day, message_id, recipient_org, routed_to, sent_at, "
-                        "status) VALUES (?, ?, ?, ?, ?, ?, 'sent')",
-                        {report.domain, report.first_day, message_id, to.org_id,
-                         std::string(to.to == RoutedTo::kRegistrar ? "registrar" : "registry"), clock_.NowMillis()}));
+      return Fail(
+          ErrorCode::kFailedPrecondition,
+          fmt::format("{} has no open listing episode since {}", report.domain, report.first_day),
+          "domain");
+    ENTENTE_TRY(
+        tx.Exec("INSERT INTO dns_reports (domain, first_day, message_id, recipient_org, routed_to, "
+                "sent_at, "
+                "status) VALUES (?, ?, ?, ?, ?, ?, 'sent')",
+                {report.domain, report.first_day, message_id, to.org_id,
+                 std::string(to.to == RoutedTo::kRegistrar ? "registrar" : "registry"),
+                 clock_.NowMillis()}));
     return Ok();
   });
 }
 
-Status Observatory::RecordResponse(const std::string& message_id, std::string_view day, Response response,
-                                   const std::string& reason) {
+Status Observatory::RecordResponse(const std::string& message_id, std::string_view day,
+                                   Response response, const std::string& reason) {
   const auto d = ParseDay(day);
   if (!d) return Invalid(fmt::format("day '{}' is not a date YYYY-MM-DD", day), "date");
   if (response == Response::kDeclined && reason.empty())
     return Invalid("a decline needs a reason", "reason");
   return db_.Transact([&](store::Tx& tx) -> Status {
-    auto rows = ENTENTE_TRY(tx.Query("SELECT domain, first_day, status FROM dns_reports WHERE message_id = ?",
-                                     {message_id}));
-    if (rows.empty()) return Fail(ErrorCode::kNotFound, "no abuse report for message " + message_id, "message_id");
+    auto rows = ENTENTE_TRY(tx.Query(
+        "SELECT domain, first_day, status FROM dns_reports WHERE message_id = ?", {message_id}));
+    if (rows.empty())
+      return Fail(ErrorCode::kNotFound, "no abuse report for message " + message_id, "message_id");
     if (rows[0].Text(2) != "sent")
-      return Fail(ErrorCode::kConflict, fmt::format("report {} was already answered ({})", message_id, rows[0].Text(2)));
+      return Fail(ErrorCode::kConflict,
+                  fmt::format("report {} was already answered ({})", message_id, rows[0].Text(2)));
     const std::string domain = rows[0].Text(0), first = rows[0].Text(1);
     const auto first_day = ParseDay(first);
     if (!first_day || *d < *first_day)
-      return Invalid(fmt::format("response day {} is before the first listing {}", day, first), "date");
+      return Invalid(fmt::format("response day {} is before the first listing {}", day, first),
+                     "date");
     if (response == Response::kDeclined) {
-      ENTENTE_TRY(tx.Exec("UPDATE dns_reports SET status = 'declined', reason = ?, responded_day = ? WHERE message_id = ?",
-                          {reason, std::string(day), message_id}));
+      ENTENTE_TRY(
+          tx.Exec("UPDATE dns_reports SET status = 'declined', reason = ?, responded_day = ? WHERE "
+                  "message_id = ?",
+                  {reason, std::string(day), message_id}));
       return Ok();
     }
-    ENTENTE_TRY(tx.Exec("UPDATE dns_reports SET status = 'mitigated', action = ?, reason = ?, responded_day = ? "
-                        "WHERE message_id = ?",
-                        {std::string(response == Response::kSuspended ? "suspended" : "other_action"),
-                         reason.empty() ? store::Value(store::Null{}) : store::Value(reason), std::string(day),
-                         message_id}));
+    ENTENTE_TRY(tx.Exec(
+        "UPDATE dns_reports SET status = 'mitigated', action = ?, reason = ?, responded_day = ? "
+        "WHERE message_id = ?",
+        {std::string(response == Response::kSuspended ? "suspended" : "other_action"),
+         reason.empty() ? store::Value(store::Null{}) : store::Value(reason), std::string(day),
+         message_id}));
     // Ends the episode unless the observatory already saw it end.
-    ENTENTE_TRY(tx.Exec("UPDATE dns_listings SET mitigated_day = ?, mitigation = 'confirmed', ttm_days = ? "
-                        "WHERE domain = ? AND first_day = ? AND mitigated_day IS NULL",
-                        {std::string(day), std::int64_t{*d - *first_day}, domain, first}));
+    ENTENTE_TRY(
+        tx.Exec("UPDATE dns_listings SET mitigated_day = ?, mitigation = 'confirmed', ttm_days = ? "
+                "WHERE domain = ? AND first_day = ? AND mitigated_day IS NULL",
+                {std::string(day), std::int64_t{*d - *first_day}, domain, first}));
     return Ok();
   });
 }
@@ -721,12 +815,23 @@ std::string Html(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -742,14 +847,26 @@ std::string Csv(std::string_view s) {
   return out + "\"";
 }
 
-const char* kColumns[] = {"scope", "key", "label", "days", "domains", "abused", "per10k", "share",
-                          "new_share", "phishing", "malware", "botnet_cc", "spam", "mitigated",
-                          "median_ttm_days"};
+const char* kColumns[] = {"scope",   "key",       "label", "days",      "domains",
+                          "abused",  "per10k",    "share", "new_share", "phishing",
+                          "malware", "botnet_cc", "spam",  "mitigated", "median_ttm_days"};
 
 std::vector<std::string> Cells(const MonthRow& r) {
-  return {r.scope, r.key, r.label, std::to_string(r.days), Num(r.domains), Num(r.abused), Num(r.per10k),
-          Num(r.share), OptNum(r.new_share), Num(r.by_category[0]), Num(r.by_category[1]),
-          Num(r.by_category[2]), Num(r.by_category[3]), std::to_string(r.mitigated), OptNum(r.median_ttm)};
+  return {r.scope,
+          r.key,
+          r.label,
+          std::to_string(r.days),
+          Num(r.domains),
+          Num(r.abused),
+          Num(r.per10k),
+          Num(r.share),
+          OptNum(r.new_share),
+          Num(r.by_category[0]),
+          Num(r.by_category[1]),
+          Num(r.by_category[2]),
+          Num(r.by_category[3]),
+          std::to_string(r.mitigated),
+          OptNum(r.median_ttm)};
 }
 
 }  // namespace
@@ -757,16 +874,20 @@ std::vector<std::string> Cells(const MonthRow& r) {
 Json MonthToJson(const MonthReport& r) {
   Json rows = Json::array();
   for (const MonthRow& m : r.rows) {
-    Json j = {{"scope", m.scope}, {"key", m.key}, {"label", m.label}, {"days", m.days},
-              {"domains", m.domains}, {"abused", m.abused}, {"per10k", m.per10k}, {"share", m.share},
-              {"mitigated", m.mitigated}};
+    Json j = {{"scope", m.scope},   {"key", m.key},         {"label", m.label},
+              {"days", m.days},     {"domains", m.domains}, {"abused", m.abused},
+              {"per10k", m.per10k}, {"share", m.share},     {"mitigated", m.mitigated}};
     j["new_share"] = m.new_share ? Json(*m.new_share) : Json(nullptr);
     j["median_ttm_days"] = m.median_ttm ? Json(*m.median_ttm) : Json(nullptr);
     for (size_t c = 0; c < kCategoryCount; ++c)
       j[std::string(CategoryName(static_cast<Category>(c)))] = m.by_category[c];
     rows.push_back(j);
   }
-  return {{"month", r.month}, {"days", r.days}, {"rules", r.rules}, {"inputs", r.inputs}, {"rows", rows}};
+  return {{"month", r.month},
+          {"days", r.days},
+          {"rules", r.rules},
+          {"inputs", r.inputs},
+          {"rows", rows}};
 }
 
 std::string MonthToCsv(const MonthReport& r) {
@@ -783,13 +904,20 @@ std::string MonthToCsv(const MonthReport& r) {
 
 std::string MonthToHtml(const MonthReport& r) {
   std::string out = fmt::format(
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>DNS abuse report {0}</title>\n"
-      "<style>body{{font-family:sans-serif}}table{{border-collapse:collapse}}td,th{{border:1px solid #999;"
-      "padding:2px 6px}}td.n{{text-align:right}}</style></head><body>\n<h1>DNS abuse report {0}</h1>\n"
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>DNS abuse report "
+      "{0}</title>\n"
+      "<style>body{{font-family:sans-serif}}table{{border-collapse:collapse}}td,th{{border:1px "
+      "solid #999;"
+      "padding:2px 6px}}td.n{{text-align:right}}</style></head><body>\n<h1>DNS abuse report "
+      "{0}</h1>\n"
       "<p>Days: {1}. Monthly figure = median of the daily figures.</p>\n",
       Html(r.month), r.days.size());
   for (const char* scope : {"all", "tld", "registrar"}) {
-    out += fmt::format("<h2>{}</h2>\n<table id=\"{}\"><thead><tr>", scope == std::string("all") ? "All" : scope == std::string("tld") ? "Per TLD" : "Per registrar", scope);
+    out += fmt::format("<h2>{}</h2>\n<table id=\"{}\"><thead><tr>",
+                       scope == std::string("all")   ? "All"
+                       : scope == std::string("tld") ? "Per TLD"
+                                                     : "Per registrar",
+                       scope);
     for (size_t i = 1; i < std::size(kColumns); ++i) out += fmt::format("<th>{}</th>", kColumns[i]);
     out += "</tr></thead><tbody>\n";
     for (const MonthRow& m : r.rows) {

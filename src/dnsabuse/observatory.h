@@ -32,11 +32,10 @@
 // Numbers are rounded to 4 decimals once, so JSON, CSV and HTML agree.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <array>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>

@@ -10,18 +10,21 @@ namespace entente::dnsabuse {
 
 using Json = nlohmann::json;
 
-Result<Recipient> ChooseRecipient(const AbuseReport& report, const Routing& routing, bool escalate) {
+Result<Recipient> ChooseRecipient(const AbuseReport& report, const Routing& routing,
+                                  bool escalate) {
   if (!escalate && report.registrar != 0) {
     auto it = routing.registrar_orgs.find(report.registrar);
     if (it != routing.registrar_orgs.end()) return Recipient{it->second, RoutedTo::kRegistrar};
   }
   auto it = routing.registry_orgs.find(report.tld);
   if (it != routing.registry_orgs.end()) return Recipient{it->second, RoutedTo::kRegistry};
-  return Fail(ErrorCode::kNotFound,
-              fmt::format("no organisation to receive the report on {}: registrar {} {} and no registry for .{}",
-                          report.domain, report.registrar,
-                          escalate ? "is escalated from" : "has no organisation in the routing", report.tld),
-              "recipient");
+  return Fail(
+      ErrorCode::kNotFound,
+      fmt::format(
+          "no organisation to receive the report on {}: registrar {} {} and no registry for .{}",
+          report.domain, report.registrar,
+          escalate ? "is escalated from" : "has no organisation in the routing", report.tld),
+      "recipient");
 }
 
 Json Classification(std::string_view category) {
@@ -40,7 +43,8 @@ Result<Json> ReportMessage(const AbuseReport& r, const std::string& org_id) {
       (r.screenshot_sha256.size() != 64 ||
        !std::all_of(r.screenshot_sha256.begin(), r.screenshot_sha256.end(),
                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })))
-    return Invalid("screenshot hash must be 64 lower-case hex digits (SHA-256)", "screenshot_sha256");
+    return Invalid("screenshot hash must be 64 lower-case hex digits (SHA-256)",
+                   "screenshot_sha256");
   std::string categories;
   for (const auto& c : r.categories) categories += (categories.empty() ? "" : ", ") + c;
   std::string description = fmt::format(
@@ -53,24 +57,28 @@ Result<Json> ReportMessage(const AbuseReport& r, const std::string& org_id) {
     for (const auto& f : r.feeds) description += " " + f;
     description += "\n";
   }
-  if (!r.screenshot_sha256.empty()) description += "\nScreenshot SHA-256: " + r.screenshot_sha256 + "\n";
+  if (!r.screenshot_sha256.empty())
+    description += "\nScreenshot SHA-256: " + r.screenshot_sha256 + "\n";
   if (description.size() > 19000) description.resize(19000);
   const std::string action = fmt::format(
-      "Please investigate {} and suspend the domain or take other appropriate action. Acknowledge this "
-      "message and respond by the deadlines shown: confirm the mitigation (suspension or other action) or "
+      "Please investigate {} and suspend the domain or take other appropriate action. Acknowledge "
+      "this "
+      "message and respond by the deadlines shown: confirm the mitigation (suspension or other "
+      "action) or "
       "decline with the reason.",
       r.domain);
-  return Json{{"kind", "request_for_assistance"},
-              {"recipients", {org_id}},
-              {"tlp", "amber"},
-              {"pap", "green"},
-              {"language", "en"},
-              {"fields",
-               {{"urgency", r.urgency},
-                {"classification", Classification(r.categories.front())},
-                {"summary", fmt::format("DNS abuse ({}) on {}", categories, r.domain).substr(0, 300)},
-                {"description", description},
-                {"requested_action", action}}}};
+  return Json{
+      {"kind", "request_for_assistance"},
+      {"recipients", {org_id}},
+      {"tlp", "amber"},
+      {"pap", "green"},
+      {"language", "en"},
+      {"fields",
+       {{"urgency", r.urgency},
+        {"classification", Classification(r.categories.front())},
+        {"summary", fmt::format("DNS abuse ({}) on {}", categories, r.domain).substr(0, 300)},
+        {"description", description},
+        {"requested_action", action}}}};
 }
 
 }  // namespace entente::dnsabuse

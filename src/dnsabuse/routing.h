@@ -18,10 +18,9 @@
 // leaves the episode open, so the report can be escalated to the registry.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -31,7 +30,7 @@ namespace entente::dnsabuse {
 
 struct AbuseReport {
   std::string domain;
-  std::string first_day;                // YYYY-MM-DD, first listing of the episode
+  std::string first_day;  // YYYY-MM-DD, first listing of the episode
   std::string tld;
   std::int64_t registrar = 0;           // IANA id, 0 unknown
   std::vector<std::string> categories;  // phishing, malware, botnet_cc, spam

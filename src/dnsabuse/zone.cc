@@ -24,23 +24,23 @@ struct TypeInfo {
 
 // Known mnemonics with the fewest RDATA fields a well-formed record has.
 constexpr TypeInfo kTypes[] = {
-    {"A", 1, 1},          {"NS", 2, 1},         {"MD", 3, 1},        {"MF", 4, 1},
-    {"CNAME", 5, 1},      {"SOA", 6, 7},        {"MB", 7, 1},        {"MG", 8, 1},
-    {"MR", 9, 1},         {"NULL", 10, 1},      {"WKS", 11, 2},      {"PTR", 12, 1},
-    {"HINFO", 13, 2},     {"MINFO", 14, 2},     {"MX", 15, 2},       {"TXT", 16, 1},
-    {"RP", 17, 2},        {"AFSDB", 18, 2},     {"X25", 19, 1},      {"ISDN", 20, 1},
-    {"RT", 21, 2},        {"NSAP", 22, 1},      {"SIG", 24, 9},      {"KEY", 25, 4},
-    {"PX", 26, 3},        {"GPOS", 27, 3},      {"AAAA", 28, 1},     {"LOC", 29, 6},
-    {"NXT", 30, 2},       {"SRV", 33, 4},       {"NAPTR", 35, 6},    {"KX", 36, 2},
-    {"CERT", 37, 4},      {"A6", 38, 2},        {"DNAME", 39, 1},    {"APL", 42, 0},
-    {"DS", 43, 4},        {"SSHFP", 44, 3},     {"IPSECKEY", 45, 4}, {"RRSIG", 46, 9},
-    {"NSEC", 47, 1},      {"DNSKEY", 48, 4},    {"DHCID", 49, 1},    {"NSEC3", 50, 5},
-    {"NSEC3PARAM", 51, 4}, {"TLSA", 52, 4},     {"SMIMEA", 53, 4},   {"HIP", 55, 3},
-    {"CDS", 59, 4},       {"CDNSKEY", 60, 4},   {"OPENPGPKEY", 61, 1}, {"CSYNC", 62, 2},
-    {"ZONEMD", 63, 4},    {"SVCB", 64, 2},      {"HTTPS", 65, 2},    {"SPF", 99, 1},
-    {"NID", 104, 2},      {"L32", 105, 2},      {"L64", 106, 2},     {"LP", 107, 2},
-    {"EUI48", 108, 1},    {"EUI64", 109, 1},    {"URI", 256, 3},     {"CAA", 257, 3},
-    {"AVC", 258, 1},      {"DLV", 32769, 4},
+    {"A", 1, 1},           {"NS", 2, 1},       {"MD", 3, 1},          {"MF", 4, 1},
+    {"CNAME", 5, 1},       {"SOA", 6, 7},      {"MB", 7, 1},          {"MG", 8, 1},
+    {"MR", 9, 1},          {"NULL", 10, 1},    {"WKS", 11, 2},        {"PTR", 12, 1},
+    {"HINFO", 13, 2},      {"MINFO", 14, 2},   {"MX", 15, 2},         {"TXT", 16, 1},
+    {"RP", 17, 2},         {"AFSDB", 18, 2},   {"X25", 19, 1},        {"ISDN", 20, 1},
+    {"RT", 21, 2},         {"NSAP", 22, 1},    {"SIG", 24, 9},        {"KEY", 25, 4},
+    {"PX", 26, 3},         {"GPOS", 27, 3},    {"AAAA", 28, 1},       {"LOC", 29, 6},
+    {"NXT", 30, 2},        {"SRV", 33, 4},     {"NAPTR", 35, 6},      {"KX", 36, 2},
+    {"CERT", 37, 4},       {"A6", 38, 2},      {"DNAME", 39, 1},      {"APL", 42, 0},
+    {"DS", 43, 4},         {"SSHFP", 44, 3},   {"IPSECKEY", 45, 4},   {"RRSIG", 46, 9},
+    {"NSEC", 47, 1},       {"DNSKEY", 48, 4},  {"DHCID", 49, 1},      {"NSEC3", 50, 5},
+    {"NSEC3PARAM", 51, 4}, {"TLSA", 52, 4},    {"SMIMEA", 53, 4},     {"HIP", 55, 3},
+    {"CDS", 59, 4},        {"CDNSKEY", 60, 4}, {"OPENPGPKEY", 61, 1}, {"CSYNC", 62, 2},
+    {"ZONEMD", 63, 4},     {"SVCB", 64, 2},    {"HTTPS", 65, 2},      {"SPF", 99, 1},
+    {"NID", 104, 2},       {"L32", 105, 2},    {"L64", 106, 2},       {"LP", 107, 2},
+    {"EUI48", 108, 1},     {"EUI64", 109, 1},  {"URI", 256, 3},       {"CAA", 257, 3},
+    {"AVC", 258, 1},       {"DLV", 32769, 4},
 };
 
 char Upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
@@ -104,20 +104,33 @@ bool ParseTtl(std::string_view tok, std::uint32_t& out) {
     if (!digits) return false;
     std::uint64_t mul = 0;
     switch (Upper(c)) {
-      case 'S': mul = 1; break;
-      case 'M': mul = 60; break;
-      case 'H': mul = 3600; break;
-      case 'D': mul = 86400; break;
-      case 'W': mul = 604800; break;
-      default: return false;
+      case 'S':
+        mul = 1;
+        break;
+      case 'M':
+        mul = 60;
+        break;
+      case 'H':
+        mul = 3600;
+        break;
+      case 'D':
+        mul = 86400;
+        break;
+      case 'W':
+        mul = 604800;
+        break;
+      default:
+        return false;
     }
     total += cur * mul;
     cur = 0;
     digits = false;
     units = true;
   }
-  if (digits) total += cur;
-  else if (!units) return false;
+  if (digits)
+    total += cur;
+  else if (!units)
+    return false;
   if (total > 0x7fffffffULL) return false;  // RFC 2181: TTLs are 31-bit
   out = static_cast<std::uint32_t>(total);
   return true;
@@ -156,16 +169,18 @@ class Parser {
       : options_(options), fn_(fn), stats_(stats) {
     if (!options.origin.empty()) {
       std::string err = CanonicalName(AbsoluteOrigin(options.origin), "", true, origin_);
-      if (err.empty()) has_origin_ = true;
-      else Issue(options.display_name, 0, "invalid initial origin: " + err);
+      if (err.empty())
+        has_origin_ = true;
+      else
+        Issue(options.display_name, 0, "invalid initial origin: " + err);
     }
     tokens_.reserve(64);
   }
 
   // Parses a stream: `read` fills a buffer and returns the bytes read, 0 at
   // the end, or an error.
-  Status Run(const Source& src, const std::function<Result<size_t>(char*, size_t)>& read,
-             int depth, size_t initial = std::size_t{8} << 20) {
+  Status Run(const Source& src, const std::function<Result<size_t>(char*, size_t)>& read, int depth,
+             size_t initial = std::size_t{8} << 20) {
     std::vector<char> buf(std::max<size_t>(initial, 64));
     size_t have = 0;
     std::uint64_t line = 1;
@@ -174,14 +189,15 @@ class Parser {
       if (!eof) {
         if (have == buf.size()) {
           if (buf.size() >= kMaxRecordBytes)
-            return Invalid(fmt::format("{}:{}: record longer than {} bytes", src.file, line,
-                                       kMaxRecordBytes));
+            return Invalid(
+                fmt::format("{}:{}: record longer than {} bytes", src.file, line, kMaxRecordBytes));
           buf.resize(std::min(buf.size() * 2, kMaxRecordBytes));
         }
         auto n = read(buf.data() + have, buf.size() - have);
         if (!n) return std::unexpected(n.error());
         if (*n == 0) eof = true;
-        if (depth == 0 && options_.on_bytes && *n > 0) options_.on_bytes(std::string_view(buf.data() + have, *n));
+        if (depth == 0 && options_.on_bytes && *n > 0)
+          options_.on_bytes(std::string_view(buf.data() + have, *n));
         have += *n;
         stats_.bytes += *n;
       }
@@ -253,7 +269,8 @@ class Parser {
             continue;
           case kQuote: {
             size_t q = p + 1;
-            while (q < n && data[q] != '"' && data[q] != '\n') q += (data[q] == '\\' && q + 1 < n && data[q + 1] != '\n') ? 2 : 1;
+            while (q < n && data[q] != '"' && data[q] != '\n')
+              q += (data[q] == '\\' && q + 1 < n && data[q + 1] != '\n') ? 2 : 1;
             if (q >= n) {
               if (!error) error = "unterminated quoted string";
               p = n;
@@ -276,8 +293,10 @@ class Parser {
               if (k == kPlain) {
                 ++q;
               } else if (k == kEscape) {
-                if (q + 1 < n && data[q + 1] != '\n') q += 2;
-                else ++q;
+                if (q + 1 < n && data[q + 1] != '\n')
+                  q += 2;
+                else
+                  ++q;
               } else {
                 break;
               }
@@ -472,12 +491,13 @@ class Parser {
       case rrtype::kPTR:
       case 39: {  // DNAME
         if (rdata_.size() != 1) {
-          Issue(src.file, line, fmt::format("{} record takes one name, has {} fields",
-                                            type.name, rdata_.size()));
+          Issue(src.file, line,
+                fmt::format("{} record takes one name, has {} fields", type.name, rdata_.size()));
           return false;
         }
-        std::string err = rdata_[0] == "@" ? (has_origin_ ? "" : "'@' but no $ORIGIN")
-                                           : CanonicalName(rdata_[0], origin_, has_origin_, scratch_);
+        std::string err = rdata_[0] == "@"
+                              ? (has_origin_ ? "" : "'@' but no $ORIGIN")
+                              : CanonicalName(rdata_[0], origin_, has_origin_, scratch_);
         if (!err.empty()) {
           Issue(src.file, line, fmt::format("{} target '{}': {}", type.name, Clip(rdata_[0]), err));
           return false;
@@ -566,7 +586,9 @@ class Parser {
  public:
   Status RunFile(const std::string& path, const std::string& display, int depth) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Fail(ErrorCode::kNotFound, fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+    if (fd < 0)
+      return Fail(ErrorCode::kNotFound,
+                  fmt::format("cannot open {}: {}", path, std::strerror(errno)));
     unsigned char magic[2] = {0, 0};
     const ssize_t m = ::pread(fd, magic, 2, 0);
     Source src{display, std::filesystem::path(path).parent_path().string()};
@@ -578,32 +600,41 @@ class Parser {
       }
       gzbuffer(gz, 1u << 20);
       std::unique_ptr<gzFile_s, int (*)(gzFile)> guard(gz, gzclose);
-      return Run(src, [&](char* b, size_t cap) -> Result<size_t> {
-        const unsigned chunk = static_cast<unsigned>(std::min<size_t>(cap, 1u << 30));
-        const int r = gzread(gz, b, chunk);
-        if (r < 0) {
-          int code = 0;
-          const char* msg = gzerror(gz, &code);
-          return Fail(ErrorCode::kDataLoss, fmt::format("{}: corrupt gzip data: {}", display, msg ? msg : "?"));
-        }
-        if (r == 0) {
-          int code = Z_OK;
-          const char* msg = gzerror(gz, &code);
-          if (code != Z_OK || !gzeof(gz))
-            return Fail(ErrorCode::kDataLoss, fmt::format("{}: truncated or corrupt gzip data: {}",
-                                                          display, msg ? msg : "?"));
-        }
-        return static_cast<size_t>(r);
-      }, depth);
+      return Run(
+          src,
+          [&](char* b, size_t cap) -> Result<size_t> {
+            const unsigned chunk = static_cast<unsigned>(std::min<size_t>(cap, 1u << 30));
+            const int r = gzread(gz, b, chunk);
+            if (r < 0) {
+              int code = 0;
+              const char* msg = gzerror(gz, &code);
+              return Fail(ErrorCode::kDataLoss,
+                          fmt::format("{}: corrupt gzip data: {}", display, msg ? msg : "?"));
+            }
+            if (r == 0) {
+              int code = Z_OK;
+              const char* msg = gzerror(gz, &code);
+              if (code != Z_OK || !gzeof(gz))
+                return Fail(ErrorCode::kDataLoss,
+                            fmt::format("{}: truncated or corrupt gzip data: {}", display,
+                                        msg ? msg : "?"));
+            }
+            return static_cast<size_t>(r);
+          },
+          depth);
     }
-    Status s = Run(src, [&](char* b, size_t cap) -> Result<size_t> {
-      for (;;) {
-        const ssize_t r = ::read(fd, b, cap);
-        if (r >= 0) return static_cast<size_t>(r);
-        if (errno == EINTR) continue;
-        return Fail(ErrorCode::kUnavailable, fmt::format("{}: read error: {}", display, std::strerror(errno)));
-      }
-    }, depth);
+    Status s = Run(
+        src,
+        [&](char* b, size_t cap) -> Result<size_t> {
+          for (;;) {
+            const ssize_t r = ::read(fd, b, cap);
+            if (r >= 0) return static_cast<size_t>(r);
+            if (errno == EINTR) continue;
+            return Fail(ErrorCode::kUnavailable,
+                        fmt::format("{}: read error: {}", display, std::strerror(errno)));
+          }
+        },
+        depth);
     ::close(fd);
     return s;
   }
@@ -634,9 +665,19 @@ std::string TypeName(std::uint16_t type) {
 
 bool IsDnssecType(std::uint16_t t) {
   switch (t) {
-    case 24: case 25: case 30: case rrtype::kDS: case rrtype::kRRSIG: case rrtype::kNSEC:
-    case rrtype::kDNSKEY: case rrtype::kNSEC3: case rrtype::kNSEC3PARAM: case rrtype::kCDS:
-    case rrtype::kCDNSKEY: case rrtype::kZONEMD: case 32769:
+    case 24:
+    case 25:
+    case 30:
+    case rrtype::kDS:
+    case rrtype::kRRSIG:
+    case rrtype::kNSEC:
+    case rrtype::kDNSKEY:
+    case rrtype::kNSEC3:
+    case rrtype::kNSEC3PARAM:
+    case rrtype::kCDS:
+    case rrtype::kCDNSKEY:
+    case rrtype::kZONEMD:
+    case 32769:
       return true;
     default:
       return false;
@@ -705,8 +746,10 @@ std::string CanonicalName(std::string_view text, std::string_view origin, bool h
     unsigned char c = static_cast<unsigned char>(text[i]);
     if (c == '.') {
       if (label == 0) return fmt::format("empty label at offset {}", i);
-      if (i + 1 == text.size()) absolute = true;
-      else out += '.';
+      if (i + 1 == text.size())
+        absolute = true;
+      else
+        out += '.';
       label = 0;
       continue;
     }
@@ -718,7 +761,8 @@ std::string CanonicalName(std::string_view text, std::string_view origin, bool h
             !(text[i + 3] >= '0' && text[i + 3] <= '9'))
           return fmt::format("'\\DDD' escape needs three digits at offset {}", i);
         const int v = (n1 - '0') * 100 + (text[i + 2] - '0') * 10 + (text[i + 3] - '0');
-        if (v > 255) return fmt::format("'\\{}' is above 255 at offset {}", text.substr(i + 1, 3), i);
+        if (v > 255)
+          return fmt::format("'\\{}' is above 255 at offset {}", text.substr(i + 1, 3), i);
         c = static_cast<unsigned char>(v);
         i += 3;
       } else {
@@ -866,12 +910,15 @@ ZoneStats ParseZoneText(std::string_view text, const ZoneOptions& options,
   Parser parser(options, on_record, stats);
   size_t off = 0;
   Source src{options.display_name.empty() ? "<input>" : options.display_name, ""};
-  Status s = parser.Run(src, [&](char* b, size_t cap) -> Result<size_t> {
-    const size_t n = std::min(cap, text.size() - off);
-    std::memcpy(b, text.data() + off, n);
-    off += n;
-    return n;
-  }, 0, std::min<size_t>(text.size() + 1, std::size_t{8} << 20));
+  Status s = parser.Run(
+      src,
+      [&](char* b, size_t cap) -> Result<size_t> {
+        const size_t n = std::min(cap, text.size() - off);
+        std::memcpy(b, text.data() + off, n);
+        off += n;
+        return n;
+      },
+      0, std::min<size_t>(text.size() + 1, std::size_t{8} << 20));
   if (!s) {
     ++stats.errors;
     stats.issues.push_back({src.file, 0, s.error().message});

@@ -80,7 +80,7 @@ struct ZoneOptions {
 };
 
 struct ZoneStats {
-  std::uint64_t bytes = 0;    // input bytes (uncompressed), includes $INCLUDEd files
+  std::uint64_t bytes = 0;  // input bytes (uncompressed), includes $INCLUDEd files
   std::uint64_t lines = 0;
   std::uint64_t records = 0;  // records handed to the callback
   std::uint64_t errors = 0;   // records / directives skipped

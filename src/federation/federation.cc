@@ -107,8 +107,8 @@ struct Federation::Worker {
 };
 
 Federation::Federation(store::Database& db, journal::Journal& journal, transparency::Log& log,
-                       identity::NodeInfo self, crypto::SecretBytes node_secret,
-                       Audience& audience, Ingress& ingress, const Clock& clock, Options options)
+                       identity::NodeInfo self, crypto::SecretBytes node_secret, Audience& audience,
+                       Ingress& ingress, const Clock& clock, Options options)
     : db_(db),
       journal_(journal),
       log_(log),
@@ -142,16 +142,16 @@ Result<Peer> Federation::AddPeer(const std::string& base_url_in, const std::stri
   if (fp == self_.id) return Invalid("is this node's own fingerprint", "fingerprint");
   auto r = http::Send(base_url, "GET", "/api/v1/node", {}, {}, opts_.timeout_seconds);
   if (!r)
-    return Fail(ErrorCode::kUnavailable,
-                "cannot reach " + base_url + ": " + r.error().message, "url");
+    return Fail(ErrorCode::kUnavailable, "cannot reach " + base_url + ": " + r.error().message,
+                "url");
   if (r->status != 200)
     return Fail(ErrorCode::kUnavailable,
                 base_url + "/api/v1/node answered HTTP " + std::to_string(r->status), "url");
   auto j = jcs::ParseUntrusted(r->body);
   if (!j || !j->is_object() || !j->contains("id") || !(*j)["id"].is_string() ||
       !j->contains("public_key") || !(*j)["public_key"].is_string())
-    return Fail(ErrorCode::kUnavailable,
-                base_url + "/api/v1/node did not return a node identity", "url");
+    return Fail(ErrorCode::kUnavailable, base_url + "/api/v1/node did not return a node identity",
+                "url");
   std::string key_b64 = (*j)["public_key"].get<std::string>();
   auto key = crypto::Base64UrlDecode(key_b64);
   if (!key || key->size() != 32)
@@ -179,26 +179,23 @@ Result<Peer> Federation::AddPeerKnown(const std::string& base_url_in, const std:
   if (node_id == self_.id) return Invalid("a node cannot peer with itself", "fingerprint");
   Millis now = clock_.NowMillis();
   ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
-    auto rows =
-        ENTENTE_TRY(tx.Query("SELECT public_key FROM peers WHERE node_id = ?", {node_id}));
+    auto rows = ENTENTE_TRY(tx.Query("SELECT public_key FROM peers WHERE node_id = ?", {node_id}));
     if (!rows.empty()) {
       if (rows[0].Text(0) != public_key_b64)
         return Fail(ErrorCode::kConflict, "peer " + node_id + " is pinned with another key");
-      ENTENTE_TRY(tx.Exec(
-          "UPDATE peers SET base_url = ?, state = 'active', failures = 0, next_retry = 0, "
-          "last_error = '', updated = ? WHERE node_id = ?",
-          {base_url, now, node_id}));
+      ENTENTE_TRY(
+          tx.Exec("UPDATE peers SET base_url = ?, state = 'active', failures = 0, next_retry = 0, "
+                  "last_error = '', updated = ? WHERE node_id = ?",
+                  {base_url, now, node_id}));
       return Ok();
     }
-    ENTENTE_TRY(tx.Exec(
-        "INSERT INTO peers (node_id, base_url, public_key, state, created, updated) "
-        "VALUES (?, ?, ?, 'active', ?, ?)",
-        {node_id, base_url, public_key_b64, now, now}));
+    ENTENTE_TRY(
+        tx.Exec("INSERT INTO peers (node_id, base_url, public_key, state, created, updated) "
+                "VALUES (?, ?, ?, 'active', ?, ?)",
+                {node_id, base_url, public_key_b64, now, now}));
     return Ok();
   }));
-  {
-    std::lock_guard lock(mu_);
-  }
+  { std::lock_guard lock(mu_); }
   cv_.notify_all();
   return GetPeer(node_id);
 }
@@ -237,8 +234,8 @@ Result<std::vector<Peer>> Federation::ListPeers() {
 
 Result<Peer> Federation::GetPeer(const std::string& node_id) {
   if (!IsNodeId(node_id)) return Fail(ErrorCode::kNotFound, "no peer " + node_id);
-  auto rows = ENTENTE_TRY(db_.Query(
-      std::string("SELECT ") + kPeerCols + " FROM peers WHERE node_id = ?", {node_id}));
+  auto rows = ENTENTE_TRY(
+      db_.Query(std::string("SELECT ") + kPeerCols + " FROM peers WHERE node_id = ?", {node_id}));
   if (rows.empty()) return Fail(ErrorCode::kNotFound, "no peer " + node_id);
   Peer p = ENTENTE_TRY(PeerFromRow(rows[0]));
   auto rej = ENTENTE_TRY(
@@ -263,12 +260,12 @@ Status Federation::CountRejection(const std::string& peer, const std::string& re
                                   const std::string& detail, std::int64_t n) {
   spdlog::warn("federation: rejected from {}: {}: {}", peer.substr(0, 16), reason, detail);
   return db_.Transact([&](store::Tx& tx) -> Status {
-    ENTENTE_TRY(tx.Exec(
-        "INSERT INTO federation_rejections (node_id, reason, count, last_detail, updated) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (node_id, reason) DO UPDATE SET "
-        "count = federation_rejections.count + excluded.count, "
-        "last_detail = excluded.last_detail, updated = excluded.updated",
-        {peer, reason, n, detail.substr(0, 500), clock_.NowMillis()}));
+    ENTENTE_TRY(
+        tx.Exec("INSERT INTO federation_rejections (node_id, reason, count, last_detail, updated) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (node_id, reason) DO UPDATE SET "
+                "count = federation_rejections.count + excluded.count, "
+                "last_detail = excluded.last_detail, updated = excluded.updated",
+                {peer, reason, n, detail.substr(0, 500), clock_.NowMillis()}));
     return Ok();
   });
 }
@@ -281,11 +278,11 @@ Status Federation::RecordFailure(const std::string& peer, const Error& e) {
   backoff = std::min(backoff, opts_.backoff_max_ms);
   Millis now = clock_.NowMillis();
   return db_.Transact([&](store::Tx& tx) -> Status {
-    ENTENTE_TRY(tx.Exec(
-        "UPDATE peers SET failures = ?, last_error = ?, next_retry = ?, updated = ? "
-        "WHERE node_id = ?",
-        {static_cast<std::int64_t>(failures), e.ToString().substr(0, 500), now + backoff, now,
-         peer}));
+    ENTENTE_TRY(
+        tx.Exec("UPDATE peers SET failures = ?, last_error = ?, next_retry = ?, updated = ? "
+                "WHERE node_id = ?",
+                {static_cast<std::int64_t>(failures), e.ToString().substr(0, 500), now + backoff,
+                 now, peer}));
     return Ok();
   });
 }
@@ -294,8 +291,8 @@ Status Federation::RecordFailure(const std::string& peer, const Error& e) {
 
 Result<std::string> Federation::Authenticate(const http::Request& req) {
   auto h = ENTENTE_TRY(ParseSignedHeaders(req.headers));
-  auto rows = ENTENTE_TRY(
-      db_.Query("SELECT public_key, state FROM peers WHERE node_id = ?", {h.node}));
+  auto rows =
+      ENTENTE_TRY(db_.Query("SELECT public_key, state FROM peers WHERE node_id = ?", {h.node}));
   if (rows.empty() || rows[0].Text(1) != "active") {
     if (!rows.empty())
       ENTENTE_CHECK(CountRejection(h.node, "request_from_" + rows[0].Text(1) + "_peer",
@@ -314,10 +311,10 @@ Result<std::string> Federation::Authenticate(const http::Request& req) {
   std::int64_t inserted = 0;
   ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
     ENTENTE_TRY(tx.Exec("DELETE FROM federation_nonces WHERE expires < ?", {now}));
-    inserted = ENTENTE_TRY(tx.Exec(
-        "INSERT INTO federation_nonces (node_id, nonce, expires) VALUES (?, ?, ?) "
-        "ON CONFLICT (node_id, nonce) DO NOTHING",
-        {h.node, h.nonce, h.date + 2 * kRequestWindowMs}));
+    inserted = ENTENTE_TRY(
+        tx.Exec("INSERT INTO federation_nonces (node_id, nonce, expires) VALUES (?, ?, ?) "
+                "ON CONFLICT (node_id, nonce) DO NOTHING",
+                {h.node, h.nonce, h.date + 2 * kRequestWindowMs}));
     return Ok();
   }));
   if (inserted == 0) {
@@ -399,9 +396,8 @@ Result<http::ClientResponse> Federation::SignedGet(
   auto r = http::Send(peer.base_url, "GET", target, {}, headers, opts_.timeout_seconds);
   if (!r) return std::unexpected(r.error());
   if (r->status != 200)
-    return Fail(ErrorCode::kUnavailable,
-                peer.base_url + path + " answered " + std::to_string(r->status) + ": " +
-                    ProblemDetail(*r));
+    return Fail(ErrorCode::kUnavailable, peer.base_url + path + " answered " +
+                                             std::to_string(r->status) + ": " + ProblemDetail(*r));
   return r;
 }
 
@@ -411,9 +407,9 @@ Result<PullResult> Federation::PullOnce(const std::string& peer_id) {
     return Fail(ErrorCode::kFailedPrecondition,
                 "peer " + peer_id + " is " + std::string(PeerStateName(peer.state)));
   auto run = [&]() -> Result<PullResult> {
-    auto r = ENTENTE_TRY(SignedGet(peer, "/federation/v1/feed",
-                                   {{"after", std::to_string(peer.cursor)},
-                                    {"limit", std::to_string(opts_.page_size)}}));
+    auto r = ENTENTE_TRY(SignedGet(
+        peer, "/federation/v1/feed",
+        {{"after", std::to_string(peer.cursor)}, {"limit", std::to_string(opts_.page_size)}}));
     auto page = ParseFeedPage(r.body);
     if (!page) {
       ENTENTE_CHECK(CountRejection(peer_id, kRejectMalformed, page.error().ToString()));
@@ -489,8 +485,7 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
   for (const auto& e : page.entries) {
     auto env = journal::Envelope::FromJson(e.envelope);
     if (!env) {
-      reject(kRejectMalformed,
-             "seq " + std::to_string(e.seq) + ": " + env.error().ToString());
+      reject(kRejectMalformed, "seq " + std::to_string(e.seq) + ": " + env.error().ToString());
       continue;
     }
     auto canonical = env->Canonical();
@@ -515,8 +510,8 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
     }
     auto v = ENTENTE_TRY(MayHold(*env, self_.id, audience_));
     if (v == Verdict::kDenied) {
-      reject(kRejectPolicy, env->id + " (" + env->type + ", TLP:" + env->tlp +
-                                ") is not allowed on this node");
+      reject(kRejectPolicy,
+             env->id + " (" + env->type + ", TLP:" + env->tlp + ") is not allowed on this node");
       continue;
     }
     // Every organisation it names must be known here first (the directory
@@ -625,8 +620,8 @@ Result<int> Federation::RetryPending() {
                                                .max_depth = 64,
                                                .max_string_bytes = 64u << 20,
                                                .max_elements = 10'000'000});
-      auto env = j ? journal::Envelope::FromJson(*j) : Result<journal::Envelope>(
-                                                           std::unexpected(j.error()));
+      auto env = j ? journal::Envelope::FromJson(*j)
+                   : Result<journal::Envelope>(std::unexpected(j.error()));
       Status st;
       std::string reason;
       if (!env) {
@@ -655,9 +650,8 @@ Result<int> Federation::RetryPending() {
       std::int64_t attempts = r.Int(3) + 1;
       if (reason.empty() && attempts >= opts_.max_pending_attempts) reason = kRejectInvalid;
       if (!reason.empty()) {
-        ENTENTE_CHECK(CountRejection(peer, reason,
-                                     id + (st ? std::string(" (pending)")
-                                              : ": " + st.error().ToString())));
+        ENTENTE_CHECK(CountRejection(
+            peer, reason, id + (st ? std::string(" (pending)") : ": " + st.error().ToString())));
         ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
           ENTENTE_TRY(tx.Exec("DELETE FROM federation_pending WHERE id = ?", {id}));
           return Ok();
@@ -689,31 +683,30 @@ Result<std::vector<std::uint8_t>> Federation::KeyOf(const std::string& node) {
 }
 
 Status Federation::RaiseAlert(const std::string& log_node, const std::string& kind,
-                         const std::string& detail, const Json& evidence) {
-  std::string id = crypto::HexEncode(crypto::Sha256(crypto::AsBytes(kind + evidence.dump())))
-                       .substr(0, 32);
+                              const std::string& detail, const Json& evidence) {
+  std::string id =
+      crypto::HexEncode(crypto::Sha256(crypto::AsBytes(kind + evidence.dump()))).substr(0, 32);
   spdlog::error("federation: {} of node {}: {}", kind, log_node.substr(0, 16), detail);
   return db_.Transact([&](store::Tx& tx) -> Status {
-    ENTENTE_TRY(tx.Exec(
-        "INSERT INTO federation_alerts (id, log_node, kind, detail, evidence, created) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-        {id, log_node, kind, detail, evidence.dump(), clock_.NowMillis()}));
+    ENTENTE_TRY(
+        tx.Exec("INSERT INTO federation_alerts (id, log_node, kind, detail, evidence, created) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                {id, log_node, kind, detail, evidence.dump(), clock_.NowMillis()}));
     return Ok();
   });
 }
 
-Status Federation::CheckPair(const std::string& log_node, const Json& a_json,
-                             const Json& b_json) {
+Status Federation::CheckPair(const std::string& log_node, const Json& a_json, const Json& b_json) {
   auto a = ENTENTE_TRY(transparency::SignedTreeHead::FromJson(a_json));
   auto b = ENTENTE_TRY(transparency::SignedTreeHead::FromJson(b_json));
   if (a.tree_size > b.tree_size) std::swap(a, b);
   Json evidence = {{"first", a.ToJson()}, {"second", b.ToJson()}};
   if (a.tree_size == b.tree_size) {
     if (a.root_hash != b.root_hash)
-      return RaiseAlert(log_node, "inconsistent_history",
-                   "two signed heads of size " + std::to_string(a.tree_size) +
-                       " with different roots",
-                   evidence);
+      return RaiseAlert(
+          log_node, "inconsistent_history",
+          "two signed heads of size " + std::to_string(a.tree_size) + " with different roots",
+          evidence);
     return Ok();
   }
   if (a.tree_size == 0) return Ok();
@@ -729,25 +722,25 @@ Status Federation::CheckPair(const std::string& log_node, const Json& a_json,
     auto p = log_.ConsistencyProof(a.tree_size, b.tree_size);
     if (!p)
       return RaiseAlert(log_node, "inconsistent_history",
-                   "no consistency proof between sizes " + std::to_string(a.tree_size) + " and " +
-                       std::to_string(b.tree_size) + ": " + p.error().ToString(),
-                   evidence);
+                        "no consistency proof between sizes " + std::to_string(a.tree_size) +
+                            " and " + std::to_string(b.tree_size) + ": " + p.error().ToString(),
+                        evidence);
     proof = *p;
   } else {
     auto peer = GetPeer(log_node);
     if (!peer || peer->state != PeerState::kActive) return Ok();  // cannot ask now
-    auto r = SignedGet(*peer, "/federation/v1/consistency",
-                       {{"first", std::to_string(a.tree_size)},
-                        {"second", std::to_string(b.tree_size)}});
+    auto r = SignedGet(
+        *peer, "/federation/v1/consistency",
+        {{"first", std::to_string(a.tree_size)}, {"second", std::to_string(b.tree_size)}});
     if (!r) {
       if (r.error().code == ErrorCode::kUnavailable &&
           r.error().message.find(" 422") == std::string::npos &&
           r.error().message.find(" 400") == std::string::npos)
         return Ok();  // unreachable: check later
-      return RaiseAlert(log_node, "inconsistent_history",
-                   "the node refused a consistency proof between heads it signed: " +
-                       r.error().ToString(),
-                   evidence);
+      return RaiseAlert(
+          log_node, "inconsistent_history",
+          "the node refused a consistency proof between heads it signed: " + r.error().ToString(),
+          evidence);
     }
     auto j = jcs::ParseUntrusted(r->body);
     if (!j || !j->is_object() || !j->contains("proof") || !(*j)["proof"].is_array())
@@ -762,14 +755,14 @@ Status Federation::CheckPair(const std::string& log_node, const Json& a_json,
       proof.push_back(hh);
     }
   }
-  auto st = transparency::VerifyConsistency(a.tree_size, b.tree_size, a.root_hash, b.root_hash,
-                                            proof);
+  auto st =
+      transparency::VerifyConsistency(a.tree_size, b.tree_size, a.root_hash, b.root_hash, proof);
   if (!st)
     return RaiseAlert(log_node, "inconsistent_history",
-                 "heads of sizes " + std::to_string(a.tree_size) + " and " +
-                     std::to_string(b.tree_size) + " are not consistent: " +
-                     st.error().ToString(),
-                 evidence);
+                      "heads of sizes " + std::to_string(a.tree_size) + " and " +
+                          std::to_string(b.tree_size) +
+                          " are not consistent: " + st.error().ToString(),
+                      evidence);
   std::lock_guard lock(checked_mu_);
   checked_pairs_.insert(key);
   return Ok();
@@ -783,11 +776,11 @@ Status Federation::ObserveHead(const Json& sth_json, const std::string& via) {
   std::string root = transparency::HashHex(sth.root_hash);
   std::string text = sth.ToJson().dump();
   ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
-    ENTENTE_TRY(tx.Exec(
-        "INSERT INTO federation_heads (log_node, seen_via, tree_size, root, sth, seen) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (log_node, seen_via, tree_size) DO NOTHING",
-        {sth.node_id, via, static_cast<std::int64_t>(sth.tree_size), root, text,
-         clock_.NowMillis()}));
+    ENTENTE_TRY(
+        tx.Exec("INSERT INTO federation_heads (log_node, seen_via, tree_size, root, sth, seen) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (log_node, seen_via, tree_size) DO NOTHING",
+                {sth.node_id, via, static_cast<std::int64_t>(sth.tree_size), root, text,
+                 clock_.NowMillis()}));
     return Ok();
   }));
   // Against every other head of that log: same size must have the same root;
@@ -807,19 +800,19 @@ Status Federation::ObserveHead(const Json& sth_json, const std::string& via) {
       auto ours = ENTENTE_TRY(log_.RootAt(sth.tree_size));
       if (ours != sth.root_hash)
         ENTENTE_CHECK(RaiseAlert(self_.id, "inconsistent_history",
-                            "a peer shows a head of this node's log that this node never had",
-                            {{"head", sth.ToJson()}, {"via", via}}));
+                                 "a peer shows a head of this node's log that this node never had",
+                                 {{"head", sth.ToJson()}, {"via", via}}));
     }
     return Ok();
   }
-  auto below = ENTENTE_TRY(db_.Query(
-      "SELECT sth FROM federation_heads WHERE log_node = ? AND tree_size < ? "
-      "ORDER BY tree_size DESC LIMIT 1",
-      {sth.node_id, static_cast<std::int64_t>(sth.tree_size)}));
-  auto above = ENTENTE_TRY(db_.Query(
-      "SELECT sth FROM federation_heads WHERE log_node = ? AND tree_size > ? "
-      "ORDER BY tree_size LIMIT 1",
-      {sth.node_id, static_cast<std::int64_t>(sth.tree_size)}));
+  auto below =
+      ENTENTE_TRY(db_.Query("SELECT sth FROM federation_heads WHERE log_node = ? AND tree_size < ? "
+                            "ORDER BY tree_size DESC LIMIT 1",
+                            {sth.node_id, static_cast<std::int64_t>(sth.tree_size)}));
+  auto above =
+      ENTENTE_TRY(db_.Query("SELECT sth FROM federation_heads WHERE log_node = ? AND tree_size > ? "
+                            "ORDER BY tree_size LIMIT 1",
+                            {sth.node_id, static_cast<std::int64_t>(sth.tree_size)}));
   for (const auto* rows : {&below, &above}) {
     for (const auto& r : *rows) {
       auto other = jcs::ParseUntrusted(r.Text(0));
@@ -830,9 +823,9 @@ Status Federation::ObserveHead(const Json& sth_json, const std::string& via) {
 }
 
 Result<std::vector<Alert>> Federation::Alerts() {
-  auto rows = ENTENTE_TRY(db_.Query(
-      "SELECT id, log_node, kind, detail, evidence, created FROM federation_alerts "
-      "ORDER BY created DESC, id LIMIT 500"));
+  auto rows = ENTENTE_TRY(
+      db_.Query("SELECT id, log_node, kind, detail, evidence, created FROM federation_alerts "
+                "ORDER BY created DESC, id LIMIT 500"));
   std::vector<Alert> out;
   for (const auto& r : rows) {
     Alert a;

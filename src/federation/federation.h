@@ -87,11 +87,11 @@ class Ingress {
 };
 
 struct Options {
-  int page_size = 1000;      // entries asked per page
-  Millis idle_ms = 200;      // wait between pulls when a peer had nothing new
+  int page_size = 1000;  // entries asked per page
+  Millis idle_ms = 200;  // wait between pulls when a peer had nothing new
   Millis backoff_min_ms = 250;
   Millis backoff_max_ms = 30'000;
-  int timeout_seconds = 5;   // per request to a peer
+  int timeout_seconds = 5;  // per request to a peer
   int max_pending_attempts = 50;
 };
 
@@ -178,7 +178,7 @@ class Federation {
                         const std::string& detail, std::int64_t n = 1);
   Status RecordFailure(const std::string& peer, const Error& e);
   Status RaiseAlert(const std::string& log_node, const std::string& kind, const std::string& detail,
-               const Json& evidence);
+                    const Json& evidence);
   Result<std::vector<std::uint8_t>> KeyOf(const std::string& node);
   // Whether `env` names an organisation (besides its author) this node does
   // not know yet: it then waits in federation_pending.

@@ -35,8 +35,7 @@ Result<Verdict> HomeOfOne(const std::set<std::string>& orgs, const std::string& 
 
 }  // namespace
 
-Result<Verdict> MayHold(const journal::Envelope& env, const std::string& node,
-                        Audience& audience) {
+Result<Verdict> MayHold(const journal::Envelope& env, const std::string& node, Audience& audience) {
   std::set<std::string> named = NamedOrgs(env);
   if (env.tlp == "red" || env.tlp == "amber+strict") return HomeOfOne(named, node, audience);
   switch (env.distribution.kind) {

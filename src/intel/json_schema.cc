@@ -44,8 +44,8 @@ class Regex {
       }
     }
     hs_compile_error_t* err = nullptr;
-    if (hs_compile(source.c_str(), HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY, HS_MODE_BLOCK,
-                   nullptr, &db_, &err) != HS_SUCCESS) {
+    if (hs_compile(source.c_str(), HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY, HS_MODE_BLOCK, nullptr,
+                   &db_, &err) != HS_SUCCESS) {
       hs_free_compile_error(err);
       db_ = nullptr;
     }
@@ -74,8 +74,8 @@ class Regex {
         *static_cast<bool*>(ctx) = true;
         return 1;  // stop
       };
-      hs_error_t rc = hs_scan(db_, s.data(), static_cast<unsigned>(s.size()), 0, scratch,
-                              on_match, &matched);
+      hs_error_t rc =
+          hs_scan(db_, s.data(), static_cast<unsigned>(s.size()), 0, scratch, on_match, &matched);
       if (rc == HS_SUCCESS || rc == HS_SCAN_TERMINATED) return matched;
     }
     if (!fallback_) return false;
@@ -92,44 +92,65 @@ class Regex {
 };
 
 enum TypeBit : unsigned {
-  kNull = 1, kBoolean = 2, kObject = 4, kArray = 8, kNumber = 16, kString = 32, kInteger = 64,
+  kNull = 1,
+  kBoolean = 2,
+  kObject = 4,
+  kArray = 8,
+  kNumber = 16,
+  kString = 32,
+  kInteger = 64,
 };
 
 std::string_view TypeName(const Json& j) {
   switch (j.type()) {
-    case Json::value_t::null: return "null";
-    case Json::value_t::boolean: return "boolean";
-    case Json::value_t::object: return "object";
-    case Json::value_t::array: return "array";
-    case Json::value_t::string: return "string";
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::boolean:
+      return "boolean";
+    case Json::value_t::object:
+      return "object";
+    case Json::value_t::array:
+      return "array";
+    case Json::value_t::string:
+      return "string";
     case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned: return "integer";
-    case Json::value_t::number_float: return "number";
-    default: return "binary";
+    case Json::value_t::number_unsigned:
+      return "integer";
+    case Json::value_t::number_float:
+      return "number";
+    default:
+      return "binary";
   }
 }
 
 bool HasType(unsigned mask, const Json& j) {
   switch (j.type()) {
-    case Json::value_t::null: return mask & kNull;
-    case Json::value_t::boolean: return mask & kBoolean;
-    case Json::value_t::object: return mask & kObject;
-    case Json::value_t::array: return mask & kArray;
-    case Json::value_t::string: return mask & kString;
+    case Json::value_t::null:
+      return mask & kNull;
+    case Json::value_t::boolean:
+      return mask & kBoolean;
+    case Json::value_t::object:
+      return mask & kObject;
+    case Json::value_t::array:
+      return mask & kArray;
+    case Json::value_t::string:
+      return mask & kString;
     case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned: return mask & (kInteger | kNumber);
+    case Json::value_t::number_unsigned:
+      return mask & (kInteger | kNumber);
     case Json::value_t::number_float: {
       if (mask & kNumber) return true;
       double d = j.get<double>();
       return (mask & kInteger) && std::isfinite(d) && std::floor(d) == d;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
 std::string MaskNames(unsigned mask) {
   static constexpr std::pair<unsigned, const char*> kNames[] = {
-      {kNull, "null"},     {kBoolean, "boolean"}, {kObject, "object"}, {kArray, "array"},
+      {kNull, "null"},     {kBoolean, "boolean"}, {kObject, "object"},  {kArray, "array"},
       {kNumber, "number"}, {kString, "string"},   {kInteger, "integer"}};
   std::string out;
   for (auto [bit, name] : kNames) {
@@ -195,11 +216,13 @@ std::optional<std::string> FormatProblem(std::string_view format, std::string_vi
   }
   if (format == "date-time") {
     // RFC 3339: YYYY-MM-DDTHH:MM:SS[.f](Z|+HH:MM|-HH:MM)
-    auto dig = [&](size_t i) { return i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); };
+    auto dig = [&](size_t i) {
+      return i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]));
+    };
     bool ok = s.size() >= 20 && dig(0) && dig(1) && dig(2) && dig(3) && s[4] == '-' && dig(5) &&
               dig(6) && s[7] == '-' && dig(8) && dig(9) && (s[10] == 'T' || s[10] == 't') &&
-              dig(11) && dig(12) && s[13] == ':' && dig(14) && dig(15) && s[16] == ':' &&
-              dig(17) && dig(18);
+              dig(11) && dig(12) && s[13] == ':' && dig(14) && dig(15) && s[16] == ':' && dig(17) &&
+              dig(18);
     size_t i = 19;
     if (ok && i < s.size() && s[i] == '.') {
       ++i;
@@ -275,9 +298,12 @@ std::string ResolvePath(std::string_view base, std::string_view ref) {
 void AppendPointer(std::string& path, std::string_view token) {
   path.push_back('/');
   for (char c : token) {
-    if (c == '~') path += "~0";
-    else if (c == '/') path += "~1";
-    else path.push_back(c);
+    if (c == '~')
+      path += "~0";
+    else if (c == '/')
+      path += "~1";
+    else
+      path.push_back(c);
   }
 }
 
@@ -363,7 +389,8 @@ struct SchemaSet::Impl {
     std::string target = file.empty() ? doc : ResolvePath(doc, file);
     auto it = docs.find(target);
     if (it == docs.end())
-      return Invalid(fmt::format("schema {}: $ref '{}' names unknown document '{}'", doc, ref, target));
+      return Invalid(
+          fmt::format("schema {}: $ref '{}' names unknown document '{}'", doc, ref, target));
     const Json* j = &it->second;
     if (!pointer.empty()) {
       try {
@@ -412,7 +439,7 @@ struct SchemaSet::Impl {
       } else if (kw == "type") {
         auto add = [&](const Json& t) -> Status {
           static const std::map<std::string, unsigned, std::less<>> kTypes = {
-              {"null", kNull},     {"boolean", kBoolean}, {"object", kObject}, {"array", kArray},
+              {"null", kNull},     {"boolean", kBoolean}, {"object", kObject},  {"array", kArray},
               {"number", kNumber}, {"string", kString},   {"integer", kInteger}};
           if (!t.is_string() || !kTypes.contains(t.get<std::string>()))
             return Invalid(fmt::format("schema {}: unknown type {}", key, t.dump()));
@@ -442,7 +469,8 @@ struct SchemaSet::Impl {
         if (!v.is_array()) return Invalid(fmt::format("schema {}: required must be an array", key));
         for (const auto& r : v) n.required.push_back(r.get<std::string>());
       } else if (kw == "properties") {
-        if (!v.is_object()) return Invalid(fmt::format("schema {}: properties must be an object", key));
+        if (!v.is_object())
+          return Invalid(fmt::format("schema {}: properties must be an object", key));
         for (const auto& [name, s] : v.items())
           n.properties.emplace_back(name, ENTENTE_TRY(sub2(kw, name, s)));
       } else if (kw == "patternProperties") {
@@ -484,11 +512,16 @@ struct SchemaSet::Impl {
                  kw == "exclusiveMaximum" || kw == "multipleOf") {
         if (!v.is_number()) return Invalid(fmt::format("schema {}: {} must be a number", key, kw));
         double d = v.get<double>();
-        if (kw == "minimum") n.minimum = d;
-        else if (kw == "maximum") n.maximum = d;
-        else if (kw == "exclusiveMinimum") n.exclusive_minimum = d;
-        else if (kw == "exclusiveMaximum") n.exclusive_maximum = d;
-        else n.multiple_of = d;
+        if (kw == "minimum")
+          n.minimum = d;
+        else if (kw == "maximum")
+          n.maximum = d;
+        else if (kw == "exclusiveMinimum")
+          n.exclusive_minimum = d;
+        else if (kw == "exclusiveMaximum")
+          n.exclusive_maximum = d;
+        else
+          n.multiple_of = d;
       } else if (kw == "enum") {
         if (!v.is_array()) return Invalid(fmt::format("schema {}: enum must be an array", key));
         n.has_enum = true;
@@ -733,8 +766,9 @@ struct SchemaSet::Impl {
       }
       if (!matched && n->additional) {
         if (n->additional->always_false) {
-          auto e = Violation(ctx, "property is not allowed here (not defined by the schema, and "
-                                  "custom property names must match ^[a-z][a-z0-9_]{2,249}$)");
+          auto e = Violation(ctx,
+                             "property is not allowed here (not defined by the schema, and "
+                             "custom property names must match ^[a-z][a-z0-9_]{2,249}$)");
           return e;
         }
         if (auto e = Check(n->additional, value, ctx)) return e;

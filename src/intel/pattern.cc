@@ -11,18 +11,30 @@ namespace entente::intel {
 
 std::string_view OperatorName(Operator op) {
   switch (op) {
-    case Operator::kEqual: return "=";
-    case Operator::kNotEqual: return "!=";
-    case Operator::kLess: return "<";
-    case Operator::kLessEqual: return "<=";
-    case Operator::kGreater: return ">";
-    case Operator::kGreaterEqual: return ">=";
-    case Operator::kIn: return "IN";
-    case Operator::kLike: return "LIKE";
-    case Operator::kMatches: return "MATCHES";
-    case Operator::kIsSubset: return "ISSUBSET";
-    case Operator::kIsSuperset: return "ISSUPERSET";
-    case Operator::kExists: return "EXISTS";
+    case Operator::kEqual:
+      return "=";
+    case Operator::kNotEqual:
+      return "!=";
+    case Operator::kLess:
+      return "<";
+    case Operator::kLessEqual:
+      return "<=";
+    case Operator::kGreater:
+      return ">";
+    case Operator::kGreaterEqual:
+      return ">=";
+    case Operator::kIn:
+      return "IN";
+    case Operator::kLike:
+      return "LIKE";
+    case Operator::kMatches:
+      return "MATCHES";
+    case Operator::kIsSubset:
+      return "ISSUBSET";
+    case Operator::kIsSuperset:
+      return "ISSUPERSET";
+    case Operator::kExists:
+      return "EXISTS";
   }
   return "?";
 }
@@ -30,9 +42,8 @@ std::string_view OperatorName(Operator op) {
 namespace {
 
 constexpr std::string_view kKeywords[] = {
-    "AND",     "OR",   "NOT",   "FOLLOWEDBY", "LIKE",   "MATCHES", "ISSUPERSET",
-    "ISSUBSET", "EXISTS", "LAST", "IN",        "START",  "STOP",    "SECONDS",
-    "WITHIN",  "REPEATS", "TIMES"};
+    "AND",  "OR", "NOT",   "FOLLOWEDBY", "LIKE",    "MATCHES", "ISSUPERSET", "ISSUBSET", "EXISTS",
+    "LAST", "IN", "START", "STOP",       "SECONDS", "WITHIN",  "REPEATS",    "TIMES"};
 
 bool IsKeyword(std::string_view s) {
   return std::find(std::begin(kKeywords), std::end(kKeywords), s) != std::end(kKeywords);
@@ -59,11 +70,30 @@ bool IsBase64(char c) {
 }
 
 enum class Tok {
-  kEnd, kLBracket, kRBracket, kLParen, kRParen, kColon, kDot, kComma, kStar,
-  kEq, kNe, kLt, kLe, kGt, kGe,
-  kIdent,     // identifier (may contain '-'), not a keyword
-  kKeyword,   // AND, OR, ...
-  kBool, kString, kInt, kFloat, kHex, kBinary, kTimestamp,
+  kEnd,
+  kLBracket,
+  kRBracket,
+  kLParen,
+  kRParen,
+  kColon,
+  kDot,
+  kComma,
+  kStar,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kIdent,    // identifier (may contain '-'), not a keyword
+  kKeyword,  // AND, OR, ...
+  kBool,
+  kString,
+  kInt,
+  kFloat,
+  kHex,
+  kBinary,
+  kTimestamp,
 };
 
 struct Token {
@@ -141,14 +171,22 @@ class Lexer {
       return t;
     };
     switch (c) {
-      case '[': return single(Tok::kLBracket);
-      case ']': return single(Tok::kRBracket);
-      case '(': return single(Tok::kLParen);
-      case ')': return single(Tok::kRParen);
-      case ':': return single(Tok::kColon);
-      case ',': return single(Tok::kComma);
-      case '*': return single(Tok::kStar);
-      case '=': return single(Tok::kEq);
+      case '[':
+        return single(Tok::kLBracket);
+      case ']':
+        return single(Tok::kRBracket);
+      case '(':
+        return single(Tok::kLParen);
+      case ')':
+        return single(Tok::kRParen);
+      case ':':
+        return single(Tok::kColon);
+      case ',':
+        return single(Tok::kComma);
+      case '*':
+        return single(Tok::kStar);
+      case '=':
+        return single(Tok::kEq);
       case '!':
         if (Peek(1) == '=') return single(Tok::kNe, 2);
         return Err(pos_, "'!='", "'!'");
@@ -159,8 +197,10 @@ class Lexer {
       case '>':
         if (Peek(1) == '=') return single(Tok::kGe, 2);
         return single(Tok::kGt);
-      case '\'': return LexString(t, 0);
-      default: break;
+      case '\'':
+        return LexString(t, 0);
+      default:
+        break;
     }
     if (c == '.' && !IsDigit(Peek(1))) return single(Tok::kDot);
     if (c == '+' || c == '-' || c == '.' || IsDigit(c)) return LexNumber(t);
@@ -286,7 +326,9 @@ class Lexer {
     t.raw = s_.substr(start, pos_ - start);
     const size_t body = start + (prefix != 0 ? 2 : 1);
     switch (prefix) {
-      case 0: t.kind = Tok::kString; break;
+      case 0:
+        t.kind = Tok::kString;
+        break;
       case 'h':
         t.kind = Tok::kHex;
         if (value.size() % 2 != 0) return Bad(body, "hex literal needs an even number of digits");
@@ -299,7 +341,8 @@ class Lexer {
         size_t pad = 0;
         while (pad < 2 && pad < value.size() && value[value.size() - 1 - pad] == '=') ++pad;
         for (size_t i = 0; i + pad < value.size(); ++i)
-          if (!IsBase64(value[i])) return Bad(body + i, "base64 literal holds an invalid character");
+          if (!IsBase64(value[i]))
+            return Bad(body + i, "base64 literal holds an invalid character");
         break;
       }
       case 't':
@@ -307,7 +350,8 @@ class Lexer {
         if (auto problem = TimestampProblem(value))
           return Bad(body, fmt::format("invalid timestamp '{}': {}", value, *problem));
         break;
-      default: break;
+      default:
+        break;
     }
     t.text = std::move(value);
     return t;
@@ -319,10 +363,14 @@ class Lexer {
 
 std::string DescribeToken(const Token& t) {
   switch (t.kind) {
-    case Tok::kEnd: return "end of pattern";
-    case Tok::kString: return fmt::format("string {}", t.raw);
-    case Tok::kIdent: return fmt::format("identifier '{}'", t.raw);
-    default: return fmt::format("'{}'", t.raw);
+    case Tok::kEnd:
+      return "end of pattern";
+    case Tok::kString:
+      return fmt::format("string {}", t.raw);
+    case Tok::kIdent:
+      return fmt::format("identifier '{}'", t.raw);
+    default:
+      return fmt::format("'{}'", t.raw);
   }
 }
 
@@ -448,8 +496,7 @@ class Parser {
           return Lexer::Err(tok_.offset, "a number of seconds after WITHIN", DescribeToken(tok_));
         }
         ENTENTE_CHECK(Advance());
-        if (!IsKw("SECONDS"))
-          return Lexer::Err(tok_.offset, "SECONDS", DescribeToken(tok_));
+        if (!IsKw("SECONDS")) return Lexer::Err(tok_.offset, "SECONDS", DescribeToken(tok_));
         ENTENTE_CHECK(Advance());
         obs.qualifiers.push_back(std::move(q));
       } else if (IsKw("REPEATS")) {
@@ -534,19 +581,37 @@ class Parser {
                   : "a comparison operator (=, !=, <, <=, >, >=, IN, LIKE, MATCHES, ISSUBSET, "
                     "ISSUPERSET) or a path step";
     switch (tok_.kind) {
-      case Tok::kEq: c.op = Operator::kEqual; break;
-      case Tok::kNe: c.op = Operator::kNotEqual; break;
-      case Tok::kLt: c.op = Operator::kLess; break;
-      case Tok::kLe: c.op = Operator::kLessEqual; break;
-      case Tok::kGt: c.op = Operator::kGreater; break;
-      case Tok::kGe: c.op = Operator::kGreaterEqual; break;
+      case Tok::kEq:
+        c.op = Operator::kEqual;
+        break;
+      case Tok::kNe:
+        c.op = Operator::kNotEqual;
+        break;
+      case Tok::kLt:
+        c.op = Operator::kLess;
+        break;
+      case Tok::kLe:
+        c.op = Operator::kLessEqual;
+        break;
+      case Tok::kGt:
+        c.op = Operator::kGreater;
+        break;
+      case Tok::kGe:
+        c.op = Operator::kGreaterEqual;
+        break;
       case Tok::kKeyword:
-        if (tok_.text == "IN") c.op = Operator::kIn;
-        else if (tok_.text == "LIKE") c.op = Operator::kLike;
-        else if (tok_.text == "MATCHES") c.op = Operator::kMatches;
-        else if (tok_.text == "ISSUBSET") c.op = Operator::kIsSubset;
-        else if (tok_.text == "ISSUPERSET") c.op = Operator::kIsSuperset;
-        else return Lexer::Err(op_offset, op_expected, DescribeToken(tok_));
+        if (tok_.text == "IN")
+          c.op = Operator::kIn;
+        else if (tok_.text == "LIKE")
+          c.op = Operator::kLike;
+        else if (tok_.text == "MATCHES")
+          c.op = Operator::kMatches;
+        else if (tok_.text == "ISSUBSET")
+          c.op = Operator::kIsSubset;
+        else if (tok_.text == "ISSUPERSET")
+          c.op = Operator::kIsSuperset;
+        else
+          return Lexer::Err(op_offset, op_expected, DescribeToken(tok_));
         break;
       default:
         return Lexer::Err(op_offset, op_expected, DescribeToken(tok_));
@@ -575,7 +640,8 @@ class Parser {
       case Operator::kIsSubset:
       case Operator::kIsSuperset:
         if (lit.kind != Literal::Kind::kString)
-          return Lexer::Bad(lit_offset, fmt::format("{} needs a string literal", OperatorName(c.op)));
+          return Lexer::Bad(lit_offset,
+                            fmt::format("{} needs a string literal", OperatorName(c.op)));
         break;
       case Operator::kLess:
       case Operator::kLessEqual:
@@ -585,7 +651,8 @@ class Parser {
           return Lexer::Bad(lit_offset,
                             fmt::format("{} cannot compare with a boolean", OperatorName(c.op)));
         break;
-      default: break;
+      default:
+        break;
     }
     c.values.push_back(std::move(lit));
     return c;
@@ -594,13 +661,34 @@ class Parser {
   Result<Literal> ParseLiteral(bool /*primitive*/) {
     Literal l;
     switch (tok_.kind) {
-      case Tok::kString: l.kind = Literal::Kind::kString; l.text = tok_.text; break;
-      case Tok::kInt: l.kind = Literal::Kind::kInt; l.integer = tok_.integer; break;
-      case Tok::kFloat: l.kind = Literal::Kind::kFloat; l.text = tok_.text; break;
-      case Tok::kBool: l.kind = Literal::Kind::kBool; l.boolean = tok_.boolean; break;
-      case Tok::kHex: l.kind = Literal::Kind::kHex; l.text = tok_.text; break;
-      case Tok::kBinary: l.kind = Literal::Kind::kBinary; l.text = tok_.text; break;
-      case Tok::kTimestamp: l.kind = Literal::Kind::kTimestamp; l.text = tok_.text; break;
+      case Tok::kString:
+        l.kind = Literal::Kind::kString;
+        l.text = tok_.text;
+        break;
+      case Tok::kInt:
+        l.kind = Literal::Kind::kInt;
+        l.integer = tok_.integer;
+        break;
+      case Tok::kFloat:
+        l.kind = Literal::Kind::kFloat;
+        l.text = tok_.text;
+        break;
+      case Tok::kBool:
+        l.kind = Literal::Kind::kBool;
+        l.boolean = tok_.boolean;
+        break;
+      case Tok::kHex:
+        l.kind = Literal::Kind::kHex;
+        l.text = tok_.text;
+        break;
+      case Tok::kBinary:
+        l.kind = Literal::Kind::kBinary;
+        l.text = tok_.text;
+        break;
+      case Tok::kTimestamp:
+        l.kind = Literal::Kind::kTimestamp;
+        l.text = tok_.text;
+        break;
       default:
         return Lexer::Err(tok_.offset, "a literal (string, number, boolean, h'..', b'..', t'..')",
                           DescribeToken(tok_));
@@ -687,13 +775,27 @@ bool IsPlainKey(std::string_view k) {
 
 void PrintLiteral(std::string& out, const Literal& l) {
   switch (l.kind) {
-    case Literal::Kind::kString: AppendQuoted(out, l.text); break;
-    case Literal::Kind::kInt: out += std::to_string(l.integer); break;
-    case Literal::Kind::kFloat: out += l.text; break;
-    case Literal::Kind::kBool: out += l.boolean ? "true" : "false"; break;
-    case Literal::Kind::kHex: out += "h'" + l.text + "'"; break;
-    case Literal::Kind::kBinary: out += "b'" + l.text + "'"; break;
-    case Literal::Kind::kTimestamp: out += "t'" + l.text + "'"; break;
+    case Literal::Kind::kString:
+      AppendQuoted(out, l.text);
+      break;
+    case Literal::Kind::kInt:
+      out += std::to_string(l.integer);
+      break;
+    case Literal::Kind::kFloat:
+      out += l.text;
+      break;
+    case Literal::Kind::kBool:
+      out += l.boolean ? "true" : "false";
+      break;
+    case Literal::Kind::kHex:
+      out += "h'" + l.text + "'";
+      break;
+    case Literal::Kind::kBinary:
+      out += "b'" + l.text + "'";
+      break;
+    case Literal::Kind::kTimestamp:
+      out += "t'" + l.text + "'";
+      break;
   }
 }
 
@@ -705,11 +807,17 @@ void PrintPath(std::string& out, const ObjectPath& p) {
     switch (s.kind) {
       case PathStep::Kind::kKey:
         if (!first) out += '.';
-        if (IsPlainKey(s.key)) out += s.key;
-        else AppendQuoted(out, s.key);
+        if (IsPlainKey(s.key))
+          out += s.key;
+        else
+          AppendQuoted(out, s.key);
         break;
-      case PathStep::Kind::kIndex: out += fmt::format("[{}]", s.index); break;
-      case PathStep::Kind::kAnyIndex: out += "[*]"; break;
+      case PathStep::Kind::kIndex:
+        out += fmt::format("[{}]", s.index);
+        break;
+      case PathStep::Kind::kAnyIndex:
+        out += "[*]";
+        break;
     }
     first = false;
   }
@@ -750,10 +858,14 @@ void PrintComparison(std::string& out, const Comparison& c, int parent_prec) {
 
 int ObsPrec(Observation::Kind k) {
   switch (k) {
-    case Observation::Kind::kFollowedBy: return 1;
-    case Observation::Kind::kOr: return 2;
-    case Observation::Kind::kAnd: return 3;
-    case Observation::Kind::kComparison: return 4;
+    case Observation::Kind::kFollowedBy:
+      return 1;
+    case Observation::Kind::kOr:
+      return 2;
+    case Observation::Kind::kAnd:
+      return 3;
+    case Observation::Kind::kComparison:
+      return 4;
   }
   return 4;
 }
@@ -816,8 +928,9 @@ void ObservablesOfTest(const Comparison& c, std::vector<Observable>& out) {
   if (c.negated || (c.op != Operator::kEqual && c.op != Operator::kIn)) return;
   const auto& steps = c.path.steps;
   auto key_at = [&](size_t i) -> std::string_view {
-    return i < steps.size() && steps[i].kind == PathStep::Kind::kKey ? std::string_view(steps[i].key)
-                                                                     : std::string_view();
+    return i < steps.size() && steps[i].kind == PathStep::Kind::kKey
+               ? std::string_view(steps[i].key)
+               : std::string_view();
   };
   std::string type;
   std::string algorithm;
@@ -839,7 +952,8 @@ void ObservablesOfTest(const Comparison& c, std::vector<Observable>& out) {
   for (const auto& v : c.values) {
     if (v.kind != Literal::Kind::kString) continue;
     Observable o{type, v.text, algorithm};
-    if (type == "domain-name" || type == "email-addr" || type == "file-hash") o.value = Lower(v.text);
+    if (type == "domain-name" || type == "email-addr" || type == "file-hash")
+      o.value = Lower(v.text);
     if (type == "domain-name" && !o.value.empty() && o.value.back() == '.') o.value.pop_back();
     if (std::find(out.begin(), out.end(), o) == out.end()) out.push_back(std::move(o));
   }
@@ -865,10 +979,10 @@ void ObservablesOfObservation(const Observation& o, std::vector<Observable>& out
 
 Result<Pattern> ParsePattern(std::string_view text) {
   if (text.size() > kMaxPatternBytes)
-    return Fail(ErrorCode::kResourceExhausted,
-                fmt::format("pattern of {} bytes exceeds the limit of {}", text.size(),
-                            kMaxPatternBytes),
-                "pattern");
+    return Fail(
+        ErrorCode::kResourceExhausted,
+        fmt::format("pattern of {} bytes exceeds the limit of {}", text.size(), kMaxPatternBytes),
+        "pattern");
   return Parser(text).Parse();
 }
 

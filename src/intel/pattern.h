@@ -60,8 +60,8 @@ struct Literal {
 struct PathStep {
   enum class Kind { kKey, kIndex, kAnyIndex };
   Kind kind = Kind::kKey;
-  std::string key;          // kKey
-  std::int64_t index = 0;   // kIndex
+  std::string key;         // kKey
+  std::int64_t index = 0;  // kIndex
   bool operator==(const PathStep&) const = default;
 };
 
@@ -72,8 +72,18 @@ struct ObjectPath {
 };
 
 enum class Operator {
-  kEqual, kNotEqual, kLess, kLessEqual, kGreater, kGreaterEqual,
-  kIn, kLike, kMatches, kIsSubset, kIsSuperset, kExists,
+  kEqual,
+  kNotEqual,
+  kLess,
+  kLessEqual,
+  kGreater,
+  kGreaterEqual,
+  kIn,
+  kLike,
+  kMatches,
+  kIsSubset,
+  kIsSuperset,
+  kExists,
 };
 std::string_view OperatorName(Operator op);
 
@@ -93,8 +103,8 @@ struct Comparison {
 struct Qualifier {
   enum class Kind { kWithin, kRepeats, kStartStop };
   Kind kind = Kind::kWithin;
-  Literal number;             // kWithin (int or float, seconds), kRepeats (int)
-  std::string start, stop;    // kStartStop timestamps
+  Literal number;           // kWithin (int or float, seconds), kRepeats (int)
+  std::string start, stop;  // kStartStop timestamps
   bool operator==(const Qualifier&) const = default;
 };
 
@@ -102,9 +112,9 @@ struct Qualifier {
 struct Observation {
   enum class Kind { kComparison, kAnd, kOr, kFollowedBy };
   Kind kind = Kind::kComparison;
-  Comparison comparison;               // kComparison
-  std::vector<Observation> children;   // kAnd, kOr, kFollowedBy: two or more
-  std::vector<Qualifier> qualifiers;   // applied in order
+  Comparison comparison;              // kComparison
+  std::vector<Observation> children;  // kAnd, kOr, kFollowedBy: two or more
+  std::vector<Qualifier> qualifiers;  // applied in order
   bool operator==(const Observation&) const = default;
 };
 
@@ -116,8 +126,8 @@ std::string PrintPattern(const Pattern& pattern);
 // A simple observable named by an equality (or IN) test that is not negated:
 // the values the matching engine and the correlation index look for.
 struct Observable {
-  std::string type;   // domain-name, ipv4-addr, ipv6-addr, url, file-hash, email-addr
-  std::string value;  // domains and e-mail addresses lower-cased, hashes lower-case hex
+  std::string type;            // domain-name, ipv4-addr, ipv6-addr, url, file-hash, email-addr
+  std::string value;           // domains and e-mail addresses lower-cased, hashes lower-case hex
   std::string hash_algorithm;  // for file-hash: "SHA-256", "MD5", ...
   bool operator==(const Observable&) const = default;
 };

@@ -12,10 +12,14 @@ namespace entente::intel {
 
 std::string_view FateName(Fate fate) {
   switch (fate) {
-    case Fate::kAdded: return "added";
-    case Fate::kUnchanged: return "unchanged";
-    case Fate::kIgnoredOlder: return "ignored_older";
-    case Fate::kRejected: return "rejected";
+    case Fate::kAdded:
+      return "added";
+    case Fate::kUnchanged:
+      return "unchanged";
+    case Fate::kIgnoredOlder:
+      return "ignored_older";
+    case Fate::kRejected:
+      return "rejected";
   }
   return "?";
 }
@@ -23,7 +27,9 @@ std::string_view FateName(Fate fate) {
 Json ImportReportJson(const ImportReport& report) {
   Json objects = Json::array();
   for (const auto& o : report.outcomes) {
-    Json j = {{"index", o.index}, {"id", o.id}, {"version", o.version},
+    Json j = {{"index", o.index},
+              {"id", o.id},
+              {"version", o.version},
               {"fate", std::string(FateName(o.fate))}};
     if (o.fate == Fate::kRejected) {
       j["path"] = o.path;
@@ -151,7 +157,8 @@ class Importer {
     }
     auto canonical = jcs::Canonicalize(obj);
     if (!canonical) {
-      Reject(index, id, VersionText(obj), base + canonical.error().field, canonical.error().message);
+      Reject(index, id, VersionText(obj), base + canonical.error().field,
+             canonical.error().message);
       return Ok();
     }
     Pending p;
@@ -172,8 +179,10 @@ class Importer {
         if (!ref.is_string()) continue;
         const auto& rid = ref.get_ref<const std::string&>();
         std::optional<std::string> tlp;
-        if (auto known = TlpOfMarking(rid)) tlp = std::string(*known);
-        else if (auto it = bundle_tlp_.find(rid); it != bundle_tlp_.end()) tlp = it->second;
+        if (auto known = TlpOfMarking(rid))
+          tlp = std::string(*known);
+        else if (auto it = bundle_tlp_.find(rid); it != bundle_tlp_.end())
+          tlp = it->second;
         if (tlp && TlpRank(*tlp) > best) {
           best = TlpRank(*tlp);
           p.tlp = tlp;
@@ -242,8 +251,10 @@ class Importer {
                "the object was revoked; later versions are refused");
         continue;
       }
-      if (k.pending) k.pending->latest = false;
-      else demote.push_back(k.seq);
+      if (k.pending)
+        k.pending->latest = false;
+      else
+        demote.push_back(k.seq);
       k = Known{p.version, p.content, p.revoked, 0, &p};
       inserts.push_back(&p);
       Record(p, Fate::kAdded);
@@ -303,12 +314,21 @@ class Importer {
 
   void Record(const Pending& p, Fate fate) {
     switch (fate) {
-      case Fate::kAdded: ++report_.added; break;
-      case Fate::kUnchanged: ++report_.unchanged; break;
-      case Fate::kIgnoredOlder: ++report_.ignored; break;
-      case Fate::kRejected: ++report_.rejected; break;
+      case Fate::kAdded:
+        ++report_.added;
+        break;
+      case Fate::kUnchanged:
+        ++report_.unchanged;
+        break;
+      case Fate::kIgnoredOlder:
+        ++report_.ignored;
+        break;
+      case Fate::kRejected:
+        ++report_.rejected;
+        break;
     }
-    if (options_.record_stored) report_.outcomes.push_back(ObjectOutcome{p.index, p.id, p.modified, fate, "", ""});
+    if (options_.record_stored)
+      report_.outcomes.push_back(ObjectOutcome{p.index, p.id, p.modified, fate, "", ""});
   }
 
   void Reject(size_t index, std::string id, std::string version, std::string path,
@@ -348,8 +368,9 @@ Result<ImportReport> IntelRepository::Import(std::string_view bundle_text,
     report.bundle_id = env->id;
     ENTENTE_CHECK(importer.Flush());
     // Outcomes in bundle order (rejections are recorded before their batch flushes).
-    std::stable_sort(report.outcomes.begin(), report.outcomes.end(),
-                     [](const ObjectOutcome& a, const ObjectOutcome& b) { return a.index < b.index; });
+    std::stable_sort(
+        report.outcomes.begin(), report.outcomes.end(),
+        [](const ObjectOutcome& a, const ObjectOutcome& b) { return a.index < b.index; });
     if (report.rejected > 0 && !options.partial)
       return Fail(ErrorCode::kInvalidArgument, std::string(kRejectedMarker));
     return Ok();

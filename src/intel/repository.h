@@ -49,7 +49,7 @@ struct ObjectOutcome {
   std::string id;       // empty when the object had no readable id
   std::string version;  // modified/created as written, "" for observables
   Fate fate = Fate::kAdded;
-  std::string path;     // JSON pointer in the bundle ("/objects/3/pattern") for rejections
+  std::string path;  // JSON pointer in the bundle ("/objects/3/pattern") for rejections
   std::string reason;
 };
 
@@ -87,9 +87,9 @@ struct ObjectFilter {
   std::vector<std::string> ids;    // any of; empty = all
   std::optional<std::string> community_id;
   bool include_revoked = true;
-  bool all_versions = false;     // false: the newest version of each id only
-  std::int64_t after_seq = 0;    // rows with seq > after_seq (pagination)
-  size_t limit = 0;              // 0 = no limit
+  bool all_versions = false;   // false: the newest version of each id only
+  std::int64_t after_seq = 0;  // rows with seq > after_seq (pagination)
+  size_t limit = 0;            // 0 = no limit
 };
 
 class IntelRepository {

@@ -18,16 +18,30 @@ const std::vector<std::pair<std::string_view, std::string_view>>& EmbeddedSchema
 namespace {
 
 constexpr std::array<std::string_view, 19> kDomainObjects = {
-    "attack-pattern", "campaign",     "course-of-action", "grouping",       "identity",
-    "incident",       "indicator",    "infrastructure",   "intrusion-set",  "location",
-    "malware",        "malware-analysis", "note",         "observed-data",  "opinion",
-    "report",         "threat-actor", "tool",             "vulnerability"};
+    "attack-pattern", "campaign",      "course-of-action", "grouping",
+    "identity",       "incident",      "indicator",        "infrastructure",
+    "intrusion-set",  "location",      "malware",          "malware-analysis",
+    "note",           "observed-data", "opinion",          "report",
+    "threat-actor",   "tool",          "vulnerability"};
 constexpr std::array<std::string_view, 2> kRelationshipObjects = {"relationship", "sighting"};
-constexpr std::array<std::string_view, 18> kObservables = {
-    "artifact",  "autonomous-system", "directory",       "domain-name", "email-addr",
-    "email-message", "file",          "ipv4-addr",       "ipv6-addr",   "mac-addr",
-    "mutex",     "network-traffic",   "process",         "software",    "url",
-    "user-account", "windows-registry-key", "x509-certificate"};
+constexpr std::array<std::string_view, 18> kObservables = {"artifact",
+                                                           "autonomous-system",
+                                                           "directory",
+                                                           "domain-name",
+                                                           "email-addr",
+                                                           "email-message",
+                                                           "file",
+                                                           "ipv4-addr",
+                                                           "ipv6-addr",
+                                                           "mac-addr",
+                                                           "mutex",
+                                                           "network-traffic",
+                                                           "process",
+                                                           "software",
+                                                           "url",
+                                                           "user-account",
+                                                           "windows-registry-key",
+                                                           "x509-certificate"};
 constexpr std::array<std::string_view, 3> kMetaObjects = {"marking-definition", "language-content",
                                                           "extension-definition"};
 
@@ -61,9 +75,8 @@ int DaysInMonth(int year, int month) {
 // Properties that hold timestamps, and ordered pairs of them: (earlier,
 // later, whether equality is allowed).
 constexpr std::string_view kTimestampProps[] = {
-    "created",    "modified",       "valid_from",    "valid_until",  "first_seen",
-    "last_seen",  "first_observed", "last_observed", "published",    "start_time",
-    "stop_time"};
+    "created",        "modified",      "valid_from", "valid_until", "first_seen", "last_seen",
+    "first_observed", "last_observed", "published",  "start_time",  "stop_time"};
 struct Order {
   std::string_view earlier, later;
   bool equal_ok;
@@ -84,9 +97,12 @@ bool IsCustomPropertyName(std::string_view name) {
 std::string Pointer(std::string_view token) {
   std::string out = "/";
   for (char c : token) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out.push_back(c);
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out.push_back(c);
   }
   return out;
 }
@@ -129,11 +145,16 @@ std::optional<ObjectProblem> CheckRefs(const Json& v, std::string& path, int dep
 }
 
 std::string_view SchemaPathFor(std::string_view type, std::string& buffer) {
-  if (In(kDomainObjects, type)) buffer = fmt::format("schemas/sdos/{}.json", type);
-  else if (In(kRelationshipObjects, type)) buffer = fmt::format("schemas/sros/{}.json", type);
-  else if (In(kObservables, type)) buffer = fmt::format("schemas/observables/{}.json", type);
-  else if (In(kMetaObjects, type)) buffer = fmt::format("schemas/common/{}.json", type);
-  else buffer.clear();
+  if (In(kDomainObjects, type))
+    buffer = fmt::format("schemas/sdos/{}.json", type);
+  else if (In(kRelationshipObjects, type))
+    buffer = fmt::format("schemas/sros/{}.json", type);
+  else if (In(kObservables, type))
+    buffer = fmt::format("schemas/observables/{}.json", type);
+  else if (In(kMetaObjects, type))
+    buffer = fmt::format("schemas/common/{}.json", type);
+  else
+    buffer.clear();
   return buffer;
 }
 
@@ -240,8 +261,9 @@ std::optional<ObjectProblem> StixValidator::Validate(const Json& object,
   // Schema.
   const SchemaNode* schema = nullptr;
   if (custom) {
-    schema = schemas_->Find(object.contains("created") ? "schemas/common/core.json"
-                                                       : "schemas/common/cyber-observable-core.json");
+    schema =
+        schemas_->Find(object.contains("created") ? "schemas/common/core.json"
+                                                  : "schemas/common/cyber-observable-core.json");
   } else {
     if (options.interop_profile) {
       schema = schemas_->Find(fmt::format("interop/{}.json", type));
@@ -252,8 +274,7 @@ std::optional<ObjectProblem> StixValidator::Validate(const Json& object,
   if (auto v = schemas_->Validate(schema, object)) return ObjectProblem{v->path, v->reason};
 
   // Spec version.
-  const bool observable = IsCyberObservableType(type) ||
-                          (custom && !object.contains("created"));
+  const bool observable = IsCyberObservableType(type) || (custom && !object.contains("created"));
   if (auto sv = object.find("spec_version"); sv != object.end()) {
     if (*sv != "2.1")
       return ObjectProblem{"/spec_version", fmt::format("must be \"2.1\", found {}", sv->dump())};
@@ -266,9 +287,8 @@ std::optional<ObjectProblem> StixValidator::Validate(const Json& object,
     auto it = object.find(name);
     if (it == object.end() || !it->is_string()) continue;
     if (VersionKey(it->get_ref<const std::string&>()).empty())
-      return ObjectProblem{Pointer(name),
-                           fmt::format("'{}' is not a valid RFC 3339 UTC timestamp",
-                                       it->get_ref<const std::string&>())};
+      return ObjectProblem{Pointer(name), fmt::format("'{}' is not a valid RFC 3339 UTC timestamp",
+                                                      it->get_ref<const std::string&>())};
   }
   for (const auto& o : kOrders) {
     auto a = object.find(o.earlier), b = object.find(o.later);
@@ -276,10 +296,10 @@ std::optional<ObjectProblem> StixValidator::Validate(const Json& object,
     std::string ka = VersionKey(a->get_ref<const std::string&>());
     std::string kb = VersionKey(b->get_ref<const std::string&>());
     if (kb < ka || (!o.equal_ok && kb == ka))
-      return ObjectProblem{Pointer(o.later),
-                           fmt::format("must be {} {} ({} < {})", o.equal_ok ? "at or after" : "after",
-                                       o.earlier, b->get_ref<const std::string&>(),
-                                       a->get_ref<const std::string&>())};
+      return ObjectProblem{
+          Pointer(o.later),
+          fmt::format("must be {} {} ({} < {})", o.equal_ok ? "at or after" : "after", o.earlier,
+                      b->get_ref<const std::string&>(), a->get_ref<const std::string&>())};
   }
 
   // Pattern.
@@ -288,15 +308,17 @@ std::optional<ObjectProblem> StixValidator::Validate(const Json& object,
     auto p = object.find("pattern");
     if (pt != object.end() && *pt == "stix" && p != object.end() && p->is_string()) {
       auto parsed = ParsePattern(p->get_ref<const std::string&>());
-      if (!parsed) return ObjectProblem{"/pattern", "invalid STIX pattern: " + parsed.error().message};
+      if (!parsed)
+        return ObjectProblem{"/pattern", "invalid STIX pattern: " + parsed.error().message};
     }
   }
 
   // Property names.
   for (const auto& [key, value] : object.items()) {
     if (key != "id" && !IsCustomPropertyName(key))
-      return ObjectProblem{Pointer(key), "property names must be 3 to 250 characters of a-z, 0-9 "
-                                         "and _"};
+      return ObjectProblem{Pointer(key),
+                           "property names must be 3 to 250 characters of a-z, 0-9 "
+                           "and _"};
   }
 
   // References.
@@ -368,7 +390,8 @@ class Scanner {
       }
       if (depth != 0) return Malformed("unexpected end of input");
     } else {
-      while (pos_ < s_.size() && std::string_view(",}] \t\r\n").find(s_[pos_]) == std::string_view::npos)
+      while (pos_ < s_.size() &&
+             std::string_view(",}] \t\r\n").find(s_[pos_]) == std::string_view::npos)
         ++pos_;
       if (pos_ == start) return Malformed("expected a value");
     }
@@ -410,8 +433,9 @@ Result<Json> ParseObject(std::string_view text, const BundleLimits& limits) {
   return jcs::ParseUntrusted(text, ObjectLimits(limits));
 }
 
-Result<BundleEnvelope> ReadBundle(std::string_view text, const BundleLimits& limits,
-                                  const std::function<Status(size_t, std::string_view)>& on_object) {
+Result<BundleEnvelope> ReadBundle(
+    std::string_view text, const BundleLimits& limits,
+    const std::function<Status(size_t, std::string_view)>& on_object) {
   if (text.size() > limits.max_bytes)
     return Fail(ErrorCode::kResourceExhausted,
                 fmt::format("bundle of {} bytes exceeds the limit of {} bytes", text.size(),

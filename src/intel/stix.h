@@ -46,7 +46,7 @@ struct ValidationOptions {
 };
 
 struct ObjectProblem {
-  std::string path;    // JSON pointer within the object ("/pattern"), "" for the object
+  std::string path;  // JSON pointer within the object ("/pattern"), "" for the object
   std::string reason;
 };
 
@@ -70,10 +70,11 @@ class StixValidator {
 };
 
 // Kinds of STIX object.
-bool IsDomainObjectType(std::string_view type);       // attack-pattern ... vulnerability
-bool IsRelationshipObjectType(std::string_view type); // relationship, sighting
-bool IsCyberObservableType(std::string_view type);    // artifact ... x509-certificate
-bool IsMetaObjectType(std::string_view type);         // marking-definition, language-content, extension-definition
+bool IsDomainObjectType(std::string_view type);        // attack-pattern ... vulnerability
+bool IsRelationshipObjectType(std::string_view type);  // relationship, sighting
+bool IsCyberObservableType(std::string_view type);     // artifact ... x509-certificate
+bool IsMetaObjectType(
+    std::string_view type);  // marking-definition, language-content, extension-definition
 
 // "<type>--<uuid>" with a lower-case type and an RFC 4122 UUID.
 bool IsStixIdentifier(std::string_view id);
@@ -85,14 +86,14 @@ std::string VersionKey(std::string_view timestamp);
 // ---- bundles ----------------------------------------------------------------
 
 struct BundleLimits {
-  size_t max_bytes = size_t{1} << 30;        // whole bundle
+  size_t max_bytes = size_t{1} << 30;         // whole bundle
   size_t max_objects = 5'000'000;             // elements of "objects"
   size_t max_object_bytes = size_t{1} << 20;  // one object's JSON text
   size_t max_depth = 32;                      // nesting inside one object
 };
 
 struct BundleEnvelope {
-  std::string id;        // bundle--...
+  std::string id;  // bundle--...
   size_t object_count = 0;
 };
 

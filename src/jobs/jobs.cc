@@ -189,8 +189,8 @@ Result<Job> FromRow(const store::Row& r, bool* payload_ok = nullptr) {
 // changes would each build one, and together they cost more than the work
 // itself (a fifth of a message's end-to-end time). Fills `due` with the rows
 // as they were before the lease (the caller applies the lease to them).
-Status SelectDueSqlite(store::Tx& tx, const std::vector<std::string>& kinds, Millis now,
-                       int limit, std::vector<store::Row>& due) {
+Status SelectDueSqlite(store::Tx& tx, const std::vector<std::string>& kinds, Millis now, int limit,
+                       std::vector<store::Row>& due) {
   std::string kind_match = "(kind = ?";
   for (size_t i = 1; i < kinds.size(); ++i) kind_match += " OR kind = ?";
   kind_match += ")";
@@ -411,10 +411,10 @@ Result<std::vector<Job>> JobQueue::Lease(const std::string& owner,
         continue;
       }
       if (!postgres) {
-        ENTENTE_TRY(tx.Exec(
-            "UPDATE jobs SET state = 'leased', lease_owner = ?, lease_until = ?, "
-            "attempts = attempts + 1 WHERE id = ?",
-            {owner, now + lease_for, job.id}));
+        ENTENTE_TRY(
+            tx.Exec("UPDATE jobs SET state = 'leased', lease_owner = ?, lease_until = ?, "
+                    "attempts = attempts + 1 WHERE id = ?",
+                    {owner, now + lease_for, job.id}));
         job.state = JobState::kLeased;
         job.lease_owner = owner;
         job.lease_until = now + lease_for;

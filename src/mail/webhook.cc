@@ -183,8 +183,8 @@ bool IsPrivateAddress(std::string_view address) {
     return b[0] == first && b[1] >= second_from && b[1] <= second_to;
   };
   return b[0] == 0 || b[0] == 10 || b[0] == 127 || b[0] >= 224 ||  // this, private, loopback,
-                                                                    // multicast, reserved
-         in(100, 64, 127) ||                                        // carrier-grade NAT
+                                                                   // multicast, reserved
+         in(100, 64, 127) ||                                       // carrier-grade NAT
          in(169, 254, 254) || in(172, 16, 31) || in(192, 168, 168) ||
          (b[0] == 192 && b[1] == 0 && (b[2] == 0 || b[2] == 2)) ||  // IETF, TEST-NET-1
          in(198, 18, 19) ||                                         // benchmarking
@@ -208,8 +208,8 @@ curl_socket_t OpenSocket(void* clientp, curlsocktype purpose, curl_sockaddr* add
       inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&address->addr)->sin_addr, text,
                 sizeof text);
     } else if (address->family == AF_INET6) {
-      inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&address->addr)->sin6_addr,
-                text, sizeof text);
+      inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&address->addr)->sin6_addr, text,
+                sizeof text);
     }
     if (IsPrivateAddress(text)) {
       guard->refused = text[0] != '\0' ? text : "a non-IP address";

@@ -291,9 +291,17 @@ Result<std::string> StixString(std::string_view s, std::size_t& i) {
   return Invalid("unterminated string in pattern");
 }
 
+// The string member `key` of `o`; `absent` when there is none, and "" when
+// it is there but not a string (json::value would throw on untrusted input).
+std::string StringMember(const Json& o, const char* key, std::string absent = "") {
+  auto it = o.find(key);
+  if (it == o.end()) return absent;
+  return it->is_string() ? it->get<std::string>() : std::string();
+}
+
 void LoadStix(const Json& bundle, const IndicatorDefaults& d, LoadResult& r) {
   const Json* objects = nullptr;
-  if (bundle.is_object() && bundle.value("type", "") == "bundle") {
+  if (bundle.is_object() && StringMember(bundle, "type") == "bundle") {
     auto it = bundle.find("objects");
     if (it != bundle.end() && it->is_array()) objects = &*it;
   }
@@ -304,8 +312,8 @@ void LoadStix(const Json& bundle, const IndicatorDefaults& d, LoadResult& r) {
   std::uint64_t n = 0;
   for (const Json& o : *objects) {
     ++n;
-    if (!o.is_object() || o.value("type", "") != "indicator") continue;
-    std::string id = o.value("id", "");
+    if (!o.is_object() || StringMember(o, "type") != "indicator") continue;
+    std::string id = StringMember(o, "id");
     auto fail = [&](std::string msg) { Issue(r, n, id.empty() ? msg : id + ": " + msg); };
     if (id.empty()) {
       fail("indicator without id");
@@ -316,7 +324,7 @@ void LoadStix(const Json& bundle, const IndicatorDefaults& d, LoadResult& r) {
       fail("indicator without pattern");
       continue;
     }
-    if (o.value("pattern_type", "stix") != "stix") {
+    if (StringMember(o, "pattern_type", "stix") != "stix") {
       fail("pattern_type is not stix");
       continue;
     }

@@ -268,8 +268,8 @@ class SqliteDatabase final : public Database {
       // has grown. This replaces SQLite's automatic checkpoint, which runs
       // inside the commit that crosses the threshold.
       sqlite3_wal_hook(writer_->handle(), &SqliteDatabase::WalHook, this);
-      checkpointer_ = std::thread(
-          [this, conn = std::move(checkpointer)] { RunCheckpointer(*conn); });
+      checkpointer_ =
+          std::thread([this, conn = std::move(checkpointer)] { RunCheckpointer(*conn); });
     }
   }
 

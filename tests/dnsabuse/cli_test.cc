@@ -44,27 +44,35 @@ TEST(DnsCli, IngestRouteRespondReport) {
     std::ofstream(dir / name) << text;
     return "'" + (dir / name).string() + "'";
   };
-  ASSERT_EQ(Sh(bin + " init --org-name 'Test CERT' --operator-password 'pw-12345678-long'").code, 0);
-  Outcome demo = Sh("cd '" + std::string(src) + "' && " + bin + " demo --password 'demo-pass-1234567'");
+  ASSERT_EQ(Sh(bin + " init --org-name 'Test CERT' --operator-password 'pw-12345678-long'").code,
+            0);
+  Outcome demo =
+      Sh("cd '" + std::string(src) + "' && " + bin + " demo --password 'demo-pass-1234567'");
   ASSERT_EQ(demo.code, 0) << demo.out;
-  const std::string zone = write("arc.zone", "$ORIGIN arc.\n$TTL 60\n@ SOA a b 1 2 3 4 5\n@ NS a.\n"
-                                             "evil NS ns.x.\ngood NS ns.x.\nbad A 1.2.3\n");
-  const std::string regs = write("regs.csv", "domain,registrar_id,created\nevil.arc,1001,2024-02-28\n");
+  const std::string zone = write("arc.zone",
+                                 "$ORIGIN arc.\n$TTL 60\n@ SOA a b 1 2 3 4 5\n@ NS a.\n"
+                                 "evil NS ns.x.\ngood NS ns.x.\nbad A 1.2.3\n");
+  const std::string regs =
+      write("regs.csv", "domain,registrar_id,created\nevil.arc,1001,2024-02-28\n");
   const std::string feed = write("phish.txt", "https://login.evil.arc/bank\nnot a url\n");
-  Outcome ingest = Sh(bin + " dns ingest --date 2024-03-01 --zone " + zone + " --registrations " + regs +
-                  " --feed phishing:cert:urls:" + feed);
+  Outcome ingest = Sh(bin + " dns ingest --date 2024-03-01 --zone " + zone + " --registrations " +
+                      regs + " --feed phishing:cert:urls:" + feed);
   ASSERT_EQ(ingest.code, 0) << ingest.out;
-  EXPECT_NE(ingest.out.find("2 domains in zone, 1 abused (5000 per 10,000)"), std::string::npos) << ingest.out;
-  EXPECT_NE(ingest.out.find("arc.zone:7: A record: '1.2.3' is not an IPv4 address"), std::string::npos);
+  EXPECT_NE(ingest.out.find("2 domains in zone, 1 abused (5000 per 10,000)"), std::string::npos)
+      << ingest.out;
+  EXPECT_NE(ingest.out.find("arc.zone:7: A record: '1.2.3' is not an IPv4 address"),
+            std::string::npos);
   EXPECT_NE(ingest.out.find("phish.txt):2:"), std::string::npos);
 
   const std::string orgs = dir.string() + "/entente.db";
-  Outcome ids = Sh("sqlite3 '" + orgs + "' \"SELECT id FROM orgs WHERE names LIKE '%Northwind Names%'\"");
+  Outcome ids =
+      Sh("sqlite3 '" + orgs + "' \"SELECT id FROM orgs WHERE names LIKE '%Northwind Names%'\"");
   ASSERT_EQ(ids.code, 0) << ids.out;
   std::string registrar = ids.out.substr(0, ids.out.find('\n'));
   ASSERT_FALSE(registrar.empty());
-  Outcome route = Sh(bin + " --json dns route --domain evil.arc --as arcadia-cert.officer --registrar-org 1001=" +
-                 registrar);
+  Outcome route = Sh(
+      bin + " --json dns route --domain evil.arc --as arcadia-cert.officer --registrar-org 1001=" +
+      registrar);
   ASSERT_EQ(route.code, 0) << route.out;
   const size_t m = route.out.find("\"message\":\"");
   ASSERT_NE(m, std::string::npos) << route.out;
@@ -73,17 +81,21 @@ TEST(DnsCli, IngestRouteRespondReport) {
   EXPECT_NE(inbox.out.find(message), std::string::npos) << inbox.out;
   EXPECT_NE(inbox.out.find("request_for_assistance"), std::string::npos);
 
-  ASSERT_EQ(Sh(bin + " dns respond --message " + message + " --date 2024-03-03 --action suspended").code, 0);
+  ASSERT_EQ(
+      Sh(bin + " dns respond --message " + message + " --date 2024-03-03 --action suspended").code,
+      0);
   Outcome csv = Sh(bin + " dns report --month 2024-03 --format csv");
   ASSERT_EQ(csv.code, 0) << csv.out;
   EXPECT_NE(csv.out.find("\nall,,all,1,2,1,5000,1,1,1,0,0,0,1,2\n"), std::string::npos) << csv.out;
   Outcome json = Sh(bin + " dns report --month 2024-03 --format json");
   EXPECT_NE(json.out.find("\"per10k\": 5000"), std::string::npos);
 
-  Outcome again = Sh(bin + " dns ingest --date 2024-03-01 --zone " + zone + " --feed phishing:cert:urls:" + feed);
+  Outcome again = Sh(bin + " dns ingest --date 2024-03-01 --zone " + zone +
+                     " --feed phishing:cert:urls:" + feed);
   EXPECT_EQ(again.code, 1);
   EXPECT_EQ(again.out, "entente: date: day 2024-03-01 is already ingested\n");
-  Outcome bad = Sh(bin + " dns ingest --date 2024-03-02 --zone " + zone + " --feed scam:cert:urls:" + feed);
+  Outcome bad =
+      Sh(bin + " dns ingest --date 2024-03-02 --zone " + zone + " --feed scam:cert:urls:" + feed);
   EXPECT_EQ(bad.code, 1);
   EXPECT_NE(bad.out.find("unknown category 'scam'"), std::string::npos);
   EXPECT_EQ(Sh(bin + " dns report --month 2024-04").code, 1);

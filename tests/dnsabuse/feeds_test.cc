@@ -72,15 +72,15 @@ TEST(Normalizer, Urls) {
 TEST(Feeds, DomainListWithDuplicatesCommentsAndBadLines) {
   DomainNormalizer n;
   const std::string text =
-      "# phishing domains\n"       // 1
-      "paypal-login.example.com\n"  // 2
+      "# phishing domains\n"             // 1
+      "paypal-login.example.com\n"       // 2
       "WWW.PAYPAL-LOGIN.example.com.\n"  // 3 duplicate (same registrable)
-      "\n"                          // 4
-      "evil.co.uk ; note\n"         // 5
-      "not a domain!\n"             // 6 -> 'not' single label
-      "http://x.example.org/a\n"    // 7 URL in a domain list
-      "203.0.113.9\n"               // 8 IP
-      "bad_\xff.com\n";             // 9 encoding
+      "\n"                               // 4
+      "evil.co.uk ; note\n"              // 5
+      "not a domain!\n"                  // 6 -> 'not' single label
+      "http://x.example.org/a\n"         // 7 URL in a domain list
+      "203.0.113.9\n"                    // 8 IP
+      "bad_\xff.com\n";                  // 9 encoding
   FeedData d = ParseFeedText(text, Spec(FeedFormat::kDomains), n);
   EXPECT_EQ(Domains(d), (std::vector<std::string>{"example.com", "evil.co.uk"}));
   EXPECT_EQ(d.lines, 9u);
@@ -171,7 +171,7 @@ TEST(Feeds, ResponsePolicyZone) {
   FeedData d = ParseFeedText("$ORIGIN rpz.example.\n" + text, spec, n);
   EXPECT_EQ(Domains(d), (std::vector<std::string>{"example.com", "example.org"}));
   EXPECT_EQ(d.duplicates, 1u);  // *.bad.example.com
-  EXPECT_EQ(d.skipped, 3u);  // the NS of the apex and the IP / NSDNAME triggers
+  EXPECT_EQ(d.skipped, 3u);     // the NS of the apex and the IP / NSDNAME triggers
   EXPECT_EQ(d.invalid, 1u);
   EXPECT_EQ(d.issues[0].line, 12u);
 }
@@ -184,9 +184,11 @@ TEST(Feeds, FeedSpecs) {
   EXPECT_EQ(s->format, FeedFormat::kCsv);
   EXPECT_EQ(s->csv_column, 3);
   EXPECT_EQ(s->path, "/tmp/a:b.csv");
-  EXPECT_NE(ParseFeedSpec("scam:x:domains:f").error().message.find("unknown category"), std::string::npos);
+  EXPECT_NE(ParseFeedSpec("scam:x:domains:f").error().message.find("unknown category"),
+            std::string::npos);
   EXPECT_NE(ParseFeedSpec("spam:X Y:domains:f").error().message.find("source"), std::string::npos);
-  EXPECT_NE(ParseFeedSpec("spam:x:json:f").error().message.find("unknown feed format"), std::string::npos);
+  EXPECT_NE(ParseFeedSpec("spam:x:json:f").error().message.find("unknown feed format"),
+            std::string::npos);
   EXPECT_NE(ParseFeedSpec("spam:x:domains").error().message.find("category:source:format:FILE"),
             std::string::npos);
   EXPECT_FALSE(ParseFeedSpec("spam:x:csv0:f"));
@@ -194,19 +196,20 @@ TEST(Feeds, FeedSpecs) {
 
 TEST(Registrations, RowsUnknownRegistrarsAndBadRows) {
   DomainNormalizer n;
-  RegistrarList regs = ParseRegistrars("iana_id,name,abuse_email\n1001,Registrar One,abuse@one.example\n1002,Two,\nx,Bad\n");
+  RegistrarList regs = ParseRegistrars(
+      "iana_id,name,abuse_email\n1001,Registrar One,abuse@one.example\n1002,Two,\nx,Bad\n");
   EXPECT_EQ(regs.by_id.size(), 2u);
   EXPECT_EQ(regs.invalid, 1u);
   EXPECT_EQ(regs.by_id.at(1001).abuse_email, "abuse@one.example");
   const std::string csv =
       "domain,registrar_id,created\n"            // 1
-      "example.com,1001,2024-01-01\n"             // 2
-      "EXAMPLE.NET.,1002,2024-02-30\n"            // 3 bad date
-      "example.org,9999,2024-03-01T10:00:00Z\n"   // 4 unknown registrar
-      "example.com,1002,2024-01-05\n"             // 5 duplicate
-      "example.info,abc,2024-01-01\n"             // 6 bad id
-      "new.example,1001,\n"                       // 7 no date
-      "short\n";                                  // 8 missing columns
+      "example.com,1001,2024-01-01\n"            // 2
+      "EXAMPLE.NET.,1002,2024-02-30\n"           // 3 bad date
+      "example.org,9999,2024-03-01T10:00:00Z\n"  // 4 unknown registrar
+      "example.com,1002,2024-01-05\n"            // 5 duplicate
+      "example.info,abc,2024-01-01\n"            // 6 bad id
+      "new.example,1001,\n"                      // 7 no date
+      "short\n";                                 // 8 missing columns
   RegistrationData d = ParseRegistrations(csv, &regs, n);
   EXPECT_EQ(d.size(), 3u);
   EXPECT_EQ(d.invalid, 3u);

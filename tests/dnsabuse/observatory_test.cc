@@ -25,7 +25,9 @@ class ObservatoryTest : public store::testing::BackendTest {
     std::string t = (fs::temp_directory_path() / "entente-obs-XXXXXX").string();
     ASSERT_NE(mkdtemp(t.data()), nullptr);
     dir_ = t;
-    Write("registrars.csv", "iana_id,name,abuse_email\n1001,Registrar One,abuse@one.example\n1002,Registrar Two,abuse@two.example\n");
+    Write("registrars.csv",
+          "iana_id,name,abuse_email\n1001,Registrar One,abuse@one.example\n1002,Registrar "
+          "Two,abuse@two.example\n");
     Write("registrations.csv",
           "domain,registrar_id,created\n"
           "a.com,1001,2024-02-20\n"
@@ -78,18 +80,21 @@ class ObservatoryTest : public store::testing::BackendTest {
 };
 
 TEST_P(ObservatoryTest, CountingRulesOverThreeDays) {
-  const std::string net = Write("net.zone", "$ORIGIN net.\n$TTL 3600\n@ SOA a b 1 2 3 4 5\n@ NS a.\nx NS ns.x\ny NS ns.y\n");
+  const std::string net = Write(
+      "net.zone", "$ORIGIN net.\n$TTL 3600\n@ SOA a b 1 2 3 4 5\n@ NS a.\nx NS ns.x\ny NS ns.y\n");
   const std::string com1 = ComZone("com1.zone", true);
   const std::string com2 = ComZone("com2.zone", false);
-  const std::string feed_a1 = Write("a1.txt",
-                                    "http://login.a.com/x\nhttps://b.com:443/\nhttp://a.com/other\n"
-                                    "http://192.0.2.1/\nnot a url line??\nhttp://notinzone.com/\nhttp://foo.org/\n");
+  const std::string feed_a1 =
+      Write("a1.txt",
+            "http://login.a.com/x\nhttps://b.com:443/\nhttp://a.com/other\n"
+            "http://192.0.2.1/\nnot a url line??\nhttp://notinzone.com/\nhttp://foo.org/\n");
   const std::string feed_b1 = Write("b1.txt", "a.com\nx.net\n");
   ManualClock clock(1'709'251'200'000);
   Observatory obs(db(), clock);
 
-  auto d1 = obs.Ingest(Request("2024-03-01", {com1, net},
-                               {"phishing:feeda:urls:" + feed_a1, "malware:feedb:domains:" + feed_b1}));
+  auto d1 =
+      obs.Ingest(Request("2024-03-01", {com1, net},
+                         {"phishing:feeda:urls:" + feed_a1, "malware:feedb:domains:" + feed_b1}));
   ASSERT_TRUE(d1) << d1.error().message;
   EXPECT_EQ(d1->totals["domains"], 12);
   EXPECT_EQ(d1->totals["abused"], 3);
@@ -134,8 +139,9 @@ TEST_P(ObservatoryTest, CountingRulesOverThreeDays) {
   // Day 2: b.com left the zone, x.net was delisted, c.com is new.
   const std::string feed_a2 = Write("a2.txt", "http://a.com/login\n");
   const std::string feed_b2 = Write("b2.txt", "c.com\n");
-  auto d2 = obs.Ingest(Request("2024-03-03", {com2, net},
-                               {"phishing:feeda:urls:" + feed_a2, "malware:feedb:domains:" + feed_b2}));
+  auto d2 =
+      obs.Ingest(Request("2024-03-03", {com2, net},
+                         {"phishing:feeda:urls:" + feed_a2, "malware:feedb:domains:" + feed_b2}));
   ASSERT_TRUE(d2) << d2.error().message;
   auto f2 = ByKey(*obs.Day("2024-03-03"));
   EXPECT_EQ(f2["all:"].domains, 11);
@@ -145,17 +151,19 @@ TEST_P(ObservatoryTest, CountingRulesOverThreeDays) {
   EXPECT_DOUBLE_EQ(*f2["all:"].median_ttm, 2);
   EXPECT_EQ(f2["registrar:1001"].mitigated, 1);
   EXPECT_DOUBLE_EQ(*f2["registrar:1001"].new_share, 1);  // a.com: age at FIRST listing
-  EXPECT_EQ(f2["registrar:1002"].new_abused, 1);          // c.com, 7 days old
+  EXPECT_EQ(f2["registrar:1002"].new_abused, 1);         // c.com, 7 days old
   EXPECT_EQ(f2["tld:net"].abused, 0);
   EXPECT_EQ(f2["tld:net"].mitigated, 1);
   std::map<std::string, std::string> how;
   for (const auto& m : d2->mitigations) how[m.domain] = m.how + "/" + std::to_string(m.ttm_days);
-  EXPECT_EQ(how, (std::map<std::string, std::string>{{"b.com", "left_zone/2"}, {"x.net", "delisted/2"}}));
+  EXPECT_EQ(
+      how, (std::map<std::string, std::string>{{"b.com", "left_zone/2"}, {"x.net", "delisted/2"}}));
 
   // Day 3: a.com delisted after 3 days.
   const std::string feed_a3 = Write("a3.txt", "# nothing today\n");
-  auto d3 = obs.Ingest(Request("2024-03-04", {com2, net},
-                               {"phishing:feeda:urls:" + feed_a3, "malware:feedb:domains:" + feed_b2}));
+  auto d3 =
+      obs.Ingest(Request("2024-03-04", {com2, net},
+                         {"phishing:feeda:urls:" + feed_a3, "malware:feedb:domains:" + feed_b2}));
   ASSERT_TRUE(d3) << d3.error().message;
   auto open = *obs.OpenListings();
   ASSERT_EQ(open.size(), 1u);
@@ -195,14 +203,17 @@ TEST_P(ObservatoryTest, OrderDuplicatesAndAtomicity) {
   const std::string same = Write("same.txt", "a.com\n");
   Observatory obs(db());
   // Identical content under two names is refused (it would double count).
-  auto dup = obs.Ingest(Request("2024-03-01", {com}, {"phishing:one:domains:" + feed, "spam:two:domains:" + same}));
+  auto dup = obs.Ingest(
+      Request("2024-03-01", {com}, {"phishing:one:domains:" + feed, "spam:two:domains:" + same}));
   ASSERT_FALSE(dup);
   EXPECT_NE(dup.error().message.find("identical content"), std::string::npos);
-  auto twice = obs.Ingest(Request("2024-03-01", {com}, {"phishing:one:domains:" + feed, "phishing:one:urls:" + feed}));
+  auto twice = obs.Ingest(
+      Request("2024-03-01", {com}, {"phishing:one:domains:" + feed, "phishing:one:urls:" + feed}));
   ASSERT_FALSE(twice);
   EXPECT_NE(twice.error().message.find("given twice"), std::string::npos);
   // A missing file fails the day and writes nothing.
-  auto missing = obs.Ingest(Request("2024-03-01", {com}, {"phishing:one:domains:" + (dir_ / "nope.txt").string()}));
+  auto missing = obs.Ingest(
+      Request("2024-03-01", {com}, {"phishing:one:domains:" + (dir_ / "nope.txt").string()}));
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().message.find("nope.txt"), std::string::npos);
   EXPECT_TRUE(db().Query("SELECT day FROM dns_snapshots")->empty());
@@ -253,17 +264,22 @@ TEST_P(ObservatoryTest, ReportsRoutedAndMitigationConfirmed) {
   const auto& templates = comms::TemplateSet::Embedded();
   const auto* tpl = templates.Latest((*msg)["kind"].get<std::string>());
   ASSERT_NE(tpl, nullptr);
-  auto valid = templates.Validate(*tpl, (*msg)["fields"], {[](const std::string&) { return false; }});
+  auto valid =
+      templates.Validate(*tpl, (*msg)["fields"], {[](const std::string&) { return false; }});
   ASSERT_TRUE(valid) << valid.error().ToString();
   EXPECT_EQ((*msg)["recipients"][0], "org-registrar-one");
-  EXPECT_NE((*msg)["fields"]["description"].get<std::string>().find("http://login.a.com/x"), std::string::npos);
-  EXPECT_NE((*msg)["fields"]["description"].get<std::string>().find(std::string(64, 'a')), std::string::npos);
+  EXPECT_NE((*msg)["fields"]["description"].get<std::string>().find("http://login.a.com/x"),
+            std::string::npos);
+  EXPECT_NE((*msg)["fields"]["description"].get<std::string>().find(std::string(64, 'a')),
+            std::string::npos);
   for (const char* c : {"phishing", "malware", "botnet_cc", "spam"}) {
     AbuseReport r = *report;
     r.categories = {c};
     auto m = ReportMessage(r, "org");
     ASSERT_TRUE(m);
-    EXPECT_TRUE(templates.Validate(*tpl, (*m)["fields"], {[](const std::string&) { return false; }})) << c;
+    EXPECT_TRUE(templates.Validate(*tpl, (*m)["fields"], {[](const std::string&) {
+      return false;
+    }})) << c;
   }
   report->screenshot_sha256 = "xyz";
   EXPECT_FALSE(ReportMessage(*report, "org"));
@@ -274,11 +290,14 @@ TEST_P(ObservatoryTest, ReportsRoutedAndMitigationConfirmed) {
   auto b = obs.ReportFor("b.com");
   ASSERT_TRUE(b);
   ASSERT_TRUE(obs.RecordSent(*b, "msg-2", {"org-registrar-one", RoutedTo::kRegistrar}));
-  EXPECT_EQ(obs.RecordResponse("msg-2", "2024-03-02", Response::kDeclined, "").error().field, "reason");
+  EXPECT_EQ(obs.RecordResponse("msg-2", "2024-03-02", Response::kDeclined, "").error().field,
+            "reason");
   ASSERT_TRUE(obs.RecordResponse("msg-2", "2024-03-02", Response::kDeclined, "not our customer"));
   ASSERT_TRUE(obs.RecordResponse("msg-1", "2024-03-03", Response::kSuspended, ""));
-  EXPECT_EQ(obs.RecordResponse("msg-1", "2024-03-03", Response::kSuspended, "").error().code, ErrorCode::kConflict);
-  EXPECT_EQ(obs.RecordResponse("msg-9", "2024-03-03", Response::kSuspended, "").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(obs.RecordResponse("msg-1", "2024-03-03", Response::kSuspended, "").error().code,
+            ErrorCode::kConflict);
+  EXPECT_EQ(obs.RecordResponse("msg-9", "2024-03-03", Response::kSuspended, "").error().code,
+            ErrorCode::kNotFound);
   auto rows = *db().Query("SELECT mitigation, ttm_days FROM dns_listings WHERE domain = 'a.com'");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].Text(0), "confirmed");

@@ -75,8 +75,7 @@ TEST(ZoneReader, RootZoneMatchesAwk) {
   const std::string file = DataDir() + "/root.zone";
   // Independent counts: the root zone is written one record per line as
   // "owner TTL IN TYPE rdata".
-  const long awk_records =
-      std::stol(Shell("awk 'NF>0 && $1 !~ /^;/' '" + file + "' | wc -l"));
+  const long awk_records = std::stol(Shell("awk 'NF>0 && $1 !~ /^;/' '" + file + "' | wc -l"));
   const long awk_delegations = std::stol(
       Shell("awk '$4==\"NS\" && $1!=\".\" {print tolower($1)}' '" + file + "' | sort -u | wc -l"));
   const long awk_ds = std::stol(Shell("awk '$4==\"DS\"' '" + file + "' | wc -l"));
@@ -112,7 +111,8 @@ TEST(ZoneReader, GzipGivesTheSameCounts) {
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     gzFile g = gzopen(gz.c_str(), "wb");
     ASSERT_NE(g, nullptr);
-    ASSERT_EQ(gzwrite(g, text.data(), static_cast<unsigned>(text.size())), static_cast<int>(text.size()));
+    ASSERT_EQ(gzwrite(g, text.data(), static_cast<unsigned>(text.size())),
+              static_cast<int>(text.size()));
     gzclose(g);
   }
   DelegationCounter a, b;
@@ -212,16 +212,16 @@ TEST(ZoneReader, NonConsecutiveDuplicateOwnersCountedOnce) {
 TEST(ZoneReader, MalformedLinesAreReportedAndTheRestProcessed) {
   const std::string zone =
       "$TTL 300\n"
-      "relative NS ns.example.\n"           // 2: no origin
+      "relative NS ns.example.\n"  // 2: no origin
       "$ORIGIN example.\n"
-      "a NS ns.example.\n"                  // 4 ok
-      "b IN FOO bar\n"                      // 5: unknown type
-      "c A 300.1.1.1\n"                     // 6: bad IPv4
-      "d..x A 192.0.2.1\n"                  // 7: empty label
-      "e NS\n"                              // 8: NS without target
-      "f CH A 192.0.2.1\n"                  // 9: class CH
-      "$INCLUDE other.zone\n"               // 10: refused
-      "g ( NS ns.example.\n"                // 11: ( not closed -> swallows to end
+      "a NS ns.example.\n"     // 4 ok
+      "b IN FOO bar\n"         // 5: unknown type
+      "c A 300.1.1.1\n"        // 6: bad IPv4
+      "d..x A 192.0.2.1\n"     // 7: empty label
+      "e NS\n"                 // 8: NS without target
+      "f CH A 192.0.2.1\n"     // 9: class CH
+      "$INCLUDE other.zone\n"  // 10: refused
+      "g ( NS ns.example.\n"   // 11: ( not closed -> swallows to end
       "h NS ns.example.\n"
       "\n";
   Collected c;
@@ -286,10 +286,10 @@ TEST(ZoneReader, MoreMalformedInputs) {
 TEST(ZoneReader, IncludeWhenAllowed) {
   TempDir dir;
   dir.Write("child.zone", "www A 192.0.2.7\n");
-  const std::string parent = dir.Write(
-      "parent.zone",
-      "$ORIGIN example.\n$TTL 60\n@ SOA a b 1 2 3 4 5\n$INCLUDE child.zone sub.example.\n"
-      "after A 192.0.2.8\n");
+  const std::string parent =
+      dir.Write("parent.zone",
+                "$ORIGIN example.\n$TTL 60\n@ SOA a b 1 2 3 4 5\n$INCLUDE child.zone sub.example.\n"
+                "after A 192.0.2.8\n");
   Collected c;
   ZoneOptions opt;
   opt.allow_include = true;
@@ -318,8 +318,8 @@ TEST(ZoneReader, RecordsSpanningReadChunks) {
   std::string text = "$ORIGIN test.\n$TTL 60\n@ SOA a b 1 2 3 4 5\n";
   const int n = 200000;
   for (int i = 0; i < n; ++i)
-    text += "d" + std::to_string(i) + " NS ( ns1.example.\n ) ; delegation " +
-            std::to_string(i) + "\n";
+    text +=
+        "d" + std::to_string(i) + " NS ( ns1.example.\n ) ; delegation " + std::to_string(i) + "\n";
   ASSERT_GT(text.size(), std::size_t{9} << 20);
   const std::string path = dir.Write("big.zone", text);
   DelegationCounter counter;

@@ -42,8 +42,8 @@ class FederationTest : public ::testing::TestWithParam<store::Backend> {
       n->server.reset();
       n->node.reset();
       if (!n->pg_db.empty()) {
-        EXPECT_EQ(store::testing::PgAdminExec(admin_url_, "DROP DATABASE IF EXISTS " + n->pg_db +
-                                                               " WITH (FORCE)"),
+        EXPECT_EQ(store::testing::PgAdminExec(
+                      admin_url_, "DROP DATABASE IF EXISTS " + n->pg_db + " WITH (FORCE)"),
                   "");
       }
       std::error_code ec;
@@ -73,7 +73,8 @@ class FederationTest : public ::testing::TestWithParam<store::Backend> {
     n->opts.clock = &clock_;
     api::InitOptions init;
     init.base_url = "http://127.0.0.1:1";
-    init.founding_org = {{"kind", "national_csirt"}, {"names", {{"en", name}}}, {"country", country}};
+    init.founding_org = {
+        {"kind", "national_csirt"}, {"names", {{"en", name}}}, {"country", country}};
     init.operator_password = "correct horse battery staple";
     auto st = api::Node::Init(n->opts, init);
     EXPECT_TRUE(st) << st.error().ToString();
@@ -82,8 +83,8 @@ class FederationTest : public ::testing::TestWithParam<store::Backend> {
     n->node = std::move(*opened);
     n->org = n->node->FoundingOrg().value_or("");
     api::Node* raw = n->node.get();
-    n->server = std::make_unique<http::Server>(http::ServerOptions{},
-                                               [raw](http::Request& r) { return raw->Dispatch(r); });
+    n->server = std::make_unique<http::Server>(
+        http::ServerOptions{}, [raw](http::Request& r) { return raw->Dispatch(r); });
     auto port = n->server->Start();
     EXPECT_TRUE(port) << port.error().ToString();
     n->url = "http://127.0.0.1:" + std::to_string(port.value_or(0));

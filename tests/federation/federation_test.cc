@@ -98,15 +98,18 @@ TEST_P(FedTest, PeeringChecksTheFingerprintAndRequestsAreSignedByActivePeers) {
 
   // Suspended: refused and counted; resumed: accepted again.
   ASSERT_TRUE(a.fed().SetState(b.id(), federation::PeerState::kSuspended));
-  r = http::Send(a.url, "GET", target, {}, SignedHeaders(b, a, "GET", target, "", clock_.NowMillis()));
+  r = http::Send(a.url, "GET", target, {},
+                 SignedHeaders(b, a, "GET", target, "", clock_.NowMillis()));
   EXPECT_EQ(r->status, 401);
   EXPECT_EQ(Rejected(a, b.id(), "request_from_suspended_peer"), 1);
   ASSERT_TRUE(a.fed().SetState(b.id(), federation::PeerState::kActive));
-  r = http::Send(a.url, "GET", target, {}, SignedHeaders(b, a, "GET", target, "", clock_.NowMillis()));
+  r = http::Send(a.url, "GET", target, {},
+                 SignedHeaders(b, a, "GET", target, "", clock_.NowMillis()));
   EXPECT_EQ(r->status, 200);
   // Removed: refused.
   ASSERT_TRUE(a.fed().SetState(b.id(), federation::PeerState::kRemoved));
-  r = http::Send(a.url, "GET", target, {}, SignedHeaders(b, a, "GET", target, "", clock_.NowMillis()));
+  r = http::Send(a.url, "GET", target, {},
+                 SignedHeaders(b, a, "GET", target, "", clock_.NowMillis()));
   EXPECT_EQ(r->status, 401);
   // B cannot pull from A (B has not pinned A, and A removed B).
   Pin(b, a);
@@ -124,10 +127,9 @@ TEST_P(FedTest, DirectoryAndMessagesReplicateUnderDistributionAndTlp) {
   PeerBoth(b, c);
   PeerBoth(a, c);
   // A second organisation on B, and contacts.
-  auto ob2 = b.node->directory().CreateOrg({"", b.org},
-                                           {{"kind", "ci_operator"},
-                                            {"names", {{"en", "Beta Health CERT"}}},
-                                            {"country", "DE"}});
+  auto ob2 = b.node->directory().CreateOrg(
+      {"", b.org},
+      {{"kind", "ci_operator"}, {"names", {{"en", "Beta Health CERT"}}}, {"country", "DE"}});
   ASSERT_TRUE(ob2) << ob2.error().ToString();
   Converge();
   for (auto* n : {&a, &b, &c}) {
@@ -184,7 +186,8 @@ TEST_P(FedTest, DirectoryAndMessagesReplicateUnderDistributionAndTlp) {
     ASSERT_TRUE(peers);
     for (const auto& p : *peers) {
       for (const auto& [reason, count] : p.rejected)
-        if (reason != "replayed") ADD_FAILURE() << n->name << " rejected " << count << " " << reason;
+        if (reason != "replayed")
+          ADD_FAILURE() << n->name << " rejected " << count << " " << reason;
     }
     auto dup = n->node->db().Query("SELECT id FROM journal GROUP BY id HAVING COUNT(*) > 1");
     ASSERT_TRUE(dup);
@@ -193,9 +196,9 @@ TEST_P(FedTest, DirectoryAndMessagesReplicateUnderDistributionAndTlp) {
   // A removed peer gets nothing new.
   ASSERT_TRUE(a.fed().SetState(c.id(), federation::PeerState::kRemoved));
   ASSERT_TRUE(b.fed().SetState(c.id(), federation::PeerState::kRemoved));
-  auto late = a.node->directory().CreateOrg({"", a.org}, {{"kind", "national_csirt"},
-                                                          {"names", {{"en", "Alpha Late"}}},
-                                                          {"country", "FR"}});
+  auto late = a.node->directory().CreateOrg(
+      {"", a.org},
+      {{"kind", "national_csirt"}, {"names", {{"en", "Alpha Late"}}}, {"country", "FR"}});
   ASSERT_TRUE(late);
   Converge();
   EXPECT_TRUE(b.node->directory().GetOrg(late->id));
@@ -214,10 +217,9 @@ TEST_P(FedTest, ForgedAlteredReplayedAndOutOfPolicyEnvelopesAreRejectedAndCounte
                                          auth::Role::kOfficer, false);
   auto red = a.node->comms().Send({alice->id, a.org}, Message(b.org, "red", "for B only"));
   ASSERT_TRUE(red) << red.error().ToString();
-  auto upd = a.node->directory().UpdateOrg({"", a.org}, a.org,
-                                           {{"kind", "national_csirt"},
-                                            {"names", {{"en", "Alpha CERT (renamed)"}}},
-                                            {"country", "FR"}});
+  auto upd = a.node->directory().UpdateOrg(
+      {"", a.org}, a.org,
+      {{"kind", "national_csirt"}, {"names", {{"en", "Alpha CERT (renamed)"}}}, {"country", "FR"}});
   ASSERT_TRUE(upd) << upd.error().ToString();
   auto red_env = a.node->journal().ReadById(red->id);
   auto upd_env = a.node->journal().ReadById(upd->envelope_id);
@@ -232,9 +234,9 @@ TEST_P(FedTest, ForgedAlteredReplayedAndOutOfPolicyEnvelopesAreRejectedAndCounte
   page.after = 0;
   page.next = 10;
   // Another envelope C does not have, altered: its signature no longer verifies.
-  auto o2 = a.node->directory().CreateOrg({"", a.org}, {{"kind", "national_csirt"},
-                                                       {"names", {{"en", "Alpha Two"}}},
-                                                       {"country", "FR"}});
+  auto o2 = a.node->directory().CreateOrg(
+      {"", a.org},
+      {{"kind", "national_csirt"}, {"names", {{"en", "Alpha Two"}}}, {"country", "FR"}});
   ASSERT_TRUE(o2) << o2.error().ToString();
   auto o2_env = a.node->journal().ReadById(o2->envelope_id);
   ASSERT_TRUE(o2_env && *o2_env);
@@ -289,9 +291,9 @@ TEST_P(FedTest, OrderOfArrivalDoesNotMatter) {
   auto& a = AddNode("Alpha CERT", "FR");
   auto& b = AddNode("Beta CERT", "DE");
   PeerBoth(a, b);
-  auto o = a.node->directory().CreateOrg({"", a.org}, {{"kind", "national_csirt"},
-                                                      {"names", {{"en", "Alpha Two"}}},
-                                                      {"country", "FR"}});
+  auto o = a.node->directory().CreateOrg(
+      {"", a.org},
+      {{"kind", "national_csirt"}, {"names", {{"en", "Alpha Two"}}}, {"country", "FR"}});
   ASSERT_TRUE(o);
   Json poc_in = {{"role", "technical"},
                  {"function_title", "Duty officer"},
@@ -327,14 +329,14 @@ TEST_P(FedTest, GossipDetectsAForkedHistory) {
   PeerBoth(a, b);
   ASSERT_TRUE(a.node->log().Issue(transparency::IssuePolicy::kAlways));
   Converge();  // B sees A's head in A's feed
-  auto heads = b.node->db().Query("SELECT COUNT(*) FROM federation_heads WHERE log_node = ?",
-                                  {a.id()});
+  auto heads =
+      b.node->db().Query("SELECT COUNT(*) FROM federation_heads WHERE log_node = ?", {a.id()});
   EXPECT_GE((*heads)[0].Int(0), 1);
   EXPECT_TRUE(b.fed().Alerts()->empty());
   // A genuine growth: consistent.
-  ASSERT_TRUE(a.node->directory().CreateOrg({"", a.org}, {{"kind", "national_csirt"},
-                                                         {"names", {{"en", "Alpha Two"}}},
-                                                         {"country", "FR"}}));
+  ASSERT_TRUE(a.node->directory().CreateOrg(
+      {"", a.org},
+      {{"kind", "national_csirt"}, {"names", {{"en", "Alpha Two"}}}, {"country", "FR"}}));
   ASSERT_TRUE(a.node->log().Issue(transparency::IssuePolicy::kAlways));
   Converge();
   EXPECT_TRUE(b.fed().Alerts()->empty());
@@ -390,9 +392,9 @@ TEST_P(FedTest, PullersReplicateAndADeadPeerBlocksNoOne) {
                                    crypto::Base64UrlEncode(mute.public_key)));
   a.node->StartFederation();
   b.node->StartFederation();
-  auto o = b.node->directory().CreateOrg({"", b.org}, {{"kind", "national_csirt"},
-                                                      {"names", {{"en", "Beta Two"}}},
-                                                      {"country", "DE"}});
+  auto o = b.node->directory().CreateOrg(
+      {"", b.org},
+      {{"kind", "national_csirt"}, {"names", {{"en", "Beta Two"}}}, {"country", "DE"}});
   ASSERT_TRUE(o);
   EXPECT_TRUE(Eventually([&] { return static_cast<bool>(a.node->directory().GetOrg(o->id)); }));
   EXPECT_TRUE(Eventually([&] {

@@ -1,10 +1,11 @@
 // Parsing and verification of signed node-to-node request headers, the feed
 // page reader and the distribution/TLP policy, without a network.
+#include "federation/signed_request.h"
+
 #include <gtest/gtest.h>
 
 #include "federation/feed.h"
 #include "federation/policy.h"
-#include "federation/signed_request.h"
 
 namespace entente::federation {
 namespace {
@@ -54,8 +55,8 @@ TEST(SignedRequest, HeadersAreParsedStrictlyAndErrorsNameTheHeader) {
     if (!value.empty()) h.emplace(name, value);
     return ParseSignedHeaders(h);
   };
-  for (const char* name : {"Entente-Node", "Entente-Date", "Entente-Nonce", "Entente-Digest",
-                           "Entente-Signature"}) {
+  for (const char* name :
+       {"Entente-Node", "Entente-Date", "Entente-Nonce", "Entente-Digest", "Entente-Signature"}) {
     auto r = with(name, "");
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().field, name);
@@ -87,16 +88,16 @@ TEST(FeedPage, ReaderChecksStructureAndOrder) {
   ASSERT_TRUE(ok) << ok.error().ToString();
   EXPECT_EQ(ok->entries.size(), 2u);
   EXPECT_EQ(ParseFeedPage(page("{\"seq\":2,\"envelope\":{}}")).error().field, "entries[0].seq");
-  EXPECT_EQ(ParseFeedPage(page("{\"seq\":4,\"envelope\":{}},{\"seq\":4,\"envelope\":{}}"))
-                .error()
-                .field,
-            "entries[1].seq");
+  EXPECT_EQ(
+      ParseFeedPage(page("{\"seq\":4,\"envelope\":{}},{\"seq\":4,\"envelope\":{}}")).error().field,
+      "entries[1].seq");
   EXPECT_EQ(ParseFeedPage(page("{\"seq\":10,\"envelope\":{}}")).error().field, "entries[0].seq");
   EXPECT_EQ(ParseFeedPage(page("{\"seq\":4,\"envelope\":[]}")).error().field,
             "entries[0].envelope");
   EXPECT_EQ(ParseFeedPage(page("", ",\"x\":1")).error().field, "x");
   EXPECT_EQ(ParseFeedPage(page("", ",\"heads\":[1]")).error().field, "heads[0]");
-  EXPECT_EQ(ParseFeedPage("{\"node\":\"" + node + "\",\"after\":5,\"next\":4,\"more\":false,"
+  EXPECT_EQ(ParseFeedPage("{\"node\":\"" + node +
+                          "\",\"after\":5,\"next\":4,\"more\":false,"
                           "\"entries\":[]}")
                 .error()
                 .field,

@@ -85,6 +85,11 @@ for n in a b c; do mkorgs "$n" $((3 + RANDOM % 5)) "org-$n"; done
 msg() { # from to tlp
   ent "$1" --json msg send --as operator "{\"kind\":\"incident_notification\",\"recipients\":[\"${ORG[$2]}\"],\"tlp\":\"$3\",\"language\":\"en\",\"fields\":{\"urgency\":\"urgent\",\"classification\":{\"class\":\"availability\",\"type\":\"ddos\"},\"summary\":\"$3 from $1\",\"description\":\"test\"}}" | jq -r .id
 }
+# A node can address an organisation once the directory entry has replicated
+# to it (otherwise: "no such organisation").
+knows() { [ "$(q "$1" "SELECT COUNT(*) FROM orgs WHERE id = '$2'")" = 1 ]; }
+poll knows a "${ORG[b]}" || fail "A never learnt B's organisation"
+poll knows c "${ORG[a]}" || fail "C never learnt A's organisation"
 RED=$(msg a b red)
 AMBER=$(msg c a amber)
 

@@ -29,6 +29,7 @@ ENTENTE_PASSWORD="$PASSWORD" E demo --file "$SRC/data/demo/directory.json" >/dev
 mkdir -p "$WORK/mail"
 mkfifo "$WORK/sink-in"
 PYTHON=${ENTENTE_TEST_PYTHON:-/usr/bin/python3}
+: >"$WORK/sink-port"  # exists before tail -f opens it (the redirect below waits for the FIFO)
 "$PYTHON" "$SRC/tests/mail/smtp_sink.py" --dir "$WORK/mail" <"$WORK/sink-in" >"$WORK/sink-port" 2>"$WORK/sink-log" &
 SINK_PID=$!
 exec 3>"$WORK/sink-in"

@@ -30,7 +30,8 @@ TEST(PatternTest, ValidPatternsRoundTrip) {
       "'ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c']",
       "[email-message:body_multipart[*].body_raw_ref.name MATCHES '^Final Report.+\\\\.exe$']",
       // Examples of section 9 of the specification.
-      "[file:hashes.'SHA-256' = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']",
+      "[file:hashes.'SHA-256' = "
+      "'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']",
       "[email-message:from_ref.value MATCHES '.+\\\\@example\\\\.com$' AND "
       "email-message:body_multipart[*].body_raw_ref.name MATCHES '^Final Report.+\\\\.exe$']",
       "[file:hashes.'SHA-256' = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f' "

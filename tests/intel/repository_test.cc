@@ -123,7 +123,8 @@ TEST_P(IntelRepositoryTest, RejectedBundleStoresNothing) {
   EXPECT_EQ(rejected[0].index, 1u);
   EXPECT_EQ(rejected[0].id, Indicator(2)["id"].get<std::string>());
   EXPECT_EQ(rejected[0].path, "/objects/1/pattern");
-  EXPECT_NE(rejected[0].reason.find("offset 28: expected an object path"), std::string::npos) << rejected[0].reason;
+  EXPECT_NE(rejected[0].reason.find("offset 28: expected an object path"), std::string::npos)
+      << rejected[0].reason;
   EXPECT_EQ(rejected[1].path, "/objects/2/modified");
   EXPECT_NE(rejected[1].reason.find("at or after created"), std::string::npos);
 }
@@ -197,14 +198,15 @@ TEST_P(IntelRepositoryTest, VersionsByModified) {
   all.all_versions = true;
   EXPECT_EQ(repo().List(all)->size(), 2u);
   // Equal instants written differently are the same version.
-  EXPECT_EQ(MustImport(Bundle({Indicator(1, "2020-02-01T00:00:00.000000Z", "newer.example")}))
-                .rejected,
-            1u);  // same version, different text of modified: a conflict
+  EXPECT_EQ(
+      MustImport(Bundle({Indicator(1, "2020-02-01T00:00:00.000000Z", "newer.example")})).rejected,
+      1u);  // same version, different text of modified: a conflict
 }
 
 TEST_P(IntelRepositoryTest, VersionsWithinOneBundleAcrossBatches) {
   std::vector<Json> objects;
-  for (int i = 0; i < 1200; ++i) objects.push_back(Indicator(i % 400, fmt::format("2020-01-01T00:00:{:02d}.000Z", i / 400)));
+  for (int i = 0; i < 1200; ++i)
+    objects.push_back(Indicator(i % 400, fmt::format("2020-01-01T00:00:{:02d}.000Z", i / 400)));
   objects.push_back(Indicator(5, "2020-01-01T00:00:00.000Z"));  // older than stored: ignored
   auto report = MustImport(Bundle(objects));
   EXPECT_TRUE(report.stored);
@@ -218,7 +220,8 @@ TEST_P(IntelRepositoryTest, VersionsWithinOneBundleAcrossBatches) {
   for (const auto& o : *latest) EXPECT_EQ(o.modified, "2020-01-01T00:00:02.000Z");
 
   // Duplicate id+modified with different content inside one bundle.
-  auto dup = MustImport(Bundle({Indicator(9000), Indicator(9000, "2020-01-01T00:00:00.000Z", "x.example")}));
+  auto dup = MustImport(
+      Bundle({Indicator(9000), Indicator(9000, "2020-01-01T00:00:00.000Z", "x.example")}));
   EXPECT_FALSE(dup.stored);
   EXPECT_EQ(dup.rejected, 1u);
 }
@@ -254,7 +257,8 @@ TEST_P(IntelRepositoryTest, TlpOwnerAndCommunity) {
   options.owner_org = "org-a";
   options.community_id = "community-1";
   auto report = MustImport(Bundle({red, white, unmarked, md, custom}), options);
-  for (const auto& o : report.outcomes) EXPECT_NE(o.fate, Fate::kRejected) << o.path << ": " << o.reason;
+  for (const auto& o : report.outcomes)
+    EXPECT_NE(o.fate, Fate::kRejected) << o.path << ": " << o.reason;
   ASSERT_TRUE(report.stored);
   std::map<std::string, std::optional<std::string>> tlp;
   ObjectFilter f;
@@ -298,7 +302,8 @@ TEST_P(IntelRepositoryTest, CustomObservableWithOddPropertiesImports) {
     "revoked": "yes", "x_value": [1]})");
   auto report = repo().Import(Bundle({odd}), {});
   ASSERT_TRUE(report) << report.error().ToString();
-  for (const auto& o : report->outcomes) EXPECT_NE(o.fate, Fate::kRejected) << o.path << ": " << o.reason;
+  for (const auto& o : report->outcomes)
+    EXPECT_NE(o.fate, Fate::kRejected) << o.path << ": " << o.reason;
 }
 
 ENTENTE_INSTANTIATE_BACKENDS(IntelRepositoryTest);

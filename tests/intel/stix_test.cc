@@ -113,7 +113,8 @@ TEST(StixTest, InvalidObjectsAreRejectedWithPathAndReason) {
        "not a STIX identifier"},
       {"uuid v7", [](Json& j) { j["id"] = "indicator--018e2e2d-17d4-7cbf-938f-98ee46b3cd3f"; },
        "/id", "not a STIX identifier"},
-      {"no pattern", [](Json& j) { j.erase("pattern"); }, "/pattern", "required property is missing"},
+      {"no pattern", [](Json& j) { j.erase("pattern"); }, "/pattern",
+       "required property is missing"},
       {"bad pattern", [](Json& j) { j["pattern"] = "[domain-name:value = 'x'"; }, "/pattern",
        "invalid STIX pattern: offset 24: expected ']'"},
       {"pcre pattern not parsed as STIX",
@@ -151,7 +152,10 @@ TEST(StixTest, InvalidObjectsAreRejectedWithPathAndReason) {
        "custom property names must match"},
       {"short custom property", [](Json& j) { j["xy"] = 1; }, "/xy", ""},
       {"reserved property", [](Json& j) { j["severity"] = "high"; }, "", "severity"},
-      {"kill chain phase", [](Json& j) { j["kill_chain_phases"] = Json::array({{{"x", 1}}}); },
+      {"kill chain phase",
+       [](Json& j) {
+         j["kill_chain_phases"] = Json::array({{{"x", 1}}});
+       },
        "/kill_chain_phases/0/kill_chain_name", "required property is missing"},
   };
   const auto& v = StixValidator::Default();
@@ -254,7 +258,8 @@ TEST(StixTest, BundleLimits) {
   EXPECT_EQ(seen, 2u);
 
   std::string deep = R"({"type": "bundle", "id": "bundle--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
-    "objects": [)" + std::string(100000, '[') + std::string(100000, ']') + "]}";
+    "objects": [)" + std::string(100000, '[') +
+                     std::string(100000, ']') + "]}";
   auto d = ReadBundle(deep, limits, [](size_t, std::string_view) { return Ok(); });
   ASSERT_FALSE(d);
   EXPECT_EQ(d.error().code, ErrorCode::kResourceExhausted);

@@ -231,8 +231,8 @@ TEST_F(WebhookServerTest, RedirectIsNotFollowed) {
 }
 
 TEST_F(WebhookServerTest, SlowReceiverTimesOut) {
-  WebhookSender sender(
-      {.timeout = std::chrono::milliseconds(300), .allow_private_addresses = true}, clock_);
+  WebhookSender sender({.timeout = std::chrono::milliseconds(300), .allow_private_addresses = true},
+                       clock_);
   auto s = sender.Post(base_ + "/slow", std::string(kSecret), Notice());
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, ErrorCode::kUnavailable);
@@ -278,8 +278,9 @@ TEST_F(WebhookServerTest, RefusesWeakSecretsAndUnserialisableBodies) {
 
 TEST(WebhookSender, ConnectionRefusedIsUnavailable) {
   testing::TestSocket closed(/*listen=*/false);
-  auto s = WebhookSender(Local()).Post("http://127.0.0.1:" + std::to_string(closed.port()) + "/hook",
-                                std::string(kSecret), Notice());
+  auto s =
+      WebhookSender(Local()).Post("http://127.0.0.1:" + std::to_string(closed.port()) + "/hook",
+                                  std::string(kSecret), Notice());
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(s.error().message.find("cannot deliver webhook to http://127.0.0.1:" +
@@ -310,16 +311,35 @@ TEST_F(WebhookServerTest, ALoopbackReceiverIsRefusedByDefaultAndGetsNothing) {
 }
 
 TEST(WebhookAddresses, PrivateLoopbackAndReservedAreRecognised) {
-  for (const char* a : {"127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
-                        "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255",
-                        "198.18.0.1", "192.0.2.7", "::1", "::", "fc00::1", "fd12:3456::1",
-                        "fe80::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
-                        "64:ff9b::a9fe:a9fe", "2001:db8::1", "not an address", ""}) {
+  for (const char* a : {"127.0.0.1",
+                        "10.1.2.3",
+                        "172.16.0.1",
+                        "172.31.255.255",
+                        "192.168.1.1",
+                        "169.254.169.254",
+                        "100.64.0.1",
+                        "0.0.0.0",
+                        "224.0.0.1",
+                        "255.255.255.255",
+                        "198.18.0.1",
+                        "192.0.2.7",
+                        "::1",
+                        "::",
+                        "fc00::1",
+                        "fd12:3456::1",
+                        "fe80::1",
+                        "ff02::1",
+                        "::ffff:127.0.0.1",
+                        "::ffff:10.0.0.1",
+                        "64:ff9b::a9fe:a9fe",
+                        "2001:db8::1",
+                        "not an address",
+                        ""}) {
     EXPECT_TRUE(IsPrivateAddress(a)) << a;
   }
-  for (const char* a : {"8.8.8.8", "1.1.1.1", "172.15.255.255", "172.32.0.1", "100.63.255.255",
-                        "100.128.0.1", "193.0.6.139", "2001:67c:2e8::1", "2606:4700::1111",
-                        "::ffff:8.8.8.8"}) {
+  for (const char* a :
+       {"8.8.8.8", "1.1.1.1", "172.15.255.255", "172.32.0.1", "100.63.255.255", "100.128.0.1",
+        "193.0.6.139", "2001:67c:2e8::1", "2606:4700::1111", "::ffff:8.8.8.8"}) {
     EXPECT_FALSE(IsPrivateAddress(a)) << a;
   }
 }

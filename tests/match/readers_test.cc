@@ -273,6 +273,29 @@ TEST(IndicatorIo, PlainCsvJsonLines) {
   EXPECT_FALSE(LoadIndicators("x", "xml", d, "f"));
 }
 
+// Members of the wrong JSON type are issues, never exceptions (found by the
+// match_indicators fuzz target: "type" as an array aborted the process).
+TEST(IndicatorIo, StixMembersOfTheWrongTypeAreReportedNotThrown) {
+  auto wrong_type = LoadIndicators(R"({"type":[{"type":"indicator"}],"objects":[]})", "stix", {},
+                                   "b.json");
+  ASSERT_TRUE(wrong_type);
+  EXPECT_TRUE(wrong_type->indicators.empty());
+  ASSERT_EQ(wrong_type->issues.size(), 1u);
+  EXPECT_NE(wrong_type->issues[0].message.find("not a STIX bundle"), std::string::npos);
+
+  auto members = LoadIndicators(R"({"type":"bundle","id":"bundle--1","objects":[
+    {"type":5,"id":"indicator--a","pattern":"[domain-name:value = 'a.example']"},
+    {"type":"indicator","id":7,"pattern":"[domain-name:value = 'b.example']"},
+    {"type":"indicator","id":"indicator--c","pattern":"[domain-name:value = 'c.example']","pattern_type":["stix"]},
+    {"type":"indicator","id":"indicator--d","pattern":"[domain-name:value = 'd.example']"}
+  ]})",
+                                "stix", {}, "b.json");
+  ASSERT_TRUE(members);
+  ASSERT_EQ(members->indicators.size(), 1u);
+  EXPECT_EQ(members->indicators[0].value, "d.example");
+  EXPECT_EQ(members->issues.size(), 2u);  // the id that is not a string, the pattern_type
+}
+
 TEST(IndicatorIo, StixBundle) {
   std::string bundle = R"({"type":"bundle","id":"bundle--1","objects":[
     {"type":"indicator","id":"indicator--a","pattern":"[domain-name:value = 'bad.example']","pattern_type":"stix",

@@ -276,8 +276,8 @@ TEST(IndicatorIo, PlainCsvJsonLines) {
 // Members of the wrong JSON type are issues, never exceptions (found by the
 // match_indicators fuzz target: "type" as an array aborted the process).
 TEST(IndicatorIo, StixMembersOfTheWrongTypeAreReportedNotThrown) {
-  auto wrong_type = LoadIndicators(R"({"type":[{"type":"indicator"}],"objects":[]})", "stix", {},
-                                   "b.json");
+  auto wrong_type =
+      LoadIndicators(R"({"type":[{"type":"indicator"}],"objects":[]})", "stix", {}, "b.json");
   ASSERT_TRUE(wrong_type);
   EXPECT_TRUE(wrong_type->indicators.empty());
   ASSERT_EQ(wrong_type->issues.size(), 1u);

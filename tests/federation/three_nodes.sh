@@ -46,8 +46,10 @@ poll() {
 
 start() {
   local n=$1
-  ent "$n" serve --listen "${ADDR[$n]}:${PORT[$n]}" --insecure-cookies --jobs-interval 100 \
-    --sth-interval 1 >>"$W/$n.log" 2>&1 &
+  # The binary itself in the background (not the ent function, whose
+  # subshell would be what $! names: killing it would leave the node running).
+  "$E" --data "$W/$n" serve --listen "${ADDR[$n]}:${PORT[$n]}" --insecure-cookies \
+    --jobs-interval 100 --sth-interval 1 >>"$W/$n.log" 2>&1 &
   PID[$n]=$!
   PIDS+=("$!")
   poll curl -sf "$(url "$n")/api/v1/node" || fail "node $n did not start"
@@ -126,6 +128,8 @@ BURST=$!
 started() { [ "$(q b "SELECT COUNT(*) FROM orgs")" -gt "$BEFORE" ]; }
 poll started || fail "B did not start syncing the burst"
 kill -9 "${PID[b]}"
+wait "${PID[b]}" 2>/dev/null || true
+if kill -0 "${PID[b]}" 2>/dev/null; then fail "B is still running after kill -9"; fi
 echo "killed B (kill -9) with $(q b "SELECT COUNT(*) FROM orgs") of $((BEFORE + 60)) organisations"
 wait "$BURST"
 start b

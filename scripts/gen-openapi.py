@@ -284,6 +284,14 @@ R = [
 ]
 
 
+# Routes of the later areas (intel, TAXII, matching, DNS abuse, ...) are
+# described in scripts/openapi/<area>.py, one file per area, run here in
+# name order with this script's globals: each extends R and `schemas`.
+import glob
+for _area in sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "openapi", "*.py"))):
+    exec(compile(open(_area).read(), _area, "exec"), globals())
+
+
 def problem(desc):
     return {"description": desc, "content": {"application/problem+json": {"schema": ref("Problem")}}}
 

@@ -57,6 +57,20 @@ std::string_view PermissionName(Permission p) {
       return "message.write";
     case Permission::kCheckManage:
       return "check.manage";
+    case Permission::kIntelRead:
+      return "intel.read";
+    case Permission::kIntelWrite:
+      return "intel.write";
+    case Permission::kCommunityManage:
+      return "community.manage";
+    case Permission::kMatch:
+      return "match";
+    case Permission::kDnsRead:
+      return "dns.read";
+    case Permission::kDnsWrite:
+      return "dns.write";
+    case Permission::kDnsIngest:
+      return "dns.ingest";
   }
   return "unknown";
 }
@@ -98,6 +112,19 @@ bool Decide(const std::optional<Principal>& who, Permission need,
       return p.HasScope(Scope::kWrite) && p.role >= Role::kOfficer;
     case Permission::kCheckManage:
       return p.HasScope(Scope::kWrite) && (p.role >= Role::kAdmin || p.is_operator);
+    case Permission::kIntelRead:
+    case Permission::kMatch:
+      return p.HasScope(Scope::kRead) && p.role >= Role::kAnalyst;
+    case Permission::kIntelWrite:
+      return p.HasScope(Scope::kWrite) && p.role >= Role::kAnalyst;
+    case Permission::kCommunityManage:
+      return p.HasScope(Scope::kWrite) && p.role >= Role::kOfficer;
+    case Permission::kDnsRead:
+      return p.HasScope(Scope::kRead);
+    case Permission::kDnsWrite:
+      return p.HasScope(Scope::kWrite) && (p.role >= Role::kOfficer || p.is_operator);
+    case Permission::kDnsIngest:
+      return p.HasScope(Scope::kAdmin) && p.is_operator;
   }
   return false;
 }

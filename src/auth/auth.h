@@ -66,6 +66,13 @@ enum class Permission {
   kMessageRead,      // list messages of one's organisation and open them (analyst+)
   kMessageWrite,     // send, acknowledge, decline, respond, close (officer+)
   kCheckManage,      // start communication checks (admin, or operator)
+  kIntelRead,        // read threat intelligence one's organisation may see (analyst+)
+  kIntelWrite,       // import/share intelligence, report sightings (analyst+)
+  kCommunityManage,  // create communities, invite, vouch, remove (officer+)
+  kMatch,            // match values against the indicators one may use; feeds (analyst+)
+  kDnsRead,          // DNS abuse observatory figures and reports (viewer+)
+  kDnsWrite,         // file, route and answer DNS abuse reports (officer+)
+  kDnsIngest,        // ingest zone, registration and feed data (operator)
 };
 std::string_view PermissionName(Permission p);
 

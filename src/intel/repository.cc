@@ -6,6 +6,7 @@
 #include <array>
 #include <unordered_map>
 
+#include "intel/access.h"
 #include "jcs/jcs.h"
 
 namespace entente::intel {
@@ -408,6 +409,7 @@ Result<std::vector<StoredObject>> IntelRepository::List(const ObjectFilter& filt
     params.emplace_back(*filter.community_id);
   }
   if (!filter.include_revoked) sql += " AND revoked = 0";
+  if (filter.reader) sql += " AND " + ReaderSql(*filter.reader, params);
   if (!filter.all_versions) sql += " AND is_latest = 1";
   sql += " ORDER BY seq";
   if (filter.limit > 0) sql += fmt::format(" LIMIT {}", filter.limit);

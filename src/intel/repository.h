@@ -82,7 +82,13 @@ struct StoredObject {
   std::string content;  // canonical JSON
 };
 
+struct Reader;  // intel/access.h
+
 struct ObjectFilter {
+  // Whose eyes: when set, only the objects the reader may read (the rule of
+  // intel/access.h, applied in SQL so that limit/after_seq stay exact).
+  // nullptr: no access filter (internal use, the CLI of the operator).
+  const Reader* reader = nullptr;
   std::vector<std::string> types;  // any of; empty = all
   std::vector<std::string> ids;    // any of; empty = all
   std::optional<std::string> community_id;

@@ -1,5 +1,5 @@
 // Indicator files (the first byte picks plain, CSV, JSON lines, STIX or
-// auto) and the STIX pattern extractor; whatever loads is indexed and
+// auto) and the STIX pattern reading (StixPatternValues); whatever loads is indexed and
 // exported.
 #include <cstdint>
 #include <string_view>
@@ -14,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size < 1) return 0;
   static const char* kFormats[] = {"plain", "csv", "jsonl", "stix", "auto"};
   std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
-  (void)ParseSimpleStixPattern(text);
+  (void)StixPatternValues(text);
   auto r = LoadIndicators(text, kFormats[data[0] % 5], {}, "fuzz");
   if (!r) return 0;
   auto ix = Index::Build(r->indicators);

@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "intel/pattern.h"
 #include "match/normalize.h"
 
 namespace entente::match {
@@ -270,27 +272,6 @@ void LoadCsv(std::string_view text, const IndicatorDefaults& d, std::string_view
   });
 }
 
-// A STIX string literal starting at s[i] == '\''; returns the value and moves i past it.
-Result<std::string> StixString(std::string_view s, std::size_t& i) {
-  std::string out;
-  ++i;
-  while (i < s.size()) {
-    char c = s[i++];
-    if (c == '\\') {
-      if (i >= s.size()) break;
-      char e = s[i++];
-      if (e != '\\' && e != '\'')
-        return Invalid(fmt::format("invalid escape \\{} in pattern string", e));
-      out += e;
-    } else if (c == '\'') {
-      return out;
-    } else {
-      out += c;
-    }
-  }
-  return Invalid("unterminated string in pattern");
-}
-
 // The string member `key` of `o`; `absent` when there is none, and "" when
 // it is there but not a string (json::value would throw on untrusted input).
 std::string StringMember(const Json& o, const char* key, std::string absent = "") {
@@ -314,129 +295,165 @@ void LoadStix(const Json& bundle, const IndicatorDefaults& d, LoadResult& r) {
     ++n;
     if (!o.is_object() || StringMember(o, "type") != "indicator") continue;
     std::string id = StringMember(o, "id");
-    auto fail = [&](std::string msg) { Issue(r, n, id.empty() ? msg : id + ": " + msg); };
-    if (id.empty()) {
-      fail("indicator without id");
+    auto records = IndicatorsOfStixObject(o, d);
+    if (!records) {
+      std::string msg = records.error().message;
+      Issue(r, n, id.empty() ? msg : id + ": " + msg);
       continue;
     }
-    auto pattern = o.find("pattern");
-    if (pattern == o.end() || !pattern->is_string()) {
-      fail("indicator without pattern");
-      continue;
-    }
-    if (StringMember(o, "pattern_type", "stix") != "stix") {
-      fail("pattern_type is not stix");
-      continue;
-    }
-    auto p = ParseSimpleStixPattern(pattern->get<std::string>());
-    if (!p) {
-      fail(p.error().message);
-      continue;
-    }
-    Indicator in = Defaulted(d);
-    in.subdomains = false;  // STIX domain-name equality is exact
-    in.id = id;
-    in.kind = p->kind;
-    in.value = p->value;
-    in.target = p->target;
-    if (auto m = o.find("object_marking_refs"); m != o.end() && m->is_array())
-      for (const Json& ref : *m)
-        if (ref.is_string())
-          if (auto t = TlpFromMarking(ref.get<std::string>())) in.tlp = *t;
-    Json fields = Json::object();
-    if (o.contains("confidence")) fields["confidence"] = o["confidence"];
-    if (o.contains("valid_from")) fields["valid_from"] = o["valid_from"];
-    if (o.contains("valid_until")) fields["valid_until"] = o["valid_until"];
-    if (o.contains("revoked")) fields["revoked"] = o["revoked"];
-    for (const char* x : {"pap", "community", "action", "local_data", "subdomains"})
-      if (auto it = o.find(std::string("x_entente_") + x); it != o.end()) fields[x] = *it;
-    if (auto s = ApplyFields(fields, in); !s) {
-      fail(s.error().message);
-      continue;
-    }
-    if (in.kind != Kind::kDomain) in.subdomains = false;
-    r.indicators.push_back(std::move(in));
+    for (auto& one : *records) r.indicators.push_back(std::move(one));
   }
 }
 
 }  // namespace
 
-Result<SimplePattern> ParseSimpleStixPattern(std::string_view pat) {
-  std::string_view s = Trim(pat);
-  auto unsupported = [&](std::string_view why) {
-    return Invalid(
-        fmt::format("unsupported STIX pattern ({}); only a single comparison is supported "
-                    "until the intel module's pattern parser is used",
-                    why));
+namespace {
+
+// The engine's kind for a test's object path, or nullopt when the path is
+// not one the engine looks up. `hash` receives the canonical algorithm name.
+std::optional<Kind> KindOfPath(const intel::ObjectPath& path) {
+  const auto& st = path.steps;
+  auto key = [&](std::size_t i) -> std::string_view {
+    return i < st.size() && st[i].kind == intel::PathStep::Kind::kKey ? std::string_view(st[i].key)
+                                                                      : std::string_view();
   };
-  if (s.size() < 2 || s.front() != '[' || s.back() != ']')
-    return unsupported("not one [comparison]");
-  s = Trim(s.substr(1, s.size() - 2));
-  std::size_t colon = s.find(':');
-  if (colon == std::string_view::npos) return Invalid("pattern has no object type (type:property)");
-  std::string_view type = Trim(s.substr(0, colon));
-  std::size_t i = colon + 1;
-  // Property path up to the operator (may contain a quoted hash name).
-  std::size_t op_start = i;
-  while (op_start < s.size() && s[op_start] != ' ' && s[op_start] != '=' && s[op_start] != '!') {
-    if (s[op_start] == '\'') {
-      std::size_t close = s.find('\'', op_start + 1);
-      if (close == std::string_view::npos) return Invalid("unterminated quote in property path");
-      op_start = close + 1;
-    } else {
-      ++op_start;
-    }
+  const std::string& t = path.object_type;
+  if (st.size() == 1 && key(0) == "value") {
+    if (t == "domain-name") return Kind::kDomain;
+    if (t == "ipv4-addr" || t == "ipv6-addr") return Kind::kIp;
+    if (t == "url") return Kind::kUrl;
+    if (t == "email-addr") return Kind::kEmail;
   }
-  std::string_view path = s.substr(i, op_start - i);
-  std::string_view rest = Trim(s.substr(op_start));
-  bool matches = false;
-  if (rest.starts_with("=")) {
-    rest.remove_prefix(1);
-  } else if (rest.starts_with("MATCHES")) {
-    matches = true;
-    rest.remove_prefix(7);
-  } else {
-    return unsupported("operator other than = or MATCHES");
+  if (t == "email-message" && st.size() == 2 && (key(0) == "from_ref" || key(0) == "sender_ref") &&
+      key(1) == "value")
+    return Kind::kEmail;
+  if ((t == "file" || t == "artifact") && st.size() == 2 && key(0) == "hashes") {
+    std::string up;
+    for (char c : key(1))
+      if (c != '-' && c != '_')
+        up += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (up == "MD5") return Kind::kMd5;
+    if (up == "SHA1") return Kind::kSha1;
+    if (up == "SHA256") return Kind::kSha256;
   }
-  rest = Trim(rest);
-  if (rest.empty() || rest.front() != '\'')
-    return Invalid("comparison value is not a string literal");
-  std::size_t k = 0;
-  std::string value = ENTENTE_TRY(StixString(rest, k));
-  if (!Trim(rest.substr(k)).empty()) return unsupported("more than one comparison");
-  SimplePattern p;
-  Kind kind;
-  if (type == "domain-name" && path == "value")
-    kind = Kind::kDomain;
-  else if ((type == "ipv4-addr" || type == "ipv6-addr") && path == "value")
-    kind = Kind::kIp;
-  else if (type == "url" && path == "value")
-    kind = Kind::kUrl;
-  else if (type == "email-addr" && path == "value")
-    kind = Kind::kEmail;
-  else if (type == "file" &&
-           (path == "hashes.'SHA-256'" || path == "hashes.SHA-256" || path == "hashes.'SHA256'"))
-    kind = Kind::kSha256;
-  else if (type == "file" && (path == "hashes.'SHA-1'" || path == "hashes.SHA-1"))
-    kind = Kind::kSha1;
-  else if (type == "file" && (path == "hashes.MD5" || path == "hashes.'MD5'"))
-    kind = Kind::kMd5;
-  else
-    return unsupported(fmt::format("object path {}:{}", type, path));
-  if (matches) {
-    if (kind != Kind::kDomain && kind != Kind::kIp && kind != Kind::kUrl && kind != Kind::kEmail)
-      return unsupported("MATCHES on hashes");
-    p.kind = Kind::kRegex;
-    p.target = kind;
-  } else {
-    p.kind = kind;
-    if (kind == Kind::kIp && type == "ipv4-addr" && value.find(':') != std::string::npos)
-      return Invalid("ipv4-addr value is an IPv6 address");
-    if (kind == Kind::kIp && type == "ipv6-addr" && value.find(':') == std::string::npos)
-      return Invalid("ipv6-addr value is not an IPv6 address");
+  return std::nullopt;
+}
+
+Status Unsupported(std::string_view why) {
+  return Invalid(fmt::format(
+      "unsupported STIX pattern for matching ({}); supported: comparisons with =, IN or MATCHES "
+      "on domain, address, URL, email and MD5/SHA-1/SHA-256 hash values, joined by OR",
+      why));
+}
+
+// Checks that `c` is a test or a disjunction of tests the engine can look
+// up, appending the MATCHES regexes to `out`.
+Status CheckComparison(const intel::Comparison& c, std::vector<PatternValue>& out) {
+  using intel::Comparison;
+  using intel::Operator;
+  if (c.kind == Comparison::Kind::kAnd) return Unsupported("AND");
+  if (c.kind == Comparison::Kind::kOr) {
+    for (const auto& ch : c.children) ENTENTE_CHECK(CheckComparison(ch, out));
+    return Ok();
   }
-  p.value = std::move(value);
-  return p;
+  if (c.negated) return Unsupported("NOT");
+  auto kind = KindOfPath(c.path);
+  std::string path =
+      c.path.object_type + ":" + (c.path.steps.empty() ? std::string() : c.path.steps.front().key);
+  if (!kind) return Unsupported(fmt::format("object path {}", path));
+  if (c.op != Operator::kEqual && c.op != Operator::kIn && c.op != Operator::kMatches)
+    return Unsupported(fmt::format("operator {}", intel::OperatorName(c.op)));
+  for (const auto& v : c.values)
+    if (v.kind != intel::Literal::Kind::kString) return Unsupported("a value that is not a string");
+  if (c.op == Operator::kMatches) {
+    if (*kind == Kind::kMd5 || *kind == Kind::kSha1 || *kind == Kind::kSha256)
+      return Unsupported("MATCHES on hashes");
+    for (const auto& v : c.values) out.push_back({Kind::kRegex, v.text, *kind});
+    return Ok();
+  }
+  for (const auto& v : c.values) {
+    bool colon = v.text.find(':') != std::string::npos;
+    if (c.path.object_type == "ipv4-addr" && colon)
+      return Invalid(fmt::format("ipv4-addr value '{}' is an IPv6 address", v.text));
+    if (c.path.object_type == "ipv6-addr" && !colon)
+      return Invalid(fmt::format("ipv6-addr value '{}' is not an IPv6 address", v.text));
+  }
+  return Ok();
+}
+
+Status CheckObservation(const intel::Observation& o, std::vector<PatternValue>& out) {
+  using intel::Observation;
+  if (!o.qualifiers.empty()) return Unsupported("qualifiers (WITHIN, REPEATS, START/STOP)");
+  if (o.kind == Observation::Kind::kAnd) return Unsupported("AND between observations");
+  if (o.kind == Observation::Kind::kFollowedBy) return Unsupported("FOLLOWEDBY");
+  if (o.kind == Observation::Kind::kOr) {
+    for (const auto& ch : o.children) ENTENTE_CHECK(CheckObservation(ch, out));
+    return Ok();
+  }
+  return CheckComparison(o.comparison, out);
+}
+
+}  // namespace
+
+Result<std::vector<PatternValue>> StixPatternValues(std::string_view text) {
+  intel::Pattern p = ENTENTE_TRY(intel::ParsePattern(text));
+  std::vector<PatternValue> regexes;
+  ENTENTE_CHECK(CheckObservation(p, regexes));
+  std::vector<PatternValue> out;
+  for (const auto& o : intel::ExtractObservables(p)) {
+    Kind k = o.type == "domain-name"                          ? Kind::kDomain
+             : o.type == "ipv4-addr" || o.type == "ipv6-addr" ? Kind::kIp
+             : o.type == "url"                                ? Kind::kUrl
+             : o.type == "email-addr"                         ? Kind::kEmail
+             : o.hash_algorithm == "MD5"                      ? Kind::kMd5
+             : o.hash_algorithm == "SHA-1"                    ? Kind::kSha1
+                                                              : Kind::kSha256;
+    out.push_back({k, o.value, Kind::kDomain});
+  }
+  for (auto& r : regexes) {
+    bool seen = false;
+    for (const auto& x : out)
+      seen = seen || (x.kind == r.kind && x.value == r.value && x.target == r.target);
+    if (!seen) out.push_back(std::move(r));
+  }
+  if (out.empty()) return Invalid("the pattern names no value to match");
+  return out;
+}
+
+Result<std::vector<Indicator>> IndicatorsOfStixObject(const nlohmann::json& o,
+                                                      const IndicatorDefaults& d) {
+  if (!o.is_object() || StringMember(o, "type") != "indicator")
+    return Invalid("not a STIX indicator object");
+  std::string id = StringMember(o, "id");
+  if (id.empty()) return Invalid("indicator without id");
+  auto pattern = o.find("pattern");
+  if (pattern == o.end() || !pattern->is_string()) return Invalid("indicator without pattern");
+  if (StringMember(o, "pattern_type", "stix") != "stix") return Invalid("pattern_type is not stix");
+  auto values = ENTENTE_TRY(StixPatternValues(pattern->get<std::string>()));
+  Indicator in = Defaulted(d);
+  in.subdomains = false;  // STIX domain-name equality is exact
+  in.id = id;
+  if (auto m = o.find("object_marking_refs"); m != o.end() && m->is_array())
+    for (const Json& ref : *m)
+      if (ref.is_string())
+        if (auto t = TlpFromMarking(ref.get<std::string>())) in.tlp = *t;
+  Json fields = Json::object();
+  for (const char* x : {"confidence", "valid_from", "valid_until", "revoked"})
+    if (auto it = o.find(x); it != o.end()) fields[x] = *it;
+  for (const char* x : {"pap", "community", "action", "local_data", "subdomains"})
+    if (auto it = o.find(std::string("x_entente_") + x); it != o.end()) fields[x] = *it;
+  ENTENTE_CHECK(ApplyFields(fields, in));
+  // One record per value the pattern names (they are ORed), sharing the id.
+  std::vector<Indicator> out;
+  for (auto& v : values) {
+    Indicator one = in;
+    one.kind = v.kind;
+    one.value = std::move(v.value);
+    one.target = v.target;
+    if (one.kind != Kind::kDomain) one.subdomains = false;
+    out.push_back(std::move(one));
+  }
+  return out;
 }
 
 Result<LoadResult> LoadIndicators(std::string_view text, std::string_view format,

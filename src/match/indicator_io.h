@@ -2,13 +2,12 @@
 // header, JSON lines, and STIX 2.1 bundles of indicators with simple
 // patterns.
 //
-// The STIX support here is a small extractor for patterns made of a single
-// comparison, `[domain-name:value = 'x']`, `[ipv4-addr:value = '1.2.3.0/24']`,
-// `[ipv6-addr:value = ...]`, `[url:value = ...]`, `[email-addr:value = ...]`,
-// `[file:hashes.'SHA-256' = ...]` (also MD5, SHA-1) and `MATCHES` with a
-// regex. It will be replaced by the intel module's full STIX pattern parser.
+// STIX patterns are read by the intel module's parser (StixPatternValues);
+// an indicator whose pattern names several values (OR, IN) gives one record
+// per value, all with the indicator's id.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,12 +49,28 @@ Result<LoadResult> LoadIndicators(std::string_view text, std::string_view format
 Result<LoadResult> LoadIndicatorFile(const std::string& path, std::string_view format,
                                      const IndicatorDefaults& defaults);
 
-// One STIX pattern of the supported subset -> kind, value (and regex target).
-struct SimplePattern {
+// The values a STIX pattern names, for the engine: parsed by the intel
+// module's pattern parser (intel/pattern.h, the one STIX pattern
+// implementation). Accepted: comparisons `=`, `IN` (each value) and
+// `MATCHES` (a regex, kind kRegex with the target kind) on domain-name,
+// ipv4-addr, ipv6-addr, url, email-addr values (and email-message
+// from_ref/sender_ref), and `=`/`IN` on file or artifact hashes MD5, SHA-1
+// and SHA-256, joined by OR inside and between observations. Anything that
+// would make one value's presence insufficient (AND, FOLLOWEDBY, NOT,
+// qualifiers, other operators or paths) makes the pattern unsupported:
+// InvalidArgument saying what.
+struct PatternValue {
   Kind kind;
   std::string value;
   Kind target = Kind::kDomain;  // for regexes
 };
-Result<SimplePattern> ParseSimpleStixPattern(std::string_view pattern);
+Result<std::vector<PatternValue>> StixPatternValues(std::string_view pattern);
+
+// The records of one STIX `indicator` object, as LoadIndicators reads them
+// from a bundle (TLP from the standard markings, validity, confidence,
+// revocation, x_entente_* fields, `defaults` for the rest). An error says
+// why the object cannot be used.
+Result<std::vector<Indicator>> IndicatorsOfStixObject(const nlohmann::json& object,
+                                                      const IndicatorDefaults& defaults);
 
 }  // namespace entente::match

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "jcs/jcs.h"
+
 namespace entente::match {
 namespace {
 
@@ -38,42 +40,6 @@ Status CheckLabels(std::string_view name) {
 
 }  // namespace
 
-bool IsValidUtf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  size_t n = s.size(), i = 0;
-  while (i < n) {
-    unsigned char c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    int len;
-    std::uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + len > n) return false;
-    for (int k = 1; k < len; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[i + k] & 0x3F);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    i += len;
-  }
-  return true;
-}
-
 bool NormalizeDomainFast(std::string_view in, std::string& out) {
   if (!in.empty() && in.back() == '.') in.remove_suffix(1);
   if (in.empty() || in.size() > 253) return false;
@@ -101,7 +67,7 @@ Result<std::string> NormalizeDomain(std::string_view in) {
   if (NormalizeDomainFast(in, out)) return out;
   if (in.empty()) return Invalid("empty domain name");
   if (in.find('\0') != std::string_view::npos) return Invalid("NUL byte in domain name");
-  if (!IsValidUtf8(in)) return Invalid("domain name is not valid UTF-8");
+  if (!jcs::IsValidUtf8(in)) return Invalid("domain name is not valid UTF-8");
   std::string_view trimmed = in;
   if (trimmed.back() == '.') trimmed.remove_suffix(1);
   if (trimmed.size() > 1024) return Invalid("domain name too long");
@@ -282,7 +248,7 @@ Result<std::string> NormalizeEmail(std::string_view in) {
       return Invalid(fmt::format("invalid character in email local part at offset {}", i));
     out += Lower(c);
   }
-  if (!IsValidUtf8(out)) return Invalid("email local part is not valid UTF-8");
+  if (!jcs::IsValidUtf8(out)) return Invalid("email local part is not valid UTF-8");
   auto d = NormalizeDomain(in.substr(at + 1));
   if (!d) return Invalid("invalid email domain: " + d.error().message);
   out += '@';

@@ -2,6 +2,7 @@
 //
 // Every function takes untrusted text and either returns the canonical form
 // or an InvalidArgument error saying what is wrong and where (byte offset).
+// UTF-8 is checked with jcs::IsValidUtf8 (the one validator of the project).
 #pragma once
 
 #include <array>
@@ -55,8 +56,5 @@ Result<std::string> NormalizeEmail(std::string_view in);
 // Hex hashes: 32 (MD5), 40 (SHA-1) or 64 (SHA-256) hex digits, any case.
 // Returns the raw bytes.
 Result<std::string> ParseHexHash(std::string_view in);
-
-// Well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
-bool IsValidUtf8(std::string_view s);
 
 }  // namespace entente::match

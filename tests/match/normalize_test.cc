@@ -80,11 +80,20 @@ TEST(Normalize, EmailsAndHashes) {
 }
 
 TEST(Normalize, Utf8) {
-  EXPECT_TRUE(IsValidUtf8("héllo €"));
-  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong
-  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
-  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // > U+10FFFF
-  EXPECT_FALSE(IsValidUtf8("\xe2\x82"));          // truncated
+  // The normalisers use jcs::IsValidUtf8: malformed UTF-8 in a name or a
+  // local part is an error naming UTF-8, never passed to libidn2.
+  EXPECT_TRUE(NormalizeDomain("h\xc3\xa9llo.example"));
+  for (std::string_view bad : {"\xc0\xaf.example", "\xed\xa0\x80.example",
+                               "\xf4\x90\x80\x80.example", "x\xe2\x82.example"}) {
+    auto d = NormalizeDomain(bad);
+    ASSERT_FALSE(d) << bad;
+    EXPECT_NE(d.error().message.find("UTF-8"), std::string::npos) << d.error().message;
+    auto e = NormalizeEmail(std::string(bad) + "@example.org");
+    EXPECT_FALSE(e) << bad;
+  }
+  auto e = NormalizeEmail("\xed\xa0\x80@example.org");
+  ASSERT_FALSE(e);
+  EXPECT_NE(e.error().message.find("UTF-8"), std::string::npos) << e.error().message;
 }
 
 }  // namespace

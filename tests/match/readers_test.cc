@@ -305,7 +305,7 @@ TEST(IndicatorIo, StixBundle) {
     {"type":"indicator","id":"indicator--c","pattern":"[file:hashes.'SHA-256' = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"},
     {"type":"indicator","id":"indicator--d","pattern":"[url:value MATCHES '^https?://[^/]+/wp-admin/']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"},
     {"type":"indicator","id":"indicator--e","pattern":"[email-addr:value = 'o\\'brien@example.com']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","revoked":true},
-    {"type":"indicator","id":"indicator--f","pattern":"[domain-name:value = 'a'] OR [domain-name:value = 'b']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"},
+    {"type":"indicator","id":"indicator--f","pattern":"[domain-name:value = 'a'] AND [domain-name:value = 'b']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"},
     {"type":"indicator","id":"indicator--g","pattern":"[x-foo:value = 'a']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"},
     {"type":"malware","id":"malware--1","name":"x","is_family":false}
   ]})";
@@ -325,9 +325,47 @@ TEST(IndicatorIo, StixBundle) {
   EXPECT_EQ(r.skipped, 2u);
   EXPECT_NE(r.issues[0].message.find("indicator--f"), std::string::npos);
   EXPECT_FALSE(LoadIndicators("{\"type\":\"bundle\",\"objects\":[", "stix", {}, "b.json"));
-  EXPECT_FALSE(ParseSimpleStixPattern("[ipv4-addr:value = '2001:db8::1']"));
-  EXPECT_FALSE(ParseSimpleStixPattern("[domain-name:value = 'unterminated]"));
-  EXPECT_FALSE(ParseSimpleStixPattern("[file:hashes.MD5 MATCHES 'a']"));
+  EXPECT_FALSE(StixPatternValues("[ipv4-addr:value = '2001:db8::1']"));
+  EXPECT_FALSE(StixPatternValues("[domain-name:value = 'unterminated]"));
+  EXPECT_FALSE(StixPatternValues("[file:hashes.MD5 MATCHES 'a']"));
+}
+
+// Patterns are read by the intel module's parser: ORs and IN sets give one
+// value each; anything where one value is not enough is refused, saying why.
+TEST(IndicatorIo, StixPatternValues) {
+  auto v = StixPatternValues(
+               "[domain-name:value = 'A.Example' OR domain-name:value IN ('b.example', "
+               "'c.example')] OR [file:hashes.'SHA-256' = "
+               "'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855'] OR "
+               "[url:value MATCHES '^http://x/']")
+               .value();
+  ASSERT_EQ(v.size(), 5u);
+  EXPECT_EQ(v[0].kind, Kind::kDomain);
+  EXPECT_EQ(v[0].value, "a.example");
+  EXPECT_EQ(v[2].value, "c.example");
+  EXPECT_EQ(v[3].kind, Kind::kSha256);
+  EXPECT_EQ(v[3].value, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(v[4].kind, Kind::kRegex);
+  EXPECT_EQ(v[4].target, Kind::kUrl);
+  EXPECT_EQ(StixPatternValues("[email-message:from_ref.value = 'x@example.org']").value()[0].kind,
+            Kind::kEmail);
+  for (auto [pattern, why] : std::vector<std::pair<std::string, std::string>>{
+           {"[domain-name:value = 'a'] AND [domain-name:value = 'b']", "AND"},
+           {"[domain-name:value = 'a' AND url:value = 'http://a/']", "AND"},
+           {"[domain-name:value = 'a'] FOLLOWEDBY [domain-name:value = 'b']", "FOLLOWEDBY"},
+           {"[domain-name:value = 'a'] WITHIN 60 SECONDS", "qualifiers"},
+           {"[domain-name:value NOT = 'a']", "NOT"},
+           {"[domain-name:value != 'a']", "operator"},
+           {"[x-foo:value = 'a']", "object path x-foo"},
+           {"[file:hashes.'SHA-512' = 'ab']", "object path file"},
+           {"[file:size = 10]", "object path"},
+           {"[domain-name:value IN ()]", "names no value"},
+           {"[domain-name:value = ", "offset"}}) {
+    auto e = StixPatternValues(pattern);
+    ASSERT_FALSE(e) << pattern;
+    EXPECT_NE(e.error().message.find(why), std::string::npos)
+        << pattern << ": " << e.error().message;
+  }
 }
 
 }  // namespace

@@ -180,8 +180,10 @@ class Node::FederationWiring final : public federation::Audience, public federat
   Result<std::set<std::string>> CommunityNodes(const std::string& community) override {
     auto rows = ENTENTE_TRY(n_.db_->Query(
         "SELECT DISTINCT o.home_node FROM orgs o JOIN org_groupings g ON g.org_id = o.id "
-        "WHERE g.grouping = ?",
-        {community}));
+        "WHERE g.grouping = ? UNION SELECT DISTINCT o.home_node FROM orgs o "
+        "JOIN community_members m ON m.org_id = o.id WHERE m.community_id = ? "
+        "AND m.status IN ('active', 'invited')",
+        {community, community}));
     std::set<std::string> out;
     for (const auto& r : rows) out.insert(r.Text(0));
     return out;
@@ -200,6 +202,9 @@ class Node::FederationWiring final : public federation::Audience, public federat
         subject = b["poc"]["id"].get<std::string>();
       else if (env.type == "directory.poc.erase" && b.contains("poc") && b["poc"].is_string())
         subject = b["poc"].get<std::string>();
+      else if (env.type.rfind("community.", 0) == 0 && b.contains("community") &&
+               b["community"].is_string())
+        subject = b["community"].get<std::string>();
     }
     ENTENTE_TRY(n_.journal_->Record(tx, env, subject));
     return Ok();
@@ -247,6 +252,10 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& opts) {
                                                       *n->directory_, *n->jobs_, *n->clock_,
                                                       n->info_.id, n->info_.base_url);
   ENTENTE_CHECK(n->comms_->RegisterAppliers(*n->registry_));
+  n->communities_ = std::make_unique<intel::Communities>(*n->db_, *n->journal_, *n->keys_,
+                                                         n->info_.id, *n->clock_);
+  ENTENTE_CHECK(n->communities_->RegisterAppliers(*n->registry_));
+  n->intel_ = std::make_unique<intel::IntelRepository>(*n->db_, *n->clock_);
   n->auth_ = std::make_unique<auth::Auth>(*n->db_, *n->master_, *n->clock_);
   n->log_ = std::make_unique<transparency::Log>(*n->db_, *n->master_, n->info_, *n->clock_);
   n->federation_wiring_ = std::make_unique<FederationWiring>(*n);
@@ -255,6 +264,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& opts) {
       ENTENTE_TRY(identity::NodeIdentity::LoadSecret(*n->db_, *n->master_)), *n->federation_wiring_,
       *n->federation_wiring_, *n->clock_);
   n->RegisterRoutes();
+  n->RegisterIntelRoutes();
   store::Database* db = n->db_.get();
   n->metrics_.AddGauge("entente_db_pool_connections", "Database connections open.",
                        [db] { return static_cast<double>(db->pool_stats().size); });

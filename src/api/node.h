@@ -23,6 +23,8 @@
 #include "directory/directory.h"
 #include "federation/federation.h"
 #include "identity/identity.h"
+#include "intel/community.h"
+#include "intel/repository.h"
 #include "jobs/jobs.h"
 #include "journal/journal.h"
 #include "store/store.h"
@@ -68,6 +70,10 @@ class Node {
   identity::OrgKeyStore& keys() { return *keys_; }
   comms::Communications& comms() { return *comms_; }
   federation::Federation& federation() { return *federation_; }
+  // STIX objects (reads on behalf of a user must set ObjectFilter::reader,
+  // see intel/access.h) and the communities of trust.
+  intel::IntelRepository& intel() { return *intel_; }
+  intel::Communities& communities() { return *communities_; }
   // Starts pulling from every active peer (one thread each) and signing tree
   // heads for the gossip; StartJobWorker starts it too (so `entente serve`
   // replicates). Calling it again does nothing.
@@ -100,6 +106,7 @@ class Node {
   void RegisterNodeRoutes();
   void RegisterCommsRoutes();
   void RegisterFederationRoutes();
+  void RegisterIntelRoutes();
   Result<http::Response> Run(const Route& route, Context& ctx);
 
   NodeOptions opts_;
@@ -116,6 +123,8 @@ class Node {
   std::unique_ptr<transparency::TreeHeadIssuer> issuer_;  // destroyed before log_
   std::unique_ptr<jobs::JobQueue> jobs_;
   std::unique_ptr<comms::Communications> comms_;
+  std::unique_ptr<intel::Communities> communities_;
+  std::unique_ptr<intel::IntelRepository> intel_;
   class FederationWiring;  // the directory as federation::Audience, journal + comms as Ingress
   std::unique_ptr<FederationWiring> federation_wiring_;
   std::unique_ptr<federation::Federation> federation_;  // stopped before what it uses

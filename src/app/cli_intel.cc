@@ -5,17 +5,27 @@
 //                        [--no-revoked] [--out FILE]
 //   entente intel validate FILE [--interop]      (stores nothing, needs no node)
 //   entente intel pattern check 'PATTERN'        (needs no node)
+//   entente intel community create --name N --purpose P --kind K... --max-tlp T
+//                                  [--pap P] [--vouches N] [--single-sponsor]
+//   entente intel community list|show ID|invite ID ORG|vouch ID ORG|leave ID|remove ID ORG
+//
+// Community commands act as one organisation of this node (--org ID, default
+// the founding organisation), which signs each decision; they follow the
+// same rules as the API (docs/intel.md). Import into a community checks the
+// charter's highest TLP and that the importing organisation is a member.
 //
 // Import prints a summary (the whole per-object report with --json); every
 // rejected object is printed on stderr as "PATH (ID): REASON" and the exit
 // code is 1 when anything was rejected.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "app/cli_group.h"
+#include "intel/community.h"
 #include "intel/pattern.h"
 #include "intel/repository.h"
 #include "intel/stix.h"
@@ -63,6 +73,39 @@ class IntelCommands final : public CommandGroup {
     check_ =
         pattern->add_subcommand("check", "parse a STIX pattern: its normal form and observables");
     check_->add_option("PATTERN", pattern_, "the pattern")->required();
+
+    community_cmd_ = intel_->add_subcommand("community", "communities of trust");
+    community_cmd_->require_subcommand(1);
+    auto as_org = [this](CLI::App* cmd) {
+      cmd->add_option("--org", org_, "acting organisation (default: the founding organisation)");
+    };
+    c_create_ = community_cmd_->add_subcommand("create", "create a community with its charter");
+    c_create_->add_option("--name", c_name_, "name")->required();
+    c_create_->add_option("--purpose", c_purpose_, "purpose")->required();
+    c_create_->add_option("--kind", c_kinds_, "organisation kind allowed to join (repeatable)")
+        ->required();
+    c_create_->add_option("--max-tlp", c_max_tlp_, "highest TLP of shared objects")->required();
+    c_create_->add_option("--pap", c_pap_, "default PAP (default green)");
+    c_create_->add_option("--vouches", c_vouches_, "member vouches needed to admit (default 2)");
+    c_create_->add_flag("--single-sponsor", c_single_, "one vouch (the inviter's) admits");
+    as_org(c_create_);
+    c_list_ = community_cmd_->add_subcommand("list", "communities the organisation is in");
+    as_org(c_list_);
+    c_show_ = community_cmd_->add_subcommand("show", "charter and members");
+    c_show_->add_option("ID", c_id_, "community id")->required();
+    as_org(c_show_);
+    for (auto [name, help] : {std::pair{"invite", "invite an organisation (your vouch)"},
+                              std::pair{"vouch", "vouch for an invited organisation"},
+                              std::pair{"remove", "vote to remove a member"}}) {
+      auto* cmd = community_cmd_->add_subcommand(name, help);
+      cmd->add_option("ID", c_id_, "community id")->required();
+      cmd->add_option("ORG", c_target_, "organisation id")->required();
+      as_org(cmd);
+      c_votes_.push_back(cmd);
+    }
+    c_leave_ = community_cmd_->add_subcommand("leave", "leave the community");
+    c_leave_->add_option("ID", c_id_, "community id")->required();
+    as_org(c_leave_);
   }
 
   std::optional<int> Run(const Context& c) override {
@@ -71,6 +114,7 @@ class IntelCommands final : public CommandGroup {
     if (validate_->parsed()) return Validate(c);
     auto node = OrDie(api::Node::Open(c.Options()));
     intel::IntelRepository repo(node->db(), node->clock());
+    if (community_cmd_->parsed()) return Community(c, *node);
     if (import_->parsed()) return Import(c, *node, repo);
     if (export_->parsed()) return Export(repo);
     return 2;
@@ -148,6 +192,11 @@ class IntelCommands final : public CommandGroup {
     options.community_id = community_;
     options.owner_org = OrDie(node.FoundingOrg());
     options.validation.interop_profile = interop_;
+    if (!community_.empty()) {
+      if (!OrDie(node.communities().IsActiveMember(community_, options.owner_org)))
+        Die("--community: no such community among the organisation's");
+      options.max_tlp = OrDie(node.communities().CharterOf(community_)).max_tlp;
+    }
     auto report = OrDie(repo.Import(text, options));
     for (const auto& o : report.outcomes) {
       if (o.fate == intel::Fate::kRejected && !c.json)
@@ -184,6 +233,69 @@ class IntelCommands final : public CommandGroup {
     return 0;
   }
 
+  static void PrintCommunity(const intel::Community& k) {
+    std::cout << fmt::format("{}  {}  ({})\n", k.id, k.charter.name, k.my_status);
+    std::cout << fmt::format(
+        "  purpose: {}\n  kinds: {}\n  max TLP: {}  default PAP: {}  vouches: {}\n",
+        k.charter.purpose, fmt::join(k.charter.allowed_kinds, ", "), k.charter.max_tlp,
+        k.charter.default_pap, k.charter.vouches_required);
+    for (const auto& m : k.members)
+      std::cout << fmt::format(
+          "  {} {}{}\n", m.org_id, m.status,
+          m.status == "invited"     ? fmt::format(" (vouches: {})", m.vouches.size())
+          : m.removal_votes.empty() ? std::string()
+                                    : fmt::format(" (removal votes: {})", m.removal_votes.size()));
+  }
+
+  int Community(const Context& c, api::Node& node) {
+    std::string org = org_.empty() ? OrDie(node.FoundingOrg()) : org_;
+    if (!node.directory().GetOrg(org)) Die("--org: no organisation " + org);
+    intel::CommunityActor actor{"", org};
+    auto& communities = node.communities();
+    auto print = [&](const intel::Community& k) {
+      if (c.json)
+        std::cout << k.ToJson().dump(2) << "\n";
+      else
+        PrintCommunity(k);
+      return 0;
+    };
+    if (c_create_->parsed()) {
+      Json charter = {{"name", c_name_},
+                      {"purpose", c_purpose_},
+                      {"allowed_kinds", c_kinds_},
+                      {"max_tlp", c_max_tlp_}};
+      if (!c_pap_.empty()) charter["default_pap"] = c_pap_;
+      if (c_vouches_ > 0) charter["vouches_required"] = c_vouches_;
+      if (c_single_) charter["single_sponsor"] = true;
+      return print(OrDie(communities.Create(actor, charter)));
+    }
+    if (c_list_->parsed()) {
+      auto list = OrDie(communities.ListFor(org));
+      if (c.json) {
+        Json items = Json::array();
+        for (const auto& k : list) items.push_back(k.ToJson());
+        std::cout << Json{{"items", items}}.dump(2) << "\n";
+      } else {
+        for (const auto& k : list)
+          std::cout << fmt::format("{}  {}  ({})\n", k.id, k.charter.name, k.my_status);
+      }
+      return 0;
+    }
+    if (c_show_->parsed()) return print(OrDie(communities.Get(org, c_id_)));
+    if (c_leave_->parsed()) return print(OrDie(communities.Leave(actor, c_id_)));
+    if (c_votes_[0]->parsed()) return print(OrDie(communities.Invite(actor, c_id_, c_target_)));
+    if (c_votes_[1]->parsed()) return print(OrDie(communities.Vouch(actor, c_id_, c_target_)));
+    if (c_votes_[2]->parsed()) return print(OrDie(communities.VoteRemove(actor, c_id_, c_target_)));
+    return 2;
+  }
+
+  CLI::App* community_cmd_ = nullptr;
+  CLI::App *c_create_ = nullptr, *c_list_ = nullptr, *c_show_ = nullptr, *c_leave_ = nullptr;
+  std::vector<CLI::App*> c_votes_;  // invite, vouch, remove
+  std::string org_, c_name_, c_purpose_, c_max_tlp_, c_pap_, c_id_, c_target_;
+  std::vector<std::string> c_kinds_;
+  int c_vouches_ = 0;
+  bool c_single_ = false;
   CLI::App* intel_ = nullptr;
   CLI::App* import_ = nullptr;
   CLI::App* export_ = nullptr;

@@ -193,6 +193,12 @@ class Importer {
     if (p.type == "marking-definition") {
       if (auto tlp = TlpDeclaredBy(obj)) bundle_tlp_[p.id] = *tlp;
     }
+    if (options_.max_tlp && p.tlp && TlpRank(*p.tlp) > TlpRank(*options_.max_tlp)) {
+      Reject(index, p.id, p.modified, base + "/object_marking_refs",
+             fmt::format("TLP:{} is above TLP:{}, the highest the community's charter allows",
+                         *p.tlp, *options_.max_tlp));
+      return Ok();
+    }
     p.content = std::move(*canonical);
     batch_.push_back(std::move(p));
     if (batch_.size() >= kBatch) return Flush();
@@ -410,6 +416,29 @@ Result<std::vector<StoredObject>> IntelRepository::List(const ObjectFilter& filt
   }
   if (!filter.include_revoked) sql += " AND revoked = 0";
   if (filter.reader) sql += " AND " + ReaderSql(*filter.reader, params);
+  if (!filter.tlps.empty()) {
+    sql += " AND (";
+    for (size_t i = 0; i < filter.tlps.size(); ++i) {
+      if (i) sql += " OR ";
+      if (filter.tlps[i] == "none") {
+        sql += "tlp IS NULL";
+      } else {
+        sql += "tlp = ?";
+        params.emplace_back(filter.tlps[i]);
+      }
+    }
+    sql += ")";
+  }
+  for (const auto& part : filter.contains) {
+    std::string pattern = "%";
+    for (char c : part) {
+      if (c == '%' || c == '_' || c == '!') pattern += '!';
+      pattern += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+    pattern += "%";
+    sql += " AND LOWER(content) LIKE ? ESCAPE '!'";
+    params.emplace_back(std::move(pattern));
+  }
   if (!filter.all_versions) sql += " AND is_latest = 1";
   sql += " ORDER BY seq";
   if (filter.limit > 0) sql += fmt::format(" LIMIT {}", filter.limit);

@@ -64,6 +64,9 @@ struct ImportOptions {
   bool partial = false;
   std::string owner_org;     // organisation importing
   std::string community_id;  // community the objects are shared in
+  // Highest TLP allowed (the community's charter): an object marked above
+  // it is rejected on /objects/N/object_marking_refs. nullopt: no limit.
+  std::optional<std::string> max_tlp;
   ValidationOptions validation;
   BundleLimits limits;
   // Record outcomes of stored/unchanged/ignored objects too (rejections are
@@ -92,6 +95,11 @@ struct ObjectFilter {
   std::vector<std::string> types;  // any of; empty = all
   std::vector<std::string> ids;    // any of; empty = all
   std::optional<std::string> community_id;
+  // TLP labels, any of ("none" = unmarked); empty = all.
+  std::vector<std::string> tlps;
+  // Substrings the canonical JSON must all contain (ASCII case-insensitive):
+  // a coarse pre-filter for searches that the caller refines.
+  std::vector<std::string> contains;
   bool include_revoked = true;
   bool all_versions = false;   // false: the newest version of each id only
   std::int64_t after_seq = 0;  // rows with seq > after_seq (pagination)

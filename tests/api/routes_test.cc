@@ -98,6 +98,20 @@ const std::map<std::string, std::string> kExpected = {
     {"DELETE /api/v1/federation/peers/{id}", "DDDDDDAD"},
     {"POST /api/v1/federation/peers/{id}/sync", "DDDDDDAD"},
     {"GET /api/v1/federation/alerts", "DDDDDDAD"},
+    // Intelligence and communities of trust: analysts and above read and
+    // import what their organisation may see (operators as members of their
+    // own organisation, no more); officers manage communities.
+    {"GET /api/v1/communities", "DDAAAAAA"},
+    {"POST /api/v1/communities", "DDDAAAAD"},
+    {"GET /api/v1/communities/{id}", "DDAAAAAA"},
+    {"POST /api/v1/communities/{id}/invitations", "DDDAAAAD"},
+    {"POST /api/v1/communities/{id}/invitations/{org}/vouch", "DDDAAAAD"},
+    {"POST /api/v1/communities/{id}/leave", "DDDAAAAD"},
+    {"POST /api/v1/communities/{id}/members/{org}/remove", "DDDAAAAD"},
+    {"POST /api/v1/intel/bundles", "DDAAAAAD"},
+    {"GET /api/v1/intel/objects", "DDAAAAAA"},
+    {"GET /api/v1/intel/objects/{id}", "DDAAAAAA"},
+    {"GET /api/v1/intel/export", "DDAAAAAA"},
 };
 
 class RoutesTest : public NodeTest {};
@@ -147,6 +161,11 @@ TEST_P(RoutesTest, EveryRouteTimesEveryRole) {
       p += "?timeout=0";
     else if (pattern == "/api/v1/log/leaves")
       p += "?start=0&end=10";
+    else if (pattern.rfind("/api/v1/communities/{id}", 0) == 0) {
+      put("01234567-89ab-7def-8123-456789abcdef");
+      if (auto pos = p.find("{org}"); pos != std::string::npos) p.replace(pos, 5, other.id);
+    } else if (pattern == "/api/v1/intel/objects/{id}")
+      put("indicator--01234567-89ab-4def-8123-456789abcdef");
     else if (pattern.rfind("/api/v1/federation/peers/{id}", 0) == 0)
       put(std::string(64, 'a'));
     else if (pattern == "/federation/v1/consistency")

@@ -68,5 +68,49 @@ check "export --type" test "$n" -eq 7
 err=$(echo '[1]' >arr.json; "${E[@]}" intel import arr.json 2>&1)
 check "malformed bundle one line" test "$err" = "entente: malformed bundle at byte 0: expected '{'"
 
+# Communities of trust (`entente intel community`), acting as organisations of this node.
+B=$("${E[@]}" org create '{"kind":"national_csirt","names":{"en":"CERT B"},"country":"DE"}')
+C=$("${E[@]}" org create '{"kind":"national_csirt","names":{"en":"CERT C"},"country":"IT"}')
+R=$("${E[@]}" org create '{"kind":"registrar","names":{"en":"Registrar R"},"country":"FR"}')
+created=$("${E[@]}" --json intel community create --name Health --purpose "Hospitals" --kind national_csirt --max-tlp green)
+check "community create" test $? -eq 0
+K=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['id'])" "$created")
+A=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['created_by'])" "$created")
+check "creator is the only member" python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert [m['org'] for m in d['members']]==[sys.argv[2]] and d['charter']['vouches_required']==2, d" "$created" "$A"
+err=$("${E[@]}" intel community create --name X --purpose Y --kind national_csirt --max-tlp green --vouches 1 2>&1)
+check "single sponsor needs the flag" grep -qF "vouches_required" <<<"$err"
+"${E[@]}" intel community invite "$K" "$B" >/dev/null
+check "invite B (one member: admitted)" test $? -eq 0
+"${E[@]}" intel community invite "$K" "$C" >/dev/null
+check "invite C" test $? -eq 0
+err=$("${E[@]}" intel community vouch "$K" "$C" 2>&1)
+check "double vouch refused" grep -qF "already vouched" <<<"$err"
+err=$("${E[@]}" intel community invite "$K" "$R" 2>&1)
+check "wrong kind refused" grep -qF "registrar" <<<"$err"
+"${E[@]}" intel community vouch "$K" "$C" --org "$B" >/dev/null
+check "vouch by B" test $? -eq 0
+shown=$("${E[@]}" --json intel community show "$K" --org "$C")
+check "C admitted" python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert sorted(m['status'] for m in d['members'])==['active']*3, d" "$shown"
+out=$("${E[@]}" intel community list --org "$B")
+check "list" grep -qF "$K  Health  (active)" <<<"$out"
+"${E[@]}" intel community remove "$K" "$C" >/dev/null && "${E[@]}" intel community remove "$K" "$C" --org "$B" >/dev/null
+check "removal by two votes" test $? -eq 0
+err=$("${E[@]}" intel community show "$K" --org "$C" 2>&1)
+check "removed member sees nothing" grep -qF "no such community" <<<"$err"
+"${E[@]}" intel community leave "$K" --org "$B" >/dev/null
+check "leave" test $? -eq 0
+python3 - "$EX/indicator-for-c2-ip-address.json" amber.json <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+o = dict(b["objects"][0], id="indicator--2b9e2f0c-3d0e-4c4f-8d3e-1a2b3c4d5e6f")
+o["object_marking_refs"] = ["marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"]
+b["objects"] = [o]
+json.dump(b, open(sys.argv[2], "w"))
+PY
+err=$("${E[@]}" intel import amber.json --community "$K" 2>&1 >/dev/null)
+check "import above the charter's TLP refused" grep -qF "/objects/0/object_marking_refs (indicator--2b9e2f0c-3d0e-4c4f-8d3e-1a2b3c4d5e6f): TLP:amber is above TLP:green" <<<"$err"
+err=$("${E[@]}" intel import amber.json --community 01234567-89ab-7def-8123-456789abcdef 2>&1 >/dev/null)
+check "import into an unknown community refused" grep -qF "no such community" <<<"$err"
+
 echo "cli_intel: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -66,7 +66,8 @@ class Regex {
   // nullopt when the string cannot be checked (too long for the fallback).
   std::optional<bool> Search(std::string_view s, hs_scratch_t* scratch) const {
     if (is_prefix_) return s.starts_with(prefix_);
-    const bool has_break = s.find_first_of("\r\n") != std::string_view::npos;
+    bool has_break = false;
+    for (char c : s) has_break |= (c == '\r' || c == '\n');
     if (db_ && !has_break && !s.empty() && scratch) {
       bool matched = false;
       auto on_match = [](unsigned, unsigned long long, unsigned long long, unsigned,
@@ -542,7 +543,13 @@ struct SchemaSet::Impl {
   struct Ctx {
     hs_scratch_t* scratch = nullptr;
     std::string path;
+    // Quiet: only whether the instance is valid matters, so no path and no
+    // message is built (failing anyOf/oneOf branches are common on valid
+    // objects). Control flow is the same as when not quiet.
+    bool quiet = false;
   };
+
+  static SchemaViolation Quiet() { return SchemaViolation{}; }
 
   static SchemaViolation Violation(const Ctx& ctx, std::string reason) {
     return SchemaViolation{ctx.path, std::move(reason)};
@@ -580,12 +587,14 @@ struct SchemaSet::Impl {
 
   std::optional<SchemaViolation> Check(const SchemaNode* n, const Json& v, Ctx& ctx) const {
     PathGuard guard{ctx.path, ctx.path.size()};
-    if (n->always_false) return Violation(ctx, "no value is allowed here");
+    if (n->always_false) return ctx.quiet ? Quiet() : Violation(ctx, "no value is allowed here");
     if (n->ref) {
       if (auto e = Check(n->ref, v, ctx)) return e;
     }
     if (n->types && !HasType(n->types, v))
-      return Violation(ctx, fmt::format("must be {}, found {}", MaskNames(n->types), TypeName(v)));
+      return ctx.quiet ? Quiet()
+                       : Violation(ctx, fmt::format("must be {}, found {}", MaskNames(n->types),
+                                                    TypeName(v)));
     if (n->has_enum) {
       bool found = false;
       for (const auto& e : n->enum_values)
@@ -597,61 +606,83 @@ struct SchemaSet::Impl {
           allowed += n->enum_values[i].dump();
         }
         if (n->enum_values.size() > 8) allowed += ", ...";
-        return Violation(ctx, fmt::format("value {} is not one of {}", Short(v), allowed));
+        return ctx.quiet
+                   ? Quiet()
+                   : Violation(ctx, fmt::format("value {} is not one of {}", Short(v), allowed));
       }
     }
     if (n->const_value && *n->const_value != v)
-      return Violation(ctx, fmt::format("must be {}", n->const_value->dump()));
+      return ctx.quiet ? Quiet()
+                       : Violation(ctx, fmt::format("must be {}", n->const_value->dump()));
 
     if (v.is_string()) {
       const auto& s = v.get_ref<const std::string&>();
       if (n->min_length || n->max_length) {
         size_t len = Utf8Length(s);
         if (n->min_length && len < *n->min_length)
-          return Violation(ctx, fmt::format("must be at least {} characters long", *n->min_length));
+          return ctx.quiet ? Quiet()
+                           : Violation(ctx, fmt::format("must be at least {} characters long",
+                                                        *n->min_length));
         if (n->max_length && len > *n->max_length)
-          return Violation(ctx, fmt::format("must be at most {} characters long", *n->max_length));
+          return ctx.quiet ? Quiet()
+                           : Violation(ctx, fmt::format("must be at most {} characters long",
+                                                        *n->max_length));
       }
       if (n->pattern) {
         auto m = n->pattern->Search(s, ctx.scratch);
-        if (!m) return Violation(ctx, "string with a line break is too long to check");
+        if (!m)
+          return ctx.quiet ? Quiet()
+                           : Violation(ctx, "string with a line break is too long to check");
         if (!*m)
-          return Violation(ctx, fmt::format("value {} does not match the pattern '{}'{}", Short(v),
-                                            n->pattern->source(),
-                                            n->title.empty() ? "" : " (" + n->title + ")"));
+          return ctx.quiet
+                     ? Quiet()
+                     : Violation(ctx, fmt::format("value {} does not match the pattern '{}'{}",
+                                                  Short(v), n->pattern->source(),
+                                                  n->title.empty() ? "" : " (" + n->title + ")"));
       }
       if (!n->format.empty()) {
         if (auto p = FormatProblem(n->format, s))
-          return Violation(ctx, fmt::format("value {} {}", Short(v), *p));
+          return ctx.quiet ? Quiet() : Violation(ctx, fmt::format("value {} {}", Short(v), *p));
       }
     } else if (v.is_number()) {
       double d = v.get<double>();
       if (n->minimum && d < *n->minimum)
-        return Violation(ctx, fmt::format("must be at least {}", *n->minimum));
+        return ctx.quiet ? Quiet()
+                         : Violation(ctx, fmt::format("must be at least {}", *n->minimum));
       if (n->maximum && d > *n->maximum)
-        return Violation(ctx, fmt::format("must be at most {}", *n->maximum));
+        return ctx.quiet ? Quiet() : Violation(ctx, fmt::format("must be at most {}", *n->maximum));
       if (n->exclusive_minimum && d <= *n->exclusive_minimum)
-        return Violation(ctx, fmt::format("must be greater than {}", *n->exclusive_minimum));
+        return ctx.quiet
+                   ? Quiet()
+                   : Violation(ctx, fmt::format("must be greater than {}", *n->exclusive_minimum));
       if (n->exclusive_maximum && d >= *n->exclusive_maximum)
-        return Violation(ctx, fmt::format("must be less than {}", *n->exclusive_maximum));
+        return ctx.quiet
+                   ? Quiet()
+                   : Violation(ctx, fmt::format("must be less than {}", *n->exclusive_maximum));
       if (n->multiple_of && *n->multiple_of > 0) {
         double q = d / *n->multiple_of;
         if (std::floor(q) != q)
-          return Violation(ctx, fmt::format("must be a multiple of {}", *n->multiple_of));
+          return ctx.quiet
+                     ? Quiet()
+                     : Violation(ctx, fmt::format("must be a multiple of {}", *n->multiple_of));
       }
     } else if (v.is_object()) {
       if (auto e = CheckObject(n, v, ctx)) return e;
     } else if (v.is_array()) {
       if (n->min_items && v.size() < *n->min_items)
-        return Violation(ctx, fmt::format("must have at least {} item{}", *n->min_items,
-                                          *n->min_items == 1 ? "" : "s"));
+        return ctx.quiet ? Quiet()
+                         : Violation(ctx, fmt::format("must have at least {} item{}", *n->min_items,
+                                                      *n->min_items == 1 ? "" : "s"));
       if (n->max_items && v.size() > *n->max_items)
-        return Violation(ctx, fmt::format("must have at most {} items", *n->max_items));
+        return ctx.quiet ? Quiet()
+                         : Violation(ctx, fmt::format("must have at most {} items", *n->max_items));
       if (n->items) {
         const size_t len = ctx.path.size();
         for (size_t i = 0; i < v.size(); ++i) {
-          ctx.path += '/';
-          ctx.path += std::to_string(i);
+          if (!ctx.quiet) {
+            ctx.path += '/';
+            ctx.path += std::to_string(i);
+          }
           auto e = Check(n->items, v[i], ctx);
           ctx.path.resize(len);
           if (e) return e;
@@ -665,12 +696,14 @@ struct SchemaSet::Impl {
             break;
           }
         }
-        if (!any) return Violation(ctx, "contains no item of the required kind");
+        if (!any)
+          return ctx.quiet ? Quiet() : Violation(ctx, "contains no item of the required kind");
       }
       if (n->unique_items) {
         std::set<Json> seen;
         for (const auto& item : v)
-          if (!seen.insert(item).second) return Violation(ctx, "items must be unique");
+          if (!seen.insert(item).second)
+            return ctx.quiet ? Quiet() : Violation(ctx, "items must be unique");
       }
     }
 
@@ -702,9 +735,12 @@ struct SchemaSet::Impl {
         }
       }
       if (matches == 0) return best;
-      if (matches > 1) return Violation(ctx, "matches more than one of the allowed forms (oneOf)");
+      if (matches > 1)
+        return ctx.quiet ? Quiet()
+                         : Violation(ctx, "matches more than one of the allowed forms (oneOf)");
     }
-    if (n->not_ && !Check(n->not_, v, ctx)) return Violation(ctx, DescribeNot(n->not_));
+    if (n->not_ && !Check(n->not_, v, ctx))
+      return ctx.quiet ? Quiet() : Violation(ctx, DescribeNot(n->not_));
     if (n->if_) {
       if (!Check(n->if_, v, ctx)) {
         if (n->then_) {
@@ -723,7 +759,7 @@ struct SchemaSet::Impl {
     for (const auto& r : n->required) {
       if (!v.contains(r)) {
         AppendPointer(ctx.path, r);
-        auto e = Violation(ctx, "required property is missing");
+        auto e = ctx.quiet ? Quiet() : Violation(ctx, "required property is missing");
         ctx.path.resize(len);
         return e;
       }
@@ -733,22 +769,27 @@ struct SchemaSet::Impl {
       for (const auto& d : deps) {
         if (!v.contains(d)) {
           AppendPointer(ctx.path, d);
-          auto e = Violation(ctx, fmt::format("required when '{}' is present", name));
+          auto e = ctx.quiet ? Quiet()
+                             : Violation(ctx, fmt::format("required when '{}' is present", name));
           ctx.path.resize(len);
           return e;
         }
       }
     }
     if (n->min_properties && v.size() < *n->min_properties)
-      return Violation(ctx, fmt::format("must have at least {} propert{}", *n->min_properties,
-                                        *n->min_properties == 1 ? "y" : "ies"));
+      return ctx.quiet
+                 ? Quiet()
+                 : Violation(ctx, fmt::format("must have at least {} propert{}", *n->min_properties,
+                                              *n->min_properties == 1 ? "y" : "ies"));
     if (n->max_properties && v.size() > *n->max_properties)
-      return Violation(ctx, fmt::format("must have at most {} properties", *n->max_properties));
+      return ctx.quiet ? Quiet()
+                       : Violation(ctx, fmt::format("must have at most {} properties",
+                                                    *n->max_properties));
     const bool walk = !n->properties.empty() || !n->pattern_properties.empty() || n->additional ||
                       n->property_names;
     if (!walk) return std::nullopt;
     for (const auto& [name, value] : v.items()) {
-      AppendPointer(ctx.path, name);
+      if (!ctx.quiet) AppendPointer(ctx.path, name);
       bool matched = false;
       for (const auto& [pname, schema] : n->properties) {
         if (pname == name) {
@@ -766,9 +807,11 @@ struct SchemaSet::Impl {
       }
       if (!matched && n->additional) {
         if (n->additional->always_false) {
-          auto e = Violation(ctx,
-                             "property is not allowed here (not defined by the schema, and "
-                             "custom property names must match ^[a-z][a-z0-9_]{2,249}$)");
+          auto e = ctx.quiet
+                       ? Quiet()
+                       : Violation(ctx,
+                                   "property is not allowed here (not defined by the schema, and "
+                                   "custom property names must match ^[a-z][a-z0-9_]{2,249}$)");
           return e;
         }
         if (auto e = Check(n->additional, value, ctx)) return e;
@@ -823,8 +866,15 @@ std::optional<SchemaViolation> SchemaSet::Validate(const SchemaNode* schema, con
                                                    std::string_view base_path) const {
   Impl::Ctx ctx;
   ctx.scratch = impl_->AcquireScratch();
-  ctx.path = std::string(base_path);
+  // First only whether it is valid (the common case, cheap); when it is not,
+  // again with paths and messages, which gives the same first violation.
+  ctx.quiet = true;
   auto result = impl_->Check(schema, instance, ctx);
+  if (result) {
+    ctx.quiet = false;
+    ctx.path = std::string(base_path);
+    result = impl_->Check(schema, instance, ctx);
+  }
   impl_->ReleaseScratch(ctx.scratch);
   return result;
 }

@@ -112,10 +112,11 @@ std::optional<ObjectProblem> CheckRefs(const Json& v, std::string& path, int dep
   if (depth > 64) return std::nullopt;  // the parser limits depth well before this
   if (v.is_object()) {
     for (const auto& [key, value] : v.items()) {
-      const size_t len = path.size();
-      path += Pointer(key);
       const bool ref = key.size() > 4 && key.ends_with("_ref");
       const bool refs = key.size() > 5 && key.ends_with("_refs");
+      if (!ref && !refs && !value.is_object() && !value.is_array()) continue;  // nothing to check
+      const size_t len = path.size();
+      path += Pointer(key);
       if (ref && !(value.is_string() && IsStixIdentifier(value.get_ref<const std::string&>()))) {
         return ObjectProblem{path, "a *_ref property must hold a STIX identifier (type--UUID)"};
       }

@@ -62,8 +62,13 @@ Status AppendString(std::string& out, const std::string& s) {
   if (!IsValidUtf8(s)) return Invalid("a JSON string is not valid UTF-8");
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
+  // Runs of characters that need no escape are copied at once.
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s, run, i - run);
+    run = i + 1;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -91,11 +96,10 @@ Status AppendString(std::string& out, const std::string& s) {
           out += "\\u00";
           out.push_back(kHex[c >> 4]);
           out.push_back(kHex[c & 15]);
-        } else {
-          out.push_back(ch);
         }
     }
   }
+  out.append(s, run, s.size() - run);
   out.push_back('"');
   return Ok();
 }
@@ -198,6 +202,27 @@ Status Write(const Json& v, std::string& out, size_t depth) {
     case Json::value_t::object: {
       if (depth >= kMaxCanonicalDepth) return Invalid("JSON value is nested too deeply");
       const auto& members = v.get_ref<const Json::object_t&>();
+      // ASCII names (the usual case): the map's byte order is already the
+      // order of UTF-16 code units.
+      bool ascii = true;
+      for (const auto& m : members) {
+        for (char c : m.first) {
+          if (static_cast<unsigned char>(c) >= 0x80) ascii = false;
+        }
+      }
+      if (ascii) {
+        out.push_back('{');
+        bool first = true;
+        for (const auto& [name, value] : members) {
+          if (!first) out.push_back(',');
+          first = false;
+          ENTENTE_CHECK(AppendString(out, name));
+          out.push_back(':');
+          ENTENTE_CHECK(Write(value, out, depth + 1));
+        }
+        out.push_back('}');
+        return Ok();
+      }
       std::vector<std::pair<std::u16string, const Json::object_t::value_type*>> sorted;
       sorted.reserve(members.size());
       for (const auto& m : members) {

@@ -16,6 +16,10 @@ let csrf = '';
 export function setCsrf(token: string) {
   csrf = token;
 }
+// For the few requests that cannot go through api() (a bundle sent as it is).
+export function csrfToken(): string {
+  return csrf;
+}
 
 type Listener = () => void;
 let onUnauthorized: Listener = () => {};

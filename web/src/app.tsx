@@ -147,6 +147,12 @@ export function App() {
   } else if (section === 'checks' && canCheck(session)) {
     title = t('checks.title');
     body = <Checks session={session} />;
+  } else if (section === 'intel' && canRead(session)) {
+    title = t('intel.title');
+    body = <LazyIntel session={session} path={route.path} params={route.params} />;
+  } else if (section === 'communities' && canRead(session)) {
+    title = t('community.title');
+    body = <LazyCommunities session={session} id={route.path[1]} />;
   } else {
     title = t('dir.title');
     body = <Directory session={session} tab={section === 'contacts' ? 'pocs' : 'orgs'} params={route.params} />;
@@ -189,6 +195,16 @@ export function App() {
                 </a>
                 <a href="#/overdue" aria-current={section === 'overdue' ? 'page' : undefined}>
                   {t('nav.overdue')}
+                </a>
+              </>
+            )}
+            {canRead(session) && (
+              <>
+                <a href="#/intel" aria-current={section === 'intel' ? 'page' : undefined}>
+                  {t('intel.nav')}
+                </a>
+                <a href="#/communities" aria-current={section === 'communities' ? 'page' : undefined}>
+                  {t('community.nav')}
                 </a>
               </>
             )}
@@ -236,6 +252,33 @@ export function App() {
       </main>
     </>
   );
+}
+
+// The intelligence browser and the communities load on first use too.
+function LazyIntel(props: { session: Session; path: string[]; params: Record<string, string> }) {
+  const [Screen, setScreen] = useState<typeof import('./screens/intel').Intel | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    import('./screens/intel').then(
+      (m) => setScreen(() => m.Intel),
+      () => setFailed(true),
+    );
+  }, []);
+  if (failed) return <p role="alert">{t('common.error')}</p>;
+  return Screen ? <Screen {...props} /> : <p>{t('common.loading')}</p>;
+}
+
+function LazyCommunities(props: { session: Session; id?: string }) {
+  const [Screen, setScreen] = useState<typeof import('./screens/communities').Communities | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    import('./screens/communities').then(
+      (m) => setScreen(() => m.Communities),
+      () => setFailed(true),
+    );
+  }, []);
+  if (failed) return <p role="alert">{t('common.error')}</p>;
+  return Screen ? <Screen {...props} /> : <p>{t('common.loading')}</p>;
 }
 
 function nodeHost(url: string): string {

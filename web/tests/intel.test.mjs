@@ -1,0 +1,95 @@
+// Communities of trust and the intelligence browser in a real browser
+// against a real node (harness.mjs) with the demo directory, with two
+// organisations in a community and a third outside it: Arcadia's officer
+// creates the community and invites Borealia (a community of one admits with
+// its own vouch); Arcadia's analyst imports a bundle (first refused whole,
+// with each object's fate, then stored); Borealia's analyst finds the
+// indicator, opens it with its relationship; Eastmark's analyst sees neither
+// the community nor the objects. axe-core on every screen.
+import assert from 'node:assert/strict';
+import { suite } from './harness.mjs';
+
+const S = suite({ name: 'intel-node', shots: 'intel' });
+const { scenario, axe, signIn } = S;
+
+const GREEN = 'marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb';
+const RED = 'marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1';
+const common = { spec_version: '2.1', created: '2024-01-01T00:00:00.000Z', modified: '2024-01-01T00:00:00.000Z' };
+const indicator = {
+  type: 'indicator', id: 'indicator--6b9e2f0c-3d0e-4c4f-8d3e-1a2b3c4d5e6f', ...common,
+  name: 'Phishing kit at login-arcadia.example', labels: ['phishing'], pattern: "[domain-name:value = 'login-arcadia.example']",
+  pattern_type: 'stix', valid_from: '2024-01-01T00:00:00Z', object_marking_refs: [GREEN],
+};
+const malware = { type: 'malware', id: 'malware--7b9e2f0c-3d0e-4c4f-8d3e-1a2b3c4d5e6f', ...common, name: 'ArcaStealer', is_family: true, object_marking_refs: [GREEN] };
+const rel = {
+  type: 'relationship', id: 'relationship--8b9e2f0c-3d0e-4c4f-8d3e-1a2b3c4d5e6f', ...common,
+  relationship_type: 'indicates', source_ref: indicator.id, target_ref: malware.id, object_marking_refs: [GREEN],
+};
+const bundle = (objects) => JSON.stringify({ type: 'bundle', id: 'bundle--9b9e2f0c-3d0e-4c4f-8d3e-1a2b3c4d5e6f', objects });
+
+scenario('an officer creates a community and invites another CERT', async (page) => {
+  await signIn(page, 'arcadia-cert.officer');
+  await page.getByRole('link', { name: 'Communities' }).click();
+  await page.getByRole('heading', { name: 'Communities of trust', level: 1 }).waitFor();
+  await page.getByText('Your organisation is in no community.').waitFor();
+  await axe(page, '01-communities-empty');
+  await page.getByLabel('Name', { exact: true }).fill('Health CERTs');
+  await page.getByLabel('Purpose').fill('Share what hits hospitals.');
+  await page.getByLabel('National CERT/CSIRT').check();
+  await page.getByLabel('Highest TLP shared').selectOption('amber');
+  await page.getByRole('button', { name: 'Create a community' }).click();
+  await page.getByRole('heading', { name: 'Health CERTs', level: 1 }).waitFor();
+  assert.equal(await page.locator('#community-members tbody tr').count(), 1);
+  // Invitation of Borealia's CERT: with one member, the inviter's vouch admits.
+  const invite = page.getByRole('form', { name: 'Invite an organisation' });
+  await invite.getByLabel('Organisation').selectOption({ label: 'Borealia National CSIRT' });
+  await invite.getByRole('button', { name: 'Invite an organisation' }).click();
+  await page.getByText('The invitation is recorded.').waitFor();
+  await page.locator('#community-members tbody tr', { hasText: 'Borealia' }).getByText('member', { exact: true }).waitFor();
+  await axe(page, '02-community-page');
+});
+
+scenario('an analyst imports a bundle: refused whole, then stored', async (page) => {
+  await signIn(page, 'arcadia-cert.analyst');
+  await page.getByRole('link', { name: 'Intelligence' }).click();
+  await page.getByRole('link', { name: 'Import a bundle' }).click();
+  await page.getByRole('heading', { name: 'Import STIX 2.1', level: 1 }).waitFor();
+  await page.getByLabel('Share in').selectOption({ index: 1 });
+  // TLP:RED is above the charter (amber): nothing is stored, each fate shown.
+  await page.getByLabel('Bundle (JSON)').fill(bundle([indicator, { ...malware, object_marking_refs: [RED] }]));
+  await page.getByRole('button', { name: 'Import a bundle' }).click();
+  await page.getByText('Nothing stored: 1 of 2 objects rejected.').waitFor();
+  await page.locator('#intel-report tbody tr.rejected', { hasText: 'TLP:red is above TLP:amber' }).waitFor();
+  await axe(page, '03-import-rejected');
+  await page.getByLabel('Bundle (JSON)').fill(bundle([indicator, malware, rel]));
+  await page.getByRole('button', { name: 'Import a bundle' }).click();
+  await page.getByText('Stored: 3 added, 0 unchanged, 0 rejected (of 3).').waitFor();
+  await axe(page, '04-import-stored');
+});
+
+scenario('a member reads what was shared; an outsider sees nothing', async (page, more) => {
+  await signIn(page, 'borealia-cert.analyst');
+  await page.getByRole('link', { name: 'Intelligence' }).click();
+  await page.getByRole('heading', { name: 'Threat intelligence', level: 1 }).waitFor();
+  await page.locator('#intel-results tbody tr').nth(2).waitFor();
+  assert.equal(await page.locator('#intel-results tbody tr').count(), 3);
+  await page.getByLabel('Label').fill('phishing');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('#intel-results tbody tr').length === 1);
+  await axe(page, '05-intel-search');
+  await page.getByRole('link', { name: indicator.name }).click();
+  await page.getByRole('heading', { name: indicator.name, level: 1 }).waitFor();
+  await page.getByRole('link', { name: 'ArcaStealer' }).waitFor();
+  await page.getByText('TLP:GREEN').first().waitFor();
+  await axe(page, '06-intel-object');
+
+  const outsider = await more();
+  await signIn(outsider, 'eastmark-cert.analyst');
+  await outsider.getByRole('link', { name: 'Intelligence' }).click();
+  await outsider.getByText('No objects.').waitFor();
+  await outsider.goto(S.base + '/#/intel/' + indicator.id);
+  await outsider.getByRole('alert').waitFor();
+  await outsider.getByRole('link', { name: 'Communities' }).click();
+  await outsider.getByText('Your organisation is in no community.').waitFor();
+  await axe(outsider, '07-outsider');
+});

@@ -3,3 +3,5 @@
 # schema and specification rules).
 entente_fuzz(NAME intel_pattern SOURCES intel_pattern_fuzz.cc DEPS intel)
 entente_fuzz(NAME intel_bundle SOURCES intel_bundle_fuzz.cc DEPS intel)
+# Community charters (API bodies and envelopes from other nodes).
+entente_fuzz(NAME intel_community SOURCES intel_community_fuzz.cc DEPS intel_community)

@@ -87,7 +87,7 @@ rm -f "$out"
 
 # The later modules' benchmarks: bench/run-<module>.sh, each given the build
 # directory as $1 (it builds its own targets there).
-for m in intel match dnsabuse federation; do
+for m in intel taxii match dnsabuse federation; do
   if [[ -f bench/run-$m.sh ]]; then
     echo
     bash "bench/run-$m.sh" "$BUILD"

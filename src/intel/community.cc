@@ -449,6 +449,11 @@ Status Communities::Decide(const CommunityActor& actor, const std::string& id,
   std::optional<journal::Envelope> then;
   if (!follow_up.empty()) then = ENTENTE_TRY(Make(actor, "community.member", id, body(follow_up)));
   return db_.Transact([&](store::Tx& tx) -> Status {
+    // Decisions on one community are serialized (SQLite serializes every
+    // writer; PostgreSQL at READ COMMITTED needs the row lock), so that two
+    // concurrent vouches cannot both miss the threshold.
+    if (db_.backend() == store::Backend::kPostgres)
+      ENTENTE_TRY(tx.Query("SELECT id FROM communities WHERE id = ? FOR UPDATE", {id}));
     ENTENTE_TRY(journal_.Record(tx, env, id));
     if (!then) return Ok();
     auto charter = ENTENTE_TRY(CharterIn(tx, id));

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "intel/access.h"
+#include "intel/correlation.h"
 #include "jcs/jcs.h"
 
 namespace entente::intel {
@@ -116,13 +117,24 @@ std::optional<std::string> TlpDeclaredBy(const Json& md) {
   return std::nullopt;
 }
 
+// What a `sighting` object adds to table intel_sightings (sighting.h).
+struct SightingRow {
+  std::string sighting_of_ref, first_seen, last_seen;  // VersionKey form
+  std::int64_t count = 1;
+};
+
 struct Pending {
   size_t index;
   std::string id, type, version, modified, created_by_ref, marking_refs, content;
   std::optional<std::string> tlp;
   bool revoked = false;
   bool latest = true;
+  std::vector<ObservableKey> keys;  // correlation postings (correlation.h)
+  std::optional<SightingRow> sighting;
 };
+
+// Postings and sighting rows of the objects of a batch, once their seq is known.
+Status WriteProjections(store::Tx& tx, const std::vector<std::pair<Pending*, std::int64_t>>& rows);
 
 struct Known {
   std::string version;
@@ -198,6 +210,19 @@ class Importer {
              fmt::format("TLP:{} is above TLP:{}, the highest the community's charter allows",
                          *p.tlp, *options_.max_tlp));
       return Ok();
+    }
+    p.keys = ObservableKeysOf(obj);
+    if (p.type == "sighting") {
+      SightingRow row;
+      if (auto r = obj.find("sighting_of_ref"); r != obj.end() && r->is_string())
+        row.sighting_of_ref = r->get<std::string>();
+      if (auto c = obj.find("count"); c != obj.end() && c->is_number_integer())
+        row.count = c->get<std::int64_t>();
+      if (auto f = obj.find("first_seen"); f != obj.end() && f->is_string())
+        row.first_seen = VersionKey(f->get<std::string>());
+      if (auto l = obj.find("last_seen"); l != obj.end() && l->is_string())
+        row.last_seen = VersionKey(l->get<std::string>());
+      if (!row.sighting_of_ref.empty()) p.sighting = std::move(row);
     }
     p.content = std::move(*canonical);
     batch_.push_back(std::move(p));
@@ -286,11 +311,13 @@ class Importer {
         if (s.empty()) return store::Null{};
         return s;
       };
+      bool projections = false;
       for (size_t i = 0; i < inserts.size(); ++i) {
         Pending& p = *inserts[i];
+        projections |= !p.keys.empty() || p.sighting.has_value();
         sql += i ? ",(?,?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?,?)";
-        params.emplace_back(std::move(p.id));
-        params.emplace_back(std::move(p.version));
+        params.emplace_back(p.id);
+        params.emplace_back(p.version);
         params.emplace_back(std::move(p.type));
         params.emplace_back(opt(p.modified));
         params.emplace_back(opt(p.created_by_ref));
@@ -303,7 +330,23 @@ class Importer {
         params.emplace_back(std::int64_t{now_});
         params.emplace_back(std::move(p.content));
       }
-      ENTENTE_TRY(tx_.Exec(sql, params));
+      if (!projections) {
+        ENTENTE_TRY(tx_.Exec(sql, params));
+      } else {
+        // The seq of each new row, for the postings and sighting rows.
+        sql += " RETURNING seq, stix_id, version";
+        auto rows = ENTENTE_TRY(tx_.Query(sql, params));
+        std::unordered_map<std::string, std::int64_t> seq_of;
+        for (const auto& r : rows) seq_of[r.Text(1) + '\n' + r.Text(2)] = r.Int(0);
+        std::vector<std::pair<Pending*, std::int64_t>> written;
+        for (Pending* p : inserts) {
+          auto it = seq_of.find(p->id + '\n' + p->version);
+          if (it == seq_of.end())
+            return Fail(ErrorCode::kInternal, "an inserted intel object returned no seq");
+          written.emplace_back(p, it->second);
+        }
+        ENTENTE_CHECK(WriteProjections(tx_, written));
+      }
     }
     batch_.clear();
     return Ok();
@@ -352,6 +395,55 @@ class Importer {
   std::vector<Pending> batch_;
   std::unordered_map<std::string, std::string> bundle_tlp_;
 };
+
+Status WriteProjections(store::Tx& tx, const std::vector<std::pair<Pending*, std::int64_t>>& rows) {
+  // Postings, in statements of at most 1,000 rows (5 parameters each).
+  std::string sql;
+  store::Params params;
+  size_t n = 0;
+  auto flush = [&]() -> Status {
+    if (n == 0) return Ok();
+    ENTENTE_TRY(tx.Exec(sql, params));
+    sql.clear();
+    params.clear();
+    n = 0;
+    return Ok();
+  };
+  for (const auto& [p, seq] : rows) {
+    for (const auto& k : p->keys) {
+      sql += n ? ",(?,?,?,?,?)"
+               : "INSERT INTO intel_observables (kind, value, obj_seq, range_lo, range_hi) "
+                 "VALUES (?,?,?,?,?)";
+      params.emplace_back(k.kind);
+      params.emplace_back(k.value);
+      params.emplace_back(seq);
+      params.emplace_back(k.range_lo ? store::Value(*k.range_lo) : store::Value(store::Null{}));
+      params.emplace_back(k.range_hi ? store::Value(*k.range_hi) : store::Value(store::Null{}));
+      if (++n == 1000) ENTENTE_CHECK(flush());
+    }
+  }
+  ENTENTE_CHECK(flush());
+  // Sighting rows: the newest version of each sighting (a later one of the
+  // same id in this batch wins).
+  std::unordered_map<std::string, std::pair<const SightingRow*, std::int64_t>> sightings;
+  for (const auto& [p, seq] : rows)
+    if (p->sighting) sightings[p->id] = {&*p->sighting, seq};
+  for (const auto& [id, row] : sightings) {
+    const SightingRow& s = *row.first;
+    auto opt = [](const std::string& v) -> store::Value {
+      if (v.empty()) return store::Null{};
+      return v;
+    };
+    ENTENTE_TRY(
+        tx.Exec("INSERT INTO intel_sightings (stix_id, obj_seq, sighting_of_ref, sighting_count, "
+                "first_seen, last_seen) VALUES (?,?,?,?,?,?) ON CONFLICT (stix_id) DO UPDATE SET "
+                "obj_seq = excluded.obj_seq, sighting_of_ref = excluded.sighting_of_ref, "
+                "sighting_count = excluded.sighting_count, first_seen = excluded.first_seen, "
+                "last_seen = excluded.last_seen",
+                {id, row.second, s.sighting_of_ref, s.count, opt(s.first_seen), opt(s.last_seen)}));
+  }
+  return Ok();
+}
 
 // Bundles from this size on get a larger SQLite page cache while they import.
 constexpr size_t kBigBundleBytes = size_t{8} << 20;

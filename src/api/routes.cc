@@ -377,7 +377,7 @@ void Node::RegisterDirectoryRoutes() {
   router_.Add({"GET", "/api/v1/orgs", Permission::kDirectoryRead,
                [this](Context& ctx) -> Result<http::Response> {
                  ENTENTE_CHECK(OnlyQuery(
-                     ctx.req, {"q", "country", "grouping", "kind", "sector", "limit", "cursor"}));
+                     ctx.req, {"q", "country", "grouping", "kind", "sector", "iana_id", "limit", "cursor"}));
                  directory::OrgQuery q;
                  q.q = ctx.req.Query("q").value_or("");
                  q.country = ctx.req.Query("country").value_or("");
@@ -389,6 +389,8 @@ void Node::RegisterDirectoryRoutes() {
                      std::find(directory::OrgKinds().begin(), directory::OrgKinds().end(),
                                q.kind) == directory::OrgKinds().end())
                    return Invalid("is not a known organisation kind", "kind");
+                 if (auto iana = ENTENTE_TRY(QueryUint(ctx.req, "iana_id", 1, 99'999'999)))
+                   q.iana_id = static_cast<std::int64_t>(*iana);
                  q.sector = ctx.req.Query("sector").value_or("");
                  if (!q.sector.empty() && !directory::IsSector(q.sector))
                    return Invalid("is not a known sector", "sector");

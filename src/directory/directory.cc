@@ -140,6 +140,11 @@ Status ReadOrgFields(ObjectReader& r, Organisation& o, bool kind_fixed) {
   o.website = ENTENTE_TRY(r.OptString("website", {.max = 200}));
   if (o.website && !IsWebUrl(*o.website))
     return Invalid("must be an http(s) URL", r.PathOf("website"));
+  // IANA Registrar IDs are positive integers (the registry has ids below
+  // 10,000,000; reserved ids such as 9995-9999 are accepted).
+  o.iana_id = ENTENTE_TRY(r.OptInt("iana_id", 1, 99'999'999));
+  if (o.iana_id && o.kind != "registrar")
+    return Invalid("only an organisation of kind registrar has an IANA id", r.PathOf("iana_id"));
   return Ok();
 }
 
@@ -154,6 +159,7 @@ Json OrgState(const Organisation& o) {
             {"home_node", o.home_node}};
   if (o.country) j["country"] = *o.country;
   if (o.website) j["website"] = *o.website;
+  if (o.iana_id) j["iana_id"] = *o.iana_id;
   return j;
 }
 
@@ -395,17 +401,19 @@ class Directory::OrgApplier final : public journal::Applier {
     std::string country = o.country.value_or("");
     store::Value country_v = o.country ? store::Value(*o.country) : store::Value(store::Null{});
     store::Value website_v = o.website ? store::Value(*o.website) : store::Value(store::Null{});
+    store::Value iana_v = o.iana_id ? store::Value(*o.iana_id) : store::Value(store::Null{});
     ENTENTE_TRY(tx.Exec(
         "INSERT INTO orgs (id, kind, country, names, groupings, sectors, sign_public, box_public, "
-        "home_node, website, envelope_id, created, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
+        "home_node, website, iana_id, envelope_id, created, updated) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
         "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, country = excluded.country, "
         "names = excluded.names, groupings = excluded.groupings, sectors = excluded.sectors, "
         "sign_public = excluded.sign_public, box_public = excluded.box_public, "
-        "home_node = excluded.home_node, website = excluded.website, "
+        "home_node = excluded.home_node, website = excluded.website, iana_id = excluded.iana_id, "
         "envelope_id = excluded.envelope_id, updated = excluded.updated",
         {o.id, o.kind, country_v, Json(o.names).dump(), Json(o.groupings).dump(),
-         Json(o.sectors).dump(), o.sign_public, o.box_public, o.home_node, website_v, env.id,
-         env.created, env.created}));
+         Json(o.sectors).dump(), o.sign_public, o.box_public, o.home_node, website_v, iana_v,
+         env.id, env.created, env.created}));
     ENTENTE_TRY(tx.Exec("DELETE FROM org_groupings WHERE org_id = ?", {o.id}));
     for (const auto& g : o.groupings)
       ENTENTE_TRY(tx.Exec("INSERT INTO org_groupings (org_id, grouping) VALUES (?, ?)", {o.id, g}));
@@ -662,6 +670,16 @@ Result<Organisation> Directory::WriteOrg(const Actor& actor, const std::string& 
                                          bool generate_keys) {
   Organisation out;
   ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
+    // One registrar per IANA id, so that the id names one organisation.
+    if (org.iana_id) {
+      auto same = ENTENTE_TRY(
+          tx.Query("SELECT id FROM orgs WHERE iana_id = ? AND id <> ?", {*org.iana_id, org.id}));
+      if (!same.empty())
+        return Fail(ErrorCode::kConflict,
+                    "IANA id " + std::to_string(*org.iana_id) +
+                        " is already the id of organisation " + same[0].Text(0),
+                    "iana_id");
+    }
     if (generate_keys) {
       auto pub = ENTENTE_TRY(keys_.Generate(tx, org.id));
       org.sign_public = pub.sign_public;
@@ -722,7 +740,7 @@ Result<Organisation> Directory::UpdateOrg(const Actor& actor, const std::string&
 namespace {
 constexpr const char* kOrgCols =
     "o.id, o.kind, o.country, o.names, o.groupings, o.sectors, o.sign_public, o.box_public, "
-    "o.home_node, o.website, o.envelope_id, o.created, o.updated";
+    "o.home_node, o.website, o.envelope_id, o.created, o.updated, o.iana_id";
 
 Organisation OrgFromRow(const store::Row& r) {
   Organisation o;
@@ -746,6 +764,7 @@ Organisation OrgFromRow(const store::Row& r) {
   o.envelope_id = r.Text(10);
   o.created = r.Int(11);
   o.updated = r.Int(12);
+  if (!r.IsNull(13)) o.iana_id = r.Int(13);
   return o;
 }
 
@@ -802,6 +821,10 @@ Result<Page<Organisation>> Directory::SearchOrgs(const OrgQuery& q) {
   if (!q.kind.empty()) {
     sql += " AND o.kind = ?";
     params.push_back(q.kind);
+  }
+  if (q.iana_id) {
+    sql += " AND o.iana_id = ?";
+    params.push_back(*q.iana_id);
   }
   if (!q.grouping.empty()) {
     sql += " AND EXISTS (SELECT 1 FROM org_groupings g WHERE g.org_id = o.id AND g.grouping = ?)";

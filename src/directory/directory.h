@@ -57,6 +57,9 @@ struct Organisation {
   std::string box_public;
   std::string home_node;
   std::optional<std::string> website;
+  // IANA Registrar ID (kind registrar only): registration data names
+  // registrars by it, and the DNS abuse observatory routes reports through it.
+  std::optional<std::int64_t> iana_id;
   std::string envelope_id;  // latest version
   Millis created = 0;
   Millis updated = 0;
@@ -98,7 +101,8 @@ struct PointOfContact {
 struct OrgQuery {
   std::string q;  // full text over names
   std::string country, grouping, kind, sector;
-  std::string after;  // cursor: id of the last item seen
+  std::optional<std::int64_t> iana_id;  // registrars with this IANA id
+  std::string after;                    // cursor: id of the last item seen
   int limit = 50;
 };
 

@@ -83,6 +83,7 @@ export interface Org {
   fingerprint: string;
   home_node: string;
   website?: string;
+  iana_id?: number;
   updated: string;
 }
 export interface Hours {

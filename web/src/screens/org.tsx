@@ -136,6 +136,12 @@ export function OrgPage({ session, id }: { session: Session; id: string }) {
             </dd>
           </>
         )}
+        {org.iana_id !== undefined && (
+          <>
+            <dt>{t('dns.iana_id')}</dt>
+            <dd dir="ltr">{org.iana_id}</dd>
+          </>
+        )}
         <dt>{t('org.updated')}</dt>
         <dd>{formatDate(org.updated)}</dd>
       </dl>
@@ -439,6 +445,7 @@ export function OrgForm({ session, org, onDone }: { session: Session; org?: Org;
     groupings: (org?.groupings ?? []).join(', '),
     sectors: org?.sectors ?? ([] as string[]),
     website: org?.website ?? '',
+    iana_id: org?.iana_id !== undefined ? String(org.iana_id) : '',
     names: Object.entries(org?.names ?? { en: '' }).map(([l, n]) => ({ l, n })),
   });
   const [error, setError] = useState<unknown>(null);
@@ -453,6 +460,8 @@ export function OrgForm({ session, org, onDone }: { session: Session; org?: Org;
     };
     if (f.country) body.country = f.country;
     if (f.website.trim()) body.website = f.website.trim();
+    // A non-number is sent as text so that the node names the field in its error.
+    if (f.kind === 'registrar' && f.iana_id.trim()) body.iana_id = /^[0-9]+$/.test(f.iana_id.trim()) ? Number(f.iana_id.trim()) : f.iana_id.trim();
     setBusy(true);
     try {
       if (org) {
@@ -520,6 +529,9 @@ export function OrgForm({ session, org, onDone }: { session: Session; org?: Org;
       <div class="grid2">
         <Field id="org-groupings" label={t('org.groupings')} name="groupings" value={f.groupings} onInput={(v) => setF({ ...f, groupings: v })} help={t('org.groupings_help')} error={error} dir="ltr" />
         <Field id="org-website" label={t('org.website')} name="website" inputMode="url" value={f.website} onInput={(v) => setF({ ...f, website: v })} error={error} dir="ltr" />
+        {f.kind === 'registrar' && (
+          <Field id="org-iana-id" label={t('dns.iana_id')} name="iana_id" inputMode="numeric" value={f.iana_id} onInput={(v) => setF({ ...f, iana_id: v })} help={t('dns.iana_id_help')} error={error} dir="ltr" />
+        )}
       </div>
       <fieldset>
         <legend>{t('org.sectors')}</legend>

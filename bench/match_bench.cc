@@ -6,8 +6,10 @@
 //   match_bench gen DIR MB N       N domain indicators (DIR/domains.txt) and an
 //                                  Unbound query log of about MB megabytes
 //                                  (DIR/queries.log) with planted hits
-//   match_bench scan LIST LOG T    scan LOG against the plain list LIST with T
-//                                  worker threads (0: all cores)
+//   match_bench scan LIST LOG T [generic]
+//                                  scan LOG against the plain list LIST with T
+//                                  worker threads (0: all cores); "generic"
+//                                  turns the BIND/Unbound fast path off
 //   match_bench rpz LIST OUT       write the RPZ zone for LIST
 //
 // Each prints one JSON object on stdout.
@@ -244,7 +246,7 @@ int Gen(const std::string& dir, std::size_t mb, std::size_t n) {
   return 0;
 }
 
-int Scan(const std::string& list, const std::string& logfile, int threads) {
+int Scan(const std::string& list, const std::string& logfile, int threads, bool fast) {
   auto t0 = Clock::now();
   auto loaded = LoadIndicatorFile(list, "plain", {}).value();
   auto ix = Index::Build(loaded.indicators).value();
@@ -256,6 +258,7 @@ int Scan(const std::string& list, const std::string& logfile, int threads) {
   std::FILE* sink = std::fopen("/dev/null", "w");
   ScanOptions o;
   o.threads = threads;
+  o.fast_paths = fast;
   auto t1 = Clock::now();
   double c1 = CpuNow();
   auto st = ScanFile(logfile, ix, o, sink).value();
@@ -296,8 +299,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> a(argv + 1, argv + argc);
   if (a.size() == 2 && a[0] == "index") return IndexBench(std::stoull(a[1]));
   if (a.size() == 4 && a[0] == "gen") return Gen(a[1], std::stoull(a[2]), std::stoull(a[3]));
-  if (a.size() == 4 && a[0] == "scan") return Scan(a[1], a[2], std::stoi(a[3]));
+  if ((a.size() == 4 || a.size() == 5) && a[0] == "scan")
+    return Scan(a[1], a[2], std::stoi(a[3]), a.size() == 4 || a[4] != "generic");
   if (a.size() == 3 && a[0] == "rpz") return Rpz(a[1], a[2]);
-  std::cerr << "usage: match_bench index N | gen DIR MB N | scan LIST LOG THREADS | rpz LIST OUT\n";
+  std::cerr << "usage: match_bench index N | gen DIR MB N | scan LIST LOG THREADS [generic] | rpz "
+               "LIST OUT\n";
   return 2;
 }

@@ -64,12 +64,14 @@ PY
 cat_t=$(timed sh -c 'cat "$0" >/dev/null' "$LOG")
 scan2=$("$BENCH" scan "$LIST" "$LOG" 0)
 scan1=$("$BENCH" scan "$LIST" "$LOG" 1)
+scang=$("$BENCH" scan "$LIST" "$LOG" 1 generic)
 grep_f=$(timed grep -F -c -f "$LIST" "$LOG")
 grep_w=$(timed grep -F -w -c -f "$LIST" "$LOG")
-python3 - "$gen" "$scan2" "$scan1" "$cat_t" "$grep_f" "$grep_w" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)" <<'PY'
+python3 - "$gen" "$scan2" "$scan1" "$cat_t" "$grep_f" "$grep_w" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)" "$scang" <<'PY'
 import json, sys
 gen, s2, s1, cat, gf, gw = (json.loads(x) for x in sys.argv[1:7])
 cores, load = sys.argv[7], sys.argv[8]
+sg = json.loads(sys.argv[9])
 mb = gen["bytes"] / 1e6
 print(f"\nScanning a {mb:,.0f} MB Unbound query log ({gen['lines']:,} lines) against {gen['indicators']:,} domains "
       f"(LC_ALL=C; load average {load} on {cores} cores)")
@@ -77,6 +79,7 @@ print(f"  {'':<36} {'wall s':>8} {'MB/s':>8} {'CPU s':>8} {'MB/CPU-s':>9} {'hit 
 gfw, gfc = gf["wall_s"], gf["cpu_s"]
 rows = [(f"entente match ({cores} threads)", s2["scan_s"], s2["scan_cpu_s"], s2["hit_lines"]),
         ("entente match (1 thread)", s1["scan_s"], s1["scan_cpu_s"], s1["hit_lines"]),
+        ("  generic reader, no fast path (1 thr.)", sg["scan_s"], sg["scan_cpu_s"], sg["hit_lines"]),
         ("grep -F -f", gfw, gfc, int(gf["out"] or 0)),
         ("grep -F -w -f", gw["wall_s"], gw["cpu_s"], int(gw["out"] or 0)),
         ("cat (reading the cached file)", cat["wall_s"], cat["cpu_s"], None)]

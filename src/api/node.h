@@ -106,6 +106,7 @@ class Node {
   void RegisterNodeRoutes();
   void RegisterCommsRoutes();
   void RegisterFederationRoutes();
+  void RegisterDnsRoutes();
   void RegisterIntelRoutes();
   Result<http::Response> Run(const Route& route, Context& ctx);
 

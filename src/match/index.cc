@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 #include <hs/hs.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstring>
 
@@ -150,6 +154,28 @@ std::uint32_t Index::Find(KeyClass c, std::string_view key) const {
   std::size_t cap = slots_.size();
   std::size_t i = static_cast<std::size_t>((static_cast<__uint128_t>(h) * cap) >> 64);
   const std::uint8_t* tags = tags_.data();
+#if defined(__SSE2__)
+  // 16 tags at a time: tags_ holds 16 more bytes, a copy of the first 16, so
+  // that a group starting near the end wraps around without a branch.
+  if (tags_.size() == cap + 16) {
+    const __m128i want = _mm_set1_epi8(static_cast<char>(tag)), zero = _mm_setzero_si128();
+    while (true) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(tags + i));
+      const unsigned empty = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, zero)));
+      unsigned match = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, want)));
+      if (empty) match &= (empty & (0u - empty)) - 1;  // only the tags before the first empty slot
+      for (; match; match &= match - 1) {
+        std::size_t at = i + static_cast<std::size_t>(__builtin_ctz(match));
+        if (at >= cap) at -= cap;
+        const std::uint32_t m = slots_[at] - 1;
+        if (ClassOf(meta_[m].kind) == c && Key(m) == key) return m;
+      }
+      if (empty) return UINT32_MAX;
+      i += 16;
+      if (i >= cap) i -= cap;
+    }
+  }
+#endif
   while (true) {
     std::uint8_t t = tags[i];
     if (t == 0) return UINT32_MAX;
@@ -159,6 +185,14 @@ std::uint32_t Index::Find(KeyClass c, std::string_view key) const {
     }
     if (++i == cap) i = 0;
   }
+}
+
+void Index::Prefetch(KeyClass c, std::string_view key) const {
+  if (slots_.empty()) return;
+  const std::uint64_t h = Hash(key, static_cast<std::uint64_t>(c) + 1);
+  const std::size_t i =
+      static_cast<std::size_t>((static_cast<__uint128_t>(h) * slots_.size()) >> 64);
+  __builtin_prefetch(tags_.data() + i);
 }
 
 namespace {
@@ -430,6 +464,8 @@ Result<std::shared_ptr<const Index>> Index::Build(std::span<const Indicator> ind
   }
   ix->meta_.resize(next);
   ix->arena_.shrink_to_fit();
+  // The probe reads 16 tags at a time: a copy of the first 16 after the end.
+  for (std::size_t k = 0; k < 16; ++k) ix->tags_.push_back(ix->tags_[k % cap]);
   st.table_bytes = ix->slots_.size() * 5;
   st.meta_bytes = ix->meta_.size() * sizeof(Meta);
   return std::shared_ptr<const Index>(std::move(ix));
@@ -486,12 +522,55 @@ void Matcher::AddRegex(int cls, std::string_view text) {
   hits_.resize(w);
 }
 
+namespace {
+// The offsets where the suffixes of `name` start (0 and after each dot), left
+// to right; returns their number (a name of n labels has n suffixes).
+inline std::size_t SuffixStarts(std::string_view name, std::uint16_t* starts) {
+  std::size_t n = 0;
+  starts[n++] = 0;
+  const char* p = name.data();
+  const char* e = p + name.size();
+  while ((p = static_cast<const char*>(std::memchr(p, '.', static_cast<std::size_t>(e - p))))) {
+    ++p;
+    if (n < 256) starts[n++] = static_cast<std::uint16_t>(p - name.data());
+  }
+  return n;
+}
+}  // namespace
+
+void Matcher::PrefetchDomain(std::string_view name) const {
+  const std::uint64_t present = index_->domain_labels_;
+  if (present == 0 || name.size() > 1024) return;
+  std::uint16_t starts[256];
+  const std::size_t n = SuffixStarts(name, starts);
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t labels = n - k;
+    if ((present >> std::min<std::size_t>(labels, 63)) & 1)
+      index_->Prefetch(Index::KeyClass::kDomain, name.substr(starts[k]));
+  }
+}
+
 std::span<const Hit> Matcher::MatchDomain(std::string_view name) {
   hits_.clear();
   std::uint64_t present = index_->domain_labels_;
   if (present == 0) {
     AddRegex(0, name);
     return hits_;
+  }
+  if (name.size() <= 1024) {
+    // One pass over the name for its dots (a normalised name has at most 127).
+    std::uint16_t starts[256];
+    const std::size_t n = SuffixStarts(name, starts);
+    if (n < 256) {
+      for (std::size_t k = 0; k < n; ++k) {
+        const std::size_t labels = n - k;
+        if ((present >> std::min<std::size_t>(labels, 63)) & 1)
+          AddKey(Index::KeyClass::kDomain, name.substr(starts[k]),
+                 k == 0 ? MatchType::kExact : MatchType::kSubdomain, k != 0);
+      }
+      AddRegex(0, name);
+      return hits_;
+    }
   }
   std::size_t labels = 1 + static_cast<std::size_t>(std::count(name.begin(), name.end(), '.'));
   if ((present >> std::min<std::size_t>(labels, 63)) & 1)

@@ -105,6 +105,7 @@ class Index {
   enum class KeyClass : std::uint8_t { kDomain, kUrl, kEmail, kHash, kIp };
   static KeyClass ClassOf(Kind k);
   std::uint32_t Find(KeyClass c, std::string_view key) const;  // first meta index or UINT32_MAX
+  void Prefetch(KeyClass c, std::string_view key) const;
   std::string_view Key(std::uint32_t m) const;
 
   std::string arena_;
@@ -141,6 +142,10 @@ class Matcher {
   std::span<const Hit> MatchUrl(std::string_view normalized);
   std::span<const Hit> MatchEmail(std::string_view normalized);
   std::span<const Hit> MatchHash(std::string_view raw_bytes);
+  // Issues the memory prefetches of the table probes MatchDomain(normalized)
+  // will make (no result): a scanner prefetches a batch of names, then
+  // matches them, so that the cache misses of the batch overlap.
+  void PrefetchDomain(std::string_view normalized) const;
   // Any value given as text: normalised for `kind` (or detected when
   // std::nullopt), then matched. Errors say why the value is invalid.
   Result<std::span<const Hit>> Match(std::string_view value,

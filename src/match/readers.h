@@ -66,4 +66,11 @@ class LineReader {
   std::deque<std::string> json_strings_;  // storage for JSON values
 };
 
+// Fast path for the scanner: the query name of a well-formed query line of
+// the BIND or Unbound formats, found without building a value list. Returns
+// true with `name` set exactly when LineReader::Read would return kValues
+// with that one query value; false when the generic reader must decide (any
+// other line, any other format). Never reads outside `line`.
+bool FastQueryName(LogFormat format, std::string_view line, std::string_view& name);
+
 }  // namespace entente::match

@@ -7,9 +7,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <mutex>
 #include <thread>
 
@@ -43,6 +47,94 @@ std::string CsvQuote(std::string_view s) {
   return out;
 }
 
+// Lower-cased host name bytes (a-z 0-9 - _), '.' for the dot, 0 otherwise.
+constexpr std::array<char, 256> MakeHostBytes() {
+  std::array<char, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = static_cast<char>(c);
+  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = static_cast<char>(c + 32);
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = static_cast<char>(c);
+  t['-'] = '-';
+  t['_'] = '_';
+  t['.'] = '.';
+  return t;
+}
+constexpr auto kHostBytes = MakeHostBytes();
+
+}  // namespace
+
+// NormalizeDomainFast into a buffer of at least 256 bytes: the same answer
+// (tests/match/scan_fast_test.cc compares them), SSE2 or table-driven. Returns the
+// length, or -1 when the slow path must decide.
+int NormalizeDomainInto(std::string_view in, char* out) {
+  if (!in.empty() && in.back() == '.') in.remove_suffix(1);
+  if (in.empty() || in.size() > 253) return -1;
+#if defined(__SSE2__)
+  {
+    // 16 bytes at a time in `out` (256 bytes: the blocks past the name's
+    // end stay inside it): lower-case, check the bytes, collect the dots;
+    // then check the labels between the dots.
+    const std::size_t n = in.size();
+    std::memcpy(out, in.data(), n);
+    std::uint64_t dots[4] = {};
+    auto in_range = [](__m128i v, char lo, char hi) {
+      return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(lo - 1))),
+                           _mm_cmplt_epi8(v, _mm_set1_epi8(static_cast<char>(hi + 1))));
+    };
+    for (std::size_t i = 0; i < n; i += 16) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(out + i));
+      v = _mm_add_epi8(v, _mm_and_si128(in_range(v, 'A', 'Z'), _mm_set1_epi8(32)));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), v);
+      const __m128i dot = _mm_cmpeq_epi8(v, _mm_set1_epi8('.'));
+      const __m128i ok =
+          _mm_or_si128(_mm_or_si128(in_range(v, 'a', 'z'), in_range(v, '0', '9')),
+                       _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
+                                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('_'))),
+                                    dot));
+      unsigned bad = ~static_cast<unsigned>(_mm_movemask_epi8(ok)) & 0xFFFFu;
+      unsigned dm = static_cast<unsigned>(_mm_movemask_epi8(dot));
+      if (n - i < 16) {
+        const unsigned keep = (1u << (n - i)) - 1;
+        bad &= keep;
+        dm &= keep;
+      }
+      if (bad) return -1;
+      dots[i / 64] |= static_cast<std::uint64_t>(dm) << (i % 64);
+    }
+    auto label_ok = [&](std::size_t start, std::size_t end) {
+      const std::size_t len = end - start;
+      if (len == 0 || len > 63) return false;
+      // "xn--" labels take the slow path, which validates the Punycode.
+      return !(len >= 4 && std::memcmp(out + start, "xn--", 4) == 0);
+    };
+    std::size_t start = 0;
+    for (std::size_t w = 0; w < 4; ++w)
+      for (std::uint64_t m = dots[w]; m; m &= m - 1) {
+        const std::size_t d = w * 64 + static_cast<std::size_t>(__builtin_ctzll(m));
+        if (!label_ok(start, d)) return -1;
+        start = d + 1;
+      }
+    return label_ok(start, n) ? static_cast<int>(n) : -1;
+  }
+#endif
+  std::size_t label = 0;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char c = kHostBytes[static_cast<unsigned char>(in[i])];
+    if (c == '.') {
+      if (label == 0) return -1;
+      label = 0;
+    } else {
+      if (c == 0 || ++label > 63) return -1;
+      // "xn--" labels take the slow path, which validates the Punycode.
+      if (label == 4 && c == '-' && out[i - 1] == '-' && out[i - 2] == 'n' && out[i - 3] == 'x')
+        return -1;
+    }
+    out[i] = c;
+  }
+  return label != 0 ? static_cast<int>(in.size()) : -1;
+}
+
+namespace {
+
 class ChunkWorker {
  public:
   ChunkWorker(std::shared_ptr<const Index> index, const LineReader& proto, Millis now,
@@ -50,8 +142,16 @@ class ChunkWorker {
       : matcher_(std::move(index), now), reader_(proto), max_malformed_(max_malformed) {}
 
   void Run(std::string_view data, ChunkResult& r) {
+    // BIND and Unbound query logs take the fast path: the query name is cut
+    // out of the line in place (FastQueryName), normalised, and matched in
+    // batches whose table probes are prefetched together. A line the fast
+    // path does not take whole goes through the generic reader, after the
+    // batch before it, so hits stay in line order with the same answers.
+    const LogFormat format = reader_.spec().format;
+    const bool fast = use_fast_ && (format == LogFormat::kUnbound || format == LogFormat::kBind);
     std::size_t pos = 0;
     std::uint64_t rel = 0;
+    batch_n_ = 0;
     while (pos < data.size()) {
       const char* nl =
           static_cast<const char*>(std::memchr(data.data() + pos, '\n', data.size() - pos));
@@ -59,33 +159,74 @@ class ChunkWorker {
       std::string_view line = data.substr(pos, end - pos);
       pos = end + 1;
       ++rel;
-      error_.clear();
-      LineStatus st = reader_.Read(line, values_, error_);
-      if (st == LineStatus::kIgnored) {
-        ++r.ignored;
-        continue;
-      }
-      if (st == LineStatus::kMalformed) {
-        Malformed(r, rel, std::move(error_));
-        continue;
-      }
-      std::uint64_t before = r.hits;
-      for (const LogValue& v : values_) {
-        ++r.values;
-        if (!MatchValue(v, rel, r)) {
-          if (v.optional) continue;
-          ++r.invalid_values;
-          Malformed(r, rel,
-                    fmt::format("invalid {} in field {}: {}", KindLabel(v.kind), v.field, error_));
-          break;
+      if (fast) {
+        std::string_view name;
+        Pending& p = batch_[batch_n_];
+        int len;
+        if (FastQueryName(format, line, name) && (len = NormalizeDomainInto(name, p.name)) > 0) {
+          p.rel = rel;
+          p.len = static_cast<std::uint16_t>(len);
+          matcher_.PrefetchDomain(std::string_view(p.name, p.len));
+          if (++batch_n_ == kBatch) Flush(r);
+          continue;
         }
+        Flush(r);
       }
-      if (r.hits != before) ++r.hit_lines;
+      GenericLine(line, rel, r);
     }
+    Flush(r);
     r.lines = rel;
   }
 
+  // For tests: the generic reader for every line.
+  void set_use_fast(bool f) { use_fast_ = f; }
+
  private:
+  static constexpr std::size_t kBatch = 16;
+  struct Pending {
+    std::uint64_t rel = 0;
+    std::uint16_t len = 0;
+    char name[256];  // normalised query name
+  };
+
+  void Flush(ChunkResult& r) {
+    for (std::size_t i = 0; i < batch_n_; ++i) {
+      const Pending& p = batch_[i];
+      ++r.values;
+      const std::string_view name(p.name, p.len);
+      std::span<const Hit> hits = matcher_.MatchDomain(name);
+      if (hits.empty()) continue;
+      Record(r, p.rel, "query", Kind::kDomain, name, hits);
+      ++r.hit_lines;
+    }
+    batch_n_ = 0;
+  }
+
+  void GenericLine(std::string_view line, std::uint64_t rel, ChunkResult& r) {
+    error_.clear();
+    LineStatus st = reader_.Read(line, values_, error_);
+    if (st == LineStatus::kIgnored) {
+      ++r.ignored;
+      return;
+    }
+    if (st == LineStatus::kMalformed) {
+      Malformed(r, rel, std::move(error_));
+      return;
+    }
+    std::uint64_t before = r.hits;
+    for (const LogValue& v : values_) {
+      ++r.values;
+      if (!MatchValue(v, rel, r)) {
+        if (v.optional) continue;
+        ++r.invalid_values;
+        Malformed(r, rel,
+                  fmt::format("invalid {} in field {}: {}", KindLabel(v.kind), v.field, error_));
+        break;
+      }
+    }
+    if (r.hits != before) ++r.hit_lines;
+  }
+
   static std::string_view KindLabel(Kind k) { return k == Kind::kRegex ? "value" : KindName(k); }
 
   void Malformed(ChunkResult& r, std::uint64_t rel, std::string error) {
@@ -184,6 +325,9 @@ class ChunkWorker {
   std::size_t max_malformed_;
   std::vector<LogValue> values_;
   std::string error_, buf_, detect_;
+  bool use_fast_ = true;
+  std::array<Pending, kBatch> batch_;
+  std::size_t batch_n_ = 0;
 };
 
 }  // namespace
@@ -305,6 +449,7 @@ ScanStats ScanBuffer(std::string_view data, const std::string& name,
   std::size_t emitted = 0;
   auto work = [&] {
     ChunkWorker worker(index, proto, options.now, options.max_reported_malformed);
+    worker.set_use_fast(options.fast_paths);
     while (true) {
       std::size_t i = next.fetch_add(1);
       if (i >= n) return;

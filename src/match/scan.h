@@ -28,6 +28,9 @@ struct ScanOptions {
   std::size_t chunk_bytes = 4 << 20;
   Millis now = 0;  // validity checked against this time (0: not checked)
   std::size_t max_reported_malformed = 20;
+  // BIND and Unbound logs take a fast path (same answers); false sends every
+  // line through the generic reader (tests and benchmarks compare the two).
+  bool fast_paths = true;
   // Called from the writing thread with (bytes done, bytes total) after each chunk.
   std::function<void(std::uint64_t, std::uint64_t)> progress;
 };
@@ -54,6 +57,11 @@ nlohmann::ordered_json HitJson(const Index& index, const Hit& hit);
 
 // Writes the CSV header line (for OutFormat::kCsv).
 void WriteCsvHeader(std::FILE* out);
+
+// NormalizeDomainFast (match/normalize.h) into `out` (at least 256 bytes),
+// for the scanner's hot path: the length, or -1 when the slow path must
+// decide (exactly when NormalizeDomainFast returns false).
+int NormalizeDomainInto(std::string_view in, char* out);
 
 // Scans one file, writing hits to `out`. Fails only when the file cannot be
 // read; bad lines are counted in the stats.

@@ -27,14 +27,16 @@ schemas = {
       "country": s("string", pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2 (user-assigned AA, QM-QZ, XA-XZ, ZZ allowed)"),
       "groupings": s("array", maxItems=16, uniqueItems=True, items=s("string", pattern="^[A-Z][A-Za-z0-9-]{1,15}$")),
       "sectors": s("array", maxItems=40, uniqueItems=True, items=s("string", description="nis2:<sector> or dhs:<sector>")),
-      "website": s("string", maxLength=200, description="http(s) URL")}),
+      "website": s("string", maxLength=200, description="http(s) URL"),
+      "iana_id": s("integer", minimum=1, maximum=99999999, description="IANA Registrar ID (kind registrar only; unique among organisations)")}),
   "Organisation": s("object", properties={
       "id": uuid, "kind": s("string", enum=kinds), "names": s("object", additionalProperties=s("string")),
       "country": s("string"), "groupings": s("array", items=s("string")), "sectors": s("array", items=s("string")),
       "sign_public": s("string", description="Ed25519 public key, base64url"),
       "box_public": s("string", description="X25519 public key, base64url"),
       "fingerprint": s("string", description="hex SHA-256 of the signing key, for out-of-band verification"),
-      "home_node": s("string"), "website": s("string"), "envelope_id": uuid, "created": ts, "updated": ts}),
+      "home_node": s("string"), "website": s("string"), "iana_id": s("integer", description="IANA Registrar ID (registrars)"),
+      "envelope_id": uuid, "created": ts, "updated": ts}),
   "Hours": {"oneOf": [
       s("object", additionalProperties=False, required=["always"], properties={"always": {"const": True}}),
       s("object", additionalProperties=False, required=["days", "start", "end"], properties={
@@ -238,7 +240,7 @@ R = [
  ("get", "/api/v1/tokens", "authenticated", "Your API tokens (never their secrets)", [], None, (200, page("Token"), None)),
  ("post", "/api/v1/tokens", "token.manage", "Create an API token; the token is in this response only", [], "TokenInput", (201, ref("NewToken"), None)),
  ("delete", "/api/v1/tokens/{id}", "token.manage", "Revoke a token (yours, or of a user of an organisation you administer)", [pid], None, (200, s("object"), None)),
- ("get", "/api/v1/orgs", "directory.read", "Search organisations", [q("q", "full text over names", maxLength=256), q("country", "ISO 3166-1 alpha-2"), q("grouping", "e.g. EU, ASEAN"), q("kind", "organisation kind", enum=kinds), q("sector", "nis2:… or dhs:…"), limit, cursor], None, (200, page("Organisation"), None)),
+ ("get", "/api/v1/orgs", "directory.read", "Search organisations", [q("q", "full text over names", maxLength=256), q("country", "ISO 3166-1 alpha-2"), q("grouping", "e.g. EU, ASEAN"), q("kind", "organisation kind", enum=kinds), q("sector", "nis2:… or dhs:…"), {"name": "iana_id", "in": "query", "required": False, "description": "registrars with this IANA Registrar ID", "schema": s("integer", minimum=1, maximum=99999999)}, limit, cursor], None, (200, page("Organisation"), None)),
  ("post", "/api/v1/orgs", "org.create", "Create an organisation hosted on this node (keys are generated here)", [], "OrganisationInput", (201, ref("Organisation"), None)),
  ("get", "/api/v1/orgs/{id}", "directory.read", "One organisation, with its public keys and fingerprint", [pid], None, (200, ref("Organisation"), None)),
  ("put", "/api/v1/orgs/{id}", "org.write", "Replace the editable fields of an organisation (kind cannot change)", [pid], "OrganisationInput", (200, ref("Organisation"), None)),
@@ -316,6 +318,9 @@ for method, path, perm, summary, params, body, (status, schema, ctype) in R:
         op["responses"] = {"204": {"description": "No content"}}
     if path == "/api/v1/checks/{id}":
         content["text/csv"] = {"schema": s("string")}
+    if path == "/api/v1/dns/months/{month}/report":
+        content["text/csv"] = {"schema": s("string")}
+        content["text/html"] = {"schema": s("string")}
     if body or params:
         op["responses"]["400"] = problem("malformed request (body not JSON, too deep, invalid UTF-8, duplicate keys)")
         op["responses"]["422"] = problem("a field is invalid; `field` names it")
@@ -325,7 +330,7 @@ for method, path, perm, summary, params, body, (status, schema, ctype) in R:
     if perm != "public":
         op["responses"]["401"] = problem("not signed in, or the token is invalid, expired or revoked")
         op["responses"]["403"] = problem("your role or token scope does not allow this, or the CSRF token is missing")
-    if "{id}" in path or "{file}" in path:
+    if "{id}" in path or "{file}" in path or "{day}" in path or "{month}" in path:
         op["responses"]["404"] = problem("no such resource")
     if path.startswith("/api/v1/messages") and method == "post":
         op["responses"]["409"] = problem("the transition is not allowed in the current state (e.g. already acknowledged), or a recipient has no encryption key")

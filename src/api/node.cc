@@ -11,6 +11,7 @@
 
 #include "crypto/crypto.h"
 #include "dnsabuse/reports.h"
+#include "dnsabuse/reports.h"
 #include "jcs/jcs.h"
 
 namespace entente::api {
@@ -148,6 +149,12 @@ class Node::JobWorker {
         spdlog::error("dns report sync: {}", s.error().ToString());
       else
         for (const auto& e : s->errors) spdlog::warn("dns report sync: {}", e);
+      // DNS abuse reports follow their messages' workflow (registrars' answers).
+      dnsabuse::ReportDesk desk(node_.db(), node_.comms(), node_.directory(), node_.clock());
+      if (auto s = desk.Sync(); !s)
+        spdlog::error("dns report sync: {}", s.error().ToString());
+      else
+        for (const auto& e : s->errors) spdlog::warn("dns report sync: {}", e);
       lock.lock();
       if (ran && *ran > 0) continue;  // more may be due
       cv_.wait_for(lock, std::chrono::milliseconds(interval_), [this] { return stop_; });
@@ -271,6 +278,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& opts) {
       ENTENTE_TRY(identity::NodeIdentity::LoadSecret(*n->db_, *n->master_)), *n->federation_wiring_,
       *n->federation_wiring_, *n->clock_);
   n->RegisterRoutes();
+  n->RegisterDnsRoutes();
   n->RegisterDnsRoutes();
   n->RegisterIntelRoutes();
   store::Database* db = n->db_.get();

@@ -107,6 +107,7 @@ class Node {
   void RegisterCommsRoutes();
   void RegisterFederationRoutes();
   void RegisterDnsRoutes();
+  void RegisterDnsRoutes();
   void RegisterIntelRoutes();
   Result<http::Response> Run(const Route& route, Context& ctx);
 

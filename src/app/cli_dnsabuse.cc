@@ -3,22 +3,28 @@
 //   entente dns ingest --date 2024-03-01 --zone com.zone.gz --zone net.zone
 //       --registrations regs.csv [--registrars registrars.csv]
 //       --feed phishing:openphish:urls:phish.txt --feed malware:urlhaus:csv3:urlhaus.csv
+//       [--stix bundle.json] [--stix-from-store --org ORG_ID] [--stix-dir DIR]
 //   entente dns report --month 2024-03 [--format html|csv|json] [--out FILE]
 //   entente dns day --date 2024-03-01 [--scope tld|registrar|all]
-//   entente dns route --domain evil.example --as alice --registrar-org 1001=ORG_ID
-//       [--registry-org example=ORG_ID] [--escalate] [--screenshot-sha256 HEX]
+//   entente dns route --domain evil.example --as alice [--registrar-org 1001=ORG_ID]
+//       [--registry-org ORG_ID] [--escalate] [--screenshot-sha256 HEX]
+//   entente dns sync                       (reads registrars' answers from comms)
 //   entente dns respond --message MSG_ID --date 2024-03-05 --action suspended|other_action|declined
 //       [--reason TEXT]
 //
 // The figures are stored in the node's database (migration 0008).
 #include <fmt/format.h>
+#include <stdlib.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "api/node.h"
 #include "app/cli_group.h"
 #include "dnsabuse/observatory.h"
+#include "dnsabuse/reports.h"
+#include "dnsabuse/stix_feed.h"
 
 namespace entente::cli {
 namespace {
@@ -43,11 +49,20 @@ class DnsCommands final : public CommandGroup {
     ingest_->add_option(
         "--registrars", req_.registrars,
         "CSV iana_id,name,abuse_email: registrations naming other ids are reported");
-    ingest_
-        ->add_option("--feed", feeds_,
-                     "category:source:format:FILE; category phishing|malware|botnet_cc|spam, "
-                     "format domains|urls|hosts|csv|csvN|rpz (repeatable)")
-        ->required();
+    ingest_->add_option("--feed", feeds_,
+                        "category:source:format:FILE; category phishing|malware|botnet_cc|spam, "
+                        "format domains|urls|hosts|csv|csvN|rpz (repeatable)");
+    ingest_->add_option("--stix", stix_files_,
+                        "STIX 2.1 bundle file: its domain and URL indicators as feeds, the "
+                        "category from indicator_types / labels (repeatable)");
+    ingest_->add_flag("--stix-from-store", stix_store_,
+                      "the indicators of this node's intelligence store that --org may read, "
+                      "as feeds");
+    ingest_->add_option("--org", stix_org_, "organisation whose eyes read the store (its id)");
+    ingest_->add_option("--stix-dir", stix_dir_,
+                        "where the feeds made of STIX indicators are written (kept, so that "
+                        "their SHA-256 in the day's inputs can be checked; default: a new "
+                        "directory under the system's temporary directory)");
     ingest_->add_flag("--allow-include", req_.allow_include, "follow $INCLUDE in zone files");
     ingest_
         ->add_option("--new-days", req_.new_days,
@@ -68,9 +83,11 @@ class DnsCommands final : public CommandGroup {
     route_->add_option("--as", as_user_, "user who sends the report (their organisation signs)")
         ->required();
     route_->add_option("--registrar-org", registrar_orgs_,
-                       "IANA_ID=ORG_ID: the registrar's organisation (repeatable)");
-    route_->add_option("--registry-org", registry_orgs_,
-                       "TLD=ORG_ID: the registry's organisation (repeatable)");
+                       "IANA_ID=ORG_ID: the registrar's organisation, over the directory's "
+                       "(organisations of kind registrar with that IANA id) (repeatable)");
+    route_->add_option("--registry-org", registry_org_,
+                       "the registry's organisation (used when the registrar is unknown, has no "
+                       "organisation, or with --escalate)");
     route_->add_flag("--escalate", escalate_, "send to the registry (the registrar did not act)");
     route_->add_option("--screenshot-sha256", screenshot_,
                        "SHA-256 of a screenshot kept as evidence");
@@ -84,6 +101,11 @@ class DnsCommands final : public CommandGroup {
         ->required();
     respond_->add_option("--reason", reason_, "reason (required for declined)");
 
+    sync_ = dns_->add_subcommand(
+        "sync",
+        "update routed reports from the communications workflow (acknowledgements, responses, "
+        "declines); `entente serve` does it in the background");
+
     day_ = dns_->add_subcommand("day", "one stored day's figures");
     day_->add_option("--date", day_date_, "YYYY-MM-DD")->required();
     day_->add_option("--scope", scope_, "all, tld or registrar")
@@ -94,10 +116,14 @@ class DnsCommands final : public CommandGroup {
     if (!dns_->parsed()) return std::nullopt;
     auto node = OrDie(api::Node::Open(c.Options()));
     dnsabuse::Observatory obs(node->db());
-    if (ingest_->parsed()) return Ingest(c, obs);
+    if (ingest_->parsed()) {
+      AddStixFeeds(*node);
+      return Ingest(c, obs);
+    }
     if (report_->parsed()) return Report(obs);
     if (day_->parsed()) return Day(c, obs);
-    if (route_->parsed()) return Route(c, *node, obs);
+    if (route_->parsed()) return Route(c, *node);
+    if (sync_->parsed()) return Sync(c, *node);
     if (respond_->parsed()) {
       const auto r = action_ == "suspended"      ? dnsabuse::Response::kSuspended
                      : action_ == "other_action" ? dnsabuse::Response::kOtherAction
@@ -112,8 +138,44 @@ class DnsCommands final : public CommandGroup {
   }
 
  private:
+  // STIX bundles and the store, as one `urls` feed per category.
+  void AddStixFeeds(api::Node& node) {
+    if (stix_files_.empty() && !stix_store_) {
+      if (!stix_org_.empty()) Die("--org is for --stix-from-store");
+      return;
+    }
+    const auto day = dnsabuse::ParseDay(req_.day);
+    if (!day) Die(fmt::format("date: day '{}' is not a date YYYY-MM-DD", req_.day));
+    if (stix_dir_.empty()) {
+      std::string t = (std::filesystem::temp_directory_path() / "entente-dns-stix-XXXXXX").string();
+      if (!mkdtemp(t.data())) Die("cannot create a temporary directory");
+      stix_dir_ = t;
+    }
+    auto add = [&](const dnsabuse::StixFeedResult& r, const std::string& source) {
+      std::cerr << fmt::format("stix {}: {}\n", source, r.Summary().dump());
+      for (const auto& i : r.issues)
+        std::cerr << fmt::format("stix {}: object {}: {}\n", source, i.line, i.message);
+      for (auto& spec : OrDie(dnsabuse::WriteStixFeeds(r, stix_dir_, source)))
+        req_.feeds.push_back(std::move(spec));
+    };
+    for (size_t i = 0; i < stix_files_.size(); ++i) {
+      auto text = dnsabuse::ReadInputFile(stix_files_[i], 1ull << 30);
+      if (!text) Die(fmt::format("--stix {}: {}", stix_files_[i], text.error().message));
+      auto r = dnsabuse::StixBundleToFeeds(*text, *day);
+      if (!r) Die(fmt::format("--stix {}: {}", stix_files_[i], r.error().ToString()));
+      add(*r, stix_files_.size() == 1 ? "stix" : fmt::format("stix{}", i + 1));
+    }
+    if (stix_store_) {
+      if (stix_org_.empty()) Die("--stix-from-store needs --org ORG_ID (whose eyes read it)");
+      if (!node.directory().GetOrg(stix_org_)) Die("--org: no organisation " + stix_org_);
+      add(OrDie(dnsabuse::StixStoreToFeeds(node.db(), node.clock(), stix_org_, *day)),
+          "stix-store");
+    }
+  }
+
   int Ingest(const Context& c, dnsabuse::Observatory& obs) {
     for (const auto& f : feeds_) req_.feeds.push_back(OrDie(dnsabuse::ParseFeedSpec(f)));
+    if (req_.feeds.empty()) Die("give at least one feed (--feed, --stix or --stix-from-store)");
     auto day = OrDie(obs.Ingest(req_));
     // Bad input is reported, never silently dropped.
     for (const auto& i : day.zone_issues)
@@ -153,46 +215,56 @@ class DnsCommands final : public CommandGroup {
     return 0;
   }
 
-  int Route(const Context& c, api::Node& node, dnsabuse::Observatory& obs) {
-    dnsabuse::Routing routing;
+  int Route(const Context& c, api::Node& node) {
+    dnsabuse::RouteOptions opt;
     for (const auto& m : registrar_orgs_) {
       const size_t eq = m.find('=');
       char* end = nullptr;
       const long long id = eq == std::string::npos ? 0 : std::strtoll(m.c_str(), &end, 10);
       if (eq == std::string::npos || id <= 0 || end != m.c_str() + eq || eq + 1 == m.size())
         Die(fmt::format("--registrar-org '{}' is not IANA_ID=ORG_ID", m));
-      routing.registrar_orgs[id] = m.substr(eq + 1);
+      opt.registrar_orgs[id] = m.substr(eq + 1);
     }
-    for (const auto& m : registry_orgs_) {
-      const size_t eq = m.find('=');
-      if (eq == std::string::npos || eq == 0 || eq + 1 == m.size())
-        Die(fmt::format("--registry-org '{}' is not TLD=ORG_ID", m));
-      routing.registry_orgs[m.substr(0, eq)] = m.substr(eq + 1);
-    }
-    auto report = OrDie(obs.ReportFor(domain_));
-    report.screenshot_sha256 = screenshot_;
-    report.urgency = urgency_;
-    auto to = OrDie(dnsabuse::ChooseRecipient(report, routing, escalate_));
-    auto msg = OrDie(dnsabuse::ReportMessage(report, to.org_id));
+    opt.registry_org = registry_org_;
+    opt.escalate = escalate_;
+    opt.urgency = urgency_;
     auto users = OrDie(
         node.db().Query("SELECT id, org_id, disabled FROM users WHERE username = ?", {as_user_}));
     if (users.empty()) Die("no user " + as_user_);
     if (users[0].Int(2) != 0) Die("user " + as_user_ + " is disabled");
-    auto sent = OrDie(node.comms().Send({users[0].Text(0), users[0].Text(1)}, msg));
-    if (auto s = obs.RecordSent(report, sent.id, to); !s)
-      Die(fmt::format("message {} sent but not recorded: {}", sent.id, s.error().ToString()));
-    const std::string routed = to.to == dnsabuse::RoutedTo::kRegistrar ? "registrar" : "registry";
+    const directory::Actor actor{users[0].Text(0), users[0].Text(1)};
+    dnsabuse::ReportDesk desk(node.db(), node.comms(), node.directory(), node.clock());
+    auto filed = OrDie(desk.FileFromObservatory(actor, domain_, screenshot_));
+    auto sent = OrDie(desk.Route(actor, filed.id, opt));
+    const std::string routed = sent.routed_to.value_or("");
     if (c.json)
-      std::cout << Json{{"message", sent.id},
-                        {"domain", report.domain},
-                        {"recipient", to.org_id},
+      std::cout << Json{{"report", sent.id},
+                        {"message", sent.message_id.value_or("")},
+                        {"domain", sent.domain},
+                        {"recipient", sent.recipient_org.value_or("")},
                         {"routed_to", routed}}
                        .dump()
                 << "\n";
     else
-      std::cout << fmt::format("report on {} sent to the {} ({}) as message {}\n", report.domain,
-                               routed, to.org_id, sent.id);
+      std::cout << fmt::format("report {} on {} sent to the {} ({}) as message {}\n", sent.id,
+                               sent.domain, routed, sent.recipient_org.value_or(""),
+                               sent.message_id.value_or(""));
     return 0;
+  }
+
+  int Sync(const Context& c, api::Node& node) {
+    dnsabuse::ReportDesk desk(node.db(), node.comms(), node.directory(), node.clock());
+    auto r = OrDie(desk.Sync(100000));
+    for (const auto& e : r.errors) std::cerr << e << "\n";
+    if (c.json)
+      std::cout << Json{{"checked", r.checked}, {"updated", r.updated}, {"errors", r.errors}}.dump()
+                << "\n";
+    else
+      std::cout << fmt::format(
+          "{} open reports checked, {} updated from the communications "
+          "workflow, {} errors\n",
+          r.checked, r.updated, r.errors.size());
+    return r.errors.empty() ? 0 : 1;
   }
 
   int Report(dnsabuse::Observatory& obs) {
@@ -232,12 +304,16 @@ class DnsCommands final : public CommandGroup {
   CLI::App* day_ = nullptr;
   CLI::App* route_ = nullptr;
   CLI::App* respond_ = nullptr;
+  CLI::App* sync_ = nullptr;
   std::string domain_, as_user_, screenshot_, urgency_ = "priority", message_, respond_date_,
                                               action_, reason_;
-  std::vector<std::string> registrar_orgs_, registry_orgs_;
+  std::vector<std::string> registrar_orgs_;
+  std::string registry_org_;
   bool escalate_ = false;
   dnsabuse::IngestRequest req_;
-  std::vector<std::string> feeds_;
+  std::vector<std::string> feeds_, stix_files_;
+  bool stix_store_ = false;
+  std::string stix_org_, stix_dir_;
   std::string month_, format_ = "html", out_, day_date_, scope_;
 };
 

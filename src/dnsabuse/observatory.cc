@@ -752,13 +752,18 @@ Status Observatory::RecordSent(const AbuseReport& report, const std::string& mes
           ErrorCode::kFailedPrecondition,
           fmt::format("{} has no open listing episode since {}", report.domain, report.first_day),
           "domain");
+    // The report's id is its message id (reports.h files reports with ids
+    // of their own).
+    std::string categories;
+    for (const auto& c : report.categories) categories += (categories.empty() ? "" : ",") + c;
+    const Millis now = clock_.NowMillis();
     ENTENTE_TRY(
-        tx.Exec("INSERT INTO dns_reports (domain, first_day, message_id, recipient_org, routed_to, "
-                "sent_at, "
-                "status) VALUES (?, ?, ?, ?, ?, ?, 'sent')",
-                {report.domain, report.first_day, message_id, to.org_id,
-                 std::string(to.to == RoutedTo::kRegistrar ? "registrar" : "registry"),
-                 clock_.NowMillis()}));
+        tx.Exec("INSERT INTO dns_reports (id, domain, first_day, tld, registrar, categories, "
+                "filed_at, message_id, recipient_org, routed_to, sent_at, status) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent')",
+                {message_id, report.domain, report.first_day, report.tld,
+                 std::to_string(report.registrar), categories, now, message_id, to.org_id,
+                 std::string(to.to == RoutedTo::kRegistrar ? "registrar" : "registry"), now}));
     return Ok();
   });
 }
@@ -774,7 +779,7 @@ Status Observatory::RecordResponse(const std::string& message_id, std::string_vi
         "SELECT domain, first_day, status FROM dns_reports WHERE message_id = ?", {message_id}));
     if (rows.empty())
       return Fail(ErrorCode::kNotFound, "no abuse report for message " + message_id, "message_id");
-    if (rows[0].Text(2) != "sent")
+    if (rows[0].Text(2) != "sent" && rows[0].Text(2) != "acknowledged")
       return Fail(ErrorCode::kConflict,
                   fmt::format("report {} was already answered ({})", message_id, rows[0].Text(2)));
     const std::string domain = rows[0].Text(0), first = rows[0].Text(1);
@@ -790,11 +795,11 @@ Status Observatory::RecordResponse(const std::string& message_id, std::string_vi
       return Ok();
     }
     ENTENTE_TRY(tx.Exec(
-        "UPDATE dns_reports SET status = 'mitigated', action = ?, reason = ?, responded_day = ? "
-        "WHERE message_id = ?",
+        "UPDATE dns_reports SET status = 'mitigated', action = ?, reason = ?, responded_day = ?, "
+        "ttm_days = ? WHERE message_id = ?",
         {std::string(response == Response::kSuspended ? "suspended" : "other_action"),
          reason.empty() ? store::Value(store::Null{}) : store::Value(reason), std::string(day),
-         message_id}));
+         std::int64_t{*d - *first_day}, message_id}));
     // Ends the episode unless the observatory already saw it end.
     ENTENTE_TRY(
         tx.Exec("UPDATE dns_listings SET mitigated_day = ?, mitigation = 'confirmed', ttm_days = ? "

@@ -98,6 +98,41 @@ const std::map<std::string, std::string> kExpected = {
     {"DELETE /api/v1/federation/peers/{id}", "DDDDDDAD"},
     {"POST /api/v1/federation/peers/{id}/sync", "DDDDDDAD"},
     {"GET /api/v1/federation/alerts", "DDDDDDAD"},
+    // DNS abuse observatory: everyone signed in reads figures and the reports
+    // of their organisation, officers (and operators) file and route reports.
+    {"GET /api/v1/dns/days", "DAAAAAAA"},
+    {"GET /api/v1/dns/days/{day}/figures", "DAAAAAAA"},
+    {"GET /api/v1/dns/months/{month}/figures", "DAAAAAAA"},
+    {"GET /api/v1/dns/months/{month}/report", "DAAAAAAA"},
+    {"GET /api/v1/dns/trends", "DAAAAAAA"},
+    {"GET /api/v1/dns/reports", "DAAAAAAA"},
+    {"POST /api/v1/dns/reports", "DDDAAAAD"},
+    {"GET /api/v1/dns/reports/{id}", "DAAAAAAA"},
+    {"POST /api/v1/dns/reports/{id}/route", "DDDAAAAD"},
+    // Intelligence and communities of trust: analysts and above read and
+    // import what their organisation may see (operators as members of their
+    // own organisation, no more); officers manage communities.
+    {"GET /api/v1/communities", "DDAAAAAA"},
+    {"POST /api/v1/communities", "DDDAAAAD"},
+    {"GET /api/v1/communities/{id}", "DDAAAAAA"},
+    {"POST /api/v1/communities/{id}/invitations", "DDDAAAAD"},
+    {"POST /api/v1/communities/{id}/invitations/{org}/vouch", "DDDAAAAD"},
+    {"POST /api/v1/communities/{id}/leave", "DDDAAAAD"},
+    {"POST /api/v1/communities/{id}/members/{org}/remove", "DDDAAAAD"},
+    {"POST /api/v1/intel/bundles", "DDAAAAAD"},
+    {"GET /api/v1/intel/objects", "DDAAAAAA"},
+    {"GET /api/v1/intel/objects/{id}", "DDAAAAAA"},
+    {"GET /api/v1/intel/export", "DDAAAAAA"},
+    // Sightings and correlation: analysts report sightings; readers list
+    // the sightings and correlations they may read.
+    {"POST /api/v1/intel/sightings", "DDAAAAAD"},
+    {"GET /api/v1/intel/objects/{id}/sightings", "DDAAAAAA"},
+    {"GET /api/v1/intel/objects/{id}/correlations", "DDAAAAAA"},
+    // Matching and feeds: analysts and above, with the indicators their
+    // organisation may use (read tokens too: machines fetch feeds).
+    {"POST /api/v1/match", "DDAAAAAA"},
+    {"GET /api/v1/feeds/{format}", "DDAAAAAA"},
+    {"GET /api/v1/feeds/{format}/{file}", "DDAAAAAA"},
     // Intelligence and communities of trust: analysts and above read and
     // import what their organisation may see (operators as members of their
     // own organisation, no more); officers manage communities.
@@ -170,6 +205,12 @@ TEST_P(RoutesTest, EveryRouteTimesEveryRole) {
       put(std::string(64, 'a'));
     else if (pattern == "/federation/v1/consistency")
       p += "?first=1&second=2";
+    else if (pattern == "/api/v1/dns/days/{day}/figures")
+      p = "/api/v1/dns/days/2024-03-01/figures";
+    else if (pattern.rfind("/api/v1/dns/months/{month}", 0) == 0)
+      p.replace(p.find("{month}"), 7, "2024-03");
+    else if (pattern.rfind("/api/v1/dns/reports/{id}", 0) == 0)
+      put("0190a000-0000-7000-8000-000000000000");
     (void)method;
     return p;
   };

@@ -18,6 +18,15 @@ if [[ ! -f "$DATA/entente.db" ]]; then
     --operator operator --operator-password "$password"
   ENTENTE_PASSWORD="$password" "$BIN" --data "$DATA" demo --file data/demo/directory.json \
     --messages data/demo/messages.json
+  # A small DNS abuse dataset (two days of March 2024) and one report routed
+  # to the demo registrar Northwind Names Ltd (IANA id 1001).
+  for day in 2024-03-01 2024-03-02; do
+    "$BIN" --data "$DATA" dns ingest --date "$day" \
+      --zone data/demo/dns/arc.zone --zone data/demo/dns/cam.zone \
+      --registrations data/demo/dns/registrations.csv --registrars data/demo/dns/registrars.csv \
+      --feed "phishing:demo:urls:data/demo/dns/phish-$day.txt" 2>/dev/null
+  done
+  "$BIN" --data "$DATA" dns route --domain evil.arc --as arcadia-cert.officer >/dev/null
   echo "Demo users: <org key>.admin / .officer / .analyst / .viewer (e.g. arcadia-cert.admin), same password as the operator."
 fi
 password=$(sed -n 's/^password: //p' "$CREDS")

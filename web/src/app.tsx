@@ -153,6 +153,9 @@ export function App() {
   } else if (section === 'communities' && canRead(session)) {
     title = t('community.title');
     body = <LazyCommunities session={session} id={route.path[1]} />;
+  } else if (section === 'dns') {
+    title = t('dns.title');
+    body = <LazyDns session={session} />;
   } else {
     title = t('dir.title');
     body = <Directory session={session} tab={section === 'contacts' ? 'pocs' : 'orgs'} params={route.params} />;
@@ -213,6 +216,9 @@ export function App() {
                 {t('nav.checks')}
               </a>
             )}
+            <a href="#/dns" aria-current={section === 'dns' ? 'page' : undefined}>
+              {t('dns.nav')}
+            </a>
             <a href="#/my" aria-current={section === 'my' ? 'page' : undefined}>
               {t('nav.myorg')}
             </a>
@@ -252,6 +258,20 @@ export function App() {
       </main>
     </>
   );
+}
+
+// The DNS abuse screens load on first use (tests/size.test.mjs keeps the first load small).
+function LazyDns({ session }: { session: Session }) {
+  const [Screen, setScreen] = useState<typeof import('./screens/dns').Dns | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    import('./screens/dns').then(
+      (m) => setScreen(() => m.Dns),
+      () => setFailed(true),
+    );
+  }, []);
+  if (failed) return <p role="alert">{t('common.error')}</p>;
+  return Screen ? <Screen session={session} /> : <p>{t('common.loading')}</p>;
 }
 
 // The intelligence browser and the communities load on first use too.

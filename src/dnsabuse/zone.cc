@@ -3,8 +3,6 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -683,19 +681,10 @@ class Parser {
           },
           depth);
     }
-    // A regular file is mapped and parsed in place (no copy into a buffer).
-    struct stat sb {};
-    if (::fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
-      const size_t size = static_cast<size_t>(sb.st_size);
-      void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-      if (map != MAP_FAILED) {
-        ::close(fd);
-        ::madvise(map, size, MADV_SEQUENTIAL);
-        Status s = RunMemory(src, static_cast<const char*>(map), size, depth);
-        ::munmap(map, size);
-        return s;
-      }
-    }
+    // Plain files are read into the buffer: mapping them was measured
+    // slower (page faults cost more than the copy on a virtual machine: for
+    // 136 MB, 0.37-0.41 CPU s read, 0.42 mapped and populated, 0.47-0.51
+    // mapped).
     Status s = Run(
         src,
         [&](char* b, size_t cap) -> Result<size_t> {

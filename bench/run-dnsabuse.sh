@@ -72,10 +72,11 @@ PG=""
 if [[ -n "${ENTENTE_BENCH_PG_URL:-}" ]]; then PG=$("$BENCH" sql "$ENTENTE_BENCH_PG_URL" "$SQLDIR"); fi
 if [[ "$SQLDIR" != "$DATA/main" ]]; then SQLDAY=$("$BENCH" day "$SQLDIR"); else SQLDAY="$DAY"; fi
 
-python3 - "$READ" "$CAT" "$PARSE" "$SPARSE" "$LDNS" "$DAY" "$SQLITE" "$PG" "$SQLDAY" "$N" "$M" "$SMALL" <<'PY'
+python3 - "$READ" "$CAT" "$PARSE" "$SPARSE" "$LDNS" "$DAY" "$SQLITE" "$PG" "$SQLDAY" "$N" "$M" "$SMALL" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)" <<'PY'
 import json, sys
 read, cat, parse, sparse, ldns, day, sqlite, pg, sqlday = sys.argv[1:10]
 n, m, small = sys.argv[10:13]
+print(f"(load average {sys.argv[13]} on {sys.argv[14]} cores: on a shared machine the CPU-second figures are the fairer ones)")
 read, parse, sparse, day, sqlday = map(json.loads, (read, parse, sparse, day, sqlday))
 cat = float(cat)
 mb = parse["bytes"] / 1e6

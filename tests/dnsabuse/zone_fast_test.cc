@@ -1,9 +1,9 @@
 // The zone reader's paths must hand over exactly the same records, issues and
-// counts: a plain file is mapped and parsed in place (in windows of up to
-// kMaxRecordBytes), a gzip file and a pipe are read into a buffer, and text
-// given in memory is parsed in place. Each test compares all three on the
-// real root zone and on a generated zone larger than one window, with a
-// record spread over lines across the window boundary.
+// counts: files (plain, gzip, a pipe) are read into a buffer in blocks, and
+// text given in memory (ParseZoneText, also what the fuzz target drives) is
+// parsed in place in windows of up to kMaxRecordBytes. Each test compares
+// them on the real root zone and on a generated zone larger than one 8 MB
+// window, with a record spread over lines across the window boundary.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -90,9 +90,8 @@ class ZonePaths : public testing::Test {
     fs::remove_all(dir_, ec);
   }
 
-  // Parses `text` as a mapped plain file, a gzip file, through a pipe (a
-  // FIFO: not a regular file, so read into a buffer) and in memory; all
-  // four must agree.
+  // Parses `text` as a plain file, a gzip file, through a pipe (a FIFO)
+  // and in memory; all four must agree.
   void ExpectSamePaths(const std::string& text) {
     const std::string plain = (dir_ / "zone").string();
     std::ofstream(plain, std::ios::binary) << text;

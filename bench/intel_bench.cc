@@ -206,6 +206,8 @@ int main(int argc, char** argv) {
     }
     result["postgres_seconds"] = f.seconds;
     result["postgres_per_second"] = f.objects / f.seconds;
+    result["postgres_per_cpu_second"] = f.objects / f.cpu_seconds;
+    result["rss_peak_after_postgres_kb"] = PeakRssKb();
   }
   fs::remove_all(dir);
   std::cout << result.dump() << "\n";

@@ -9,7 +9,7 @@
 set -euo pipefail
 BUILD=$1
 N=${INTEL_BENCH_OBJECTS:-1000000}
-cmake --build "$BUILD" --target intel_bench >/dev/null
+cmake --build "$BUILD" --target intel_bench intel_correlation_bench >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$BUILD/bench/intel_bench" "$N" "$work/bundle.json" "${ENTENTE_BENCH_PG_URL:-}" >"$work/result.json"
@@ -43,7 +43,7 @@ e = r["sqlite_per_second"]
 print(f"{'entente import, SQLite (all checks, versioned, TLP)':<52} {e:>10,.0f} {r['sqlite_per_cpu_second']:>10,.0f} {r['sqlite_seconds']:>8.2f} {'1.00x':>7}")
 if "postgres_per_second" in r:
     pg = r["postgres_per_second"]
-    print(f"{'entente import, PostgreSQL':<52} {pg:>10,.0f} {'-':>10} {r['postgres_seconds']:>8.2f} {pg/e:>6.2f}x")
+    print(f"{'entente import, PostgreSQL (CPU: this process only)':<52} {pg:>10,.0f} {r['postgres_per_cpu_second']:>10,.0f} {r['postgres_seconds']:>8.2f} {pg/e:>6.2f}x")
 print(f"{'python3 json.load + sqlite3 executemany (no checks)':<52} {p['per_second']:>10,.0f} {p['per_cpu_second']:>10,.0f} {p['seconds']:>8.2f} {p['per_second']/e:>6.2f}x")
 print(f"{'C++ nlohmann parse + sqlite3 insert (no checks)':<52} {r['plain_per_second']:>10,.0f} {r['plain_per_cpu_second']:>10,.0f} {r['plain_seconds']:>8.2f} {r['plain_per_second']/e:>6.2f}x")
 print(f"target: >= 100,000 objects/s on SQLite (wall): {'met' if e >= 100000 else 'NOT met'}")
@@ -51,4 +51,21 @@ print(f"peak memory: entente process {r['rss_peak_kb']/1024:.0f} MiB "
       f"(of which {r['rss_after_generating_kb']/1024:.0f} MiB is the generated bundle text); "
       f"python3 {p['rss_peak_kb']/1024:.0f} MiB")
 print(f"SQLite database: {r['sqlite_db_bytes']/n:.0f} bytes per object")
+PY
+
+# Correlation: INTEL_BENCH_OBSERVABLES postings (default 10,000,000) with heavy repetition.
+"$BUILD/bench/intel_correlation_bench" "${INTEL_BENCH_OBSERVABLES:-10000000}" 200 >"$work/corr.json"
+python3 - "$work/corr.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(f"Correlation: {r['observables']:,} observables in {r['objects']:,} objects (10 % one value, 40 % 1,000 values), SQLite")
+print(f"  load of the postings (raw sqlite3, one transaction): {r['load_seconds']:.1f} s wall, {r['load_cpu_seconds']:.1f} CPU s")
+hp = r['hot_plain_seconds']; he = r['hot_entente_seconds']
+print(f"  object holding the hottest value: entente {he*1000:.1f} ms ({r['hot_entente_cpu_seconds']*1000:.1f} CPU ms), "
+      f"plain self-join {hp*1000:.1f} ms ({r['hot_plain_cpu_seconds']*1000:.1f} CPU ms, {r['hot_plain_pairs']:,} pairs): {hp/he:.1f}x")
+n = r['queries']; pn = r['sample_plain_queries']
+pe = r['sample_entente_seconds'] / n; pp = r['sample_plain_seconds'] / pn
+print(f"  random readable objects: entente {pe*1000:.1f} ms per object ({r['sample_entente_cpu_seconds']/n*1000:.1f} CPU ms, {n} objects), "
+      f"plain self-join {pp*1000:.1f} ms ({r['sample_plain_cpu_seconds']/pn*1000:.1f} CPU ms, {pn} objects): {pp/pe:.1f}x")
+print(f"  peak memory of the process: {r['rss_peak_kb']/1024:.0f} MiB (SQLite page cache 256 MiB during the load); database {r['db_bytes']/1e6:.0f} MB")
 PY

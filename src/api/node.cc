@@ -13,6 +13,7 @@
 #include "dnsabuse/reports.h"
 #include "dnsabuse/reports.h"
 #include "jcs/jcs.h"
+#include "match/feeds.h"
 
 namespace entente::api {
 
@@ -270,6 +271,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& opts) {
                                                          n->info_.id, *n->clock_);
   ENTENTE_CHECK(n->communities_->RegisterAppliers(*n->registry_));
   n->intel_ = std::make_unique<intel::IntelRepository>(*n->db_, *n->clock_);
+  n->feeds_ = std::make_unique<match::FeedService>(*n->db_, *n->clock_);
   n->auth_ = std::make_unique<auth::Auth>(*n->db_, *n->master_, *n->clock_);
   n->log_ = std::make_unique<transparency::Log>(*n->db_, *n->master_, n->info_, *n->clock_);
   n->federation_wiring_ = std::make_unique<FederationWiring>(*n);
@@ -281,6 +283,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& opts) {
   n->RegisterDnsRoutes();
   n->RegisterDnsRoutes();
   n->RegisterIntelRoutes();
+  n->RegisterMatchRoutes();
   store::Database* db = n->db_.get();
   n->metrics_.AddGauge("entente_db_pool_connections", "Database connections open.",
                        [db] { return static_cast<double>(db->pool_stats().size); });

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -31,6 +32,11 @@
 #include "transparency/issuer.h"
 #include "transparency/log.h"
 
+namespace entente::match {
+class FeedService;
+struct SourceSnapshot;
+}  // namespace entente::match
+
 namespace entente::api {
 
 using Json = nlohmann::json;
@@ -40,6 +46,8 @@ struct NodeOptions {
   std::filesystem::path master_key_file;  // used unless ENTENTE_MASTER_KEY is set
   const Clock* clock = nullptr;           // default: system clock
   bool secure_cookies = true;
+  // Most values in one POST /api/v1/match (serve --match-batch-limit).
+  size_t match_batch_limit = 10000;
 };
 
 struct InitOptions {
@@ -109,6 +117,9 @@ class Node {
   void RegisterDnsRoutes();
   void RegisterDnsRoutes();
   void RegisterIntelRoutes();
+  void RegisterMatchRoutes();
+  Result<Json> ReportHits(const match::SourceSnapshot& snap,
+                          const std::map<std::string, std::uint64_t>& counts);
   Result<http::Response> Run(const Route& route, Context& ctx);
 
   NodeOptions opts_;
@@ -127,6 +138,7 @@ class Node {
   std::unique_ptr<comms::Communications> comms_;
   std::unique_ptr<intel::Communities> communities_;
   std::unique_ptr<intel::IntelRepository> intel_;
+  std::unique_ptr<match::FeedService> feeds_;  // matching index and feeds per organisation
   class FederationWiring;  // the directory as federation::Audience, journal + comms as Ingress
   std::unique_ptr<FederationWiring> federation_wiring_;
   std::unique_ptr<federation::Federation> federation_;  // stopped before what it uses

@@ -286,6 +286,12 @@ int main(int argc, char** argv) {
   serve->add_option("--tls-key", tls_key, "PEM private key");
   serve->add_flag("--insecure-cookies", insecure_cookies,
                   "omit the Secure cookie flag (plain-HTTP tests only)");
+  size_t match_batch_limit = 10000;
+  serve
+      ->add_option("--match-batch-limit", match_batch_limit,
+                   "most values in one POST /api/v1/match (more: 413)")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
   serve->add_option("--log-format", log_format, "text or json (JSON lines on stderr)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
@@ -534,11 +540,14 @@ int main(int argc, char** argv) {
     }
     so.tls_cert_file = tls_cert;
     so.tls_key_file = tls_key;
-    if (insecure_cookies) {
+    if (insecure_cookies || match_batch_limit != 10000) {
       api::NodeOptions o = c.Options();
-      o.secure_cookies = false;
+      o.secure_cookies = !insecure_cookies;
+      o.match_batch_limit = match_batch_limit;
       node = OrDie(api::Node::Open(o));
     }
+    // A batch of values to match may be larger than other bodies.
+    so.max_body_bytes = std::max(so.max_body_bytes, match_batch_limit * 512);
     if (sth_interval > 0) node->StartTreeHeadIssuer(static_cast<Millis>(sth_interval) * 1000);
     // Email and webhook notices of communications.
     auto smtp = SmtpFromFlag(smtp_url);

@@ -153,6 +153,9 @@ export function App() {
   } else if (section === 'communities' && canRead(session)) {
     title = t('community.title');
     body = <LazyCommunities session={session} id={route.path[1]} />;
+  } else if (section === 'match' && canRead(session)) {
+    title = t('match.title');
+    body = <LazyMatch session={session} />;
   } else if (section === 'dns') {
     title = t('dns.title');
     body = <LazyDns session={session} />;
@@ -208,6 +211,9 @@ export function App() {
                 </a>
                 <a href="#/communities" aria-current={section === 'communities' ? 'page' : undefined}>
                   {t('community.nav')}
+                </a>
+                <a href="#/match" aria-current={section === 'match' ? 'page' : undefined}>
+                  {t('match.nav')}
                 </a>
               </>
             )}
@@ -281,6 +287,20 @@ function LazyIntel(props: { session: Session; path: string[]; params: Record<str
   useEffect(() => {
     import('./screens/intel').then(
       (m) => setScreen(() => m.Intel),
+      () => setFailed(true),
+    );
+  }, []);
+  if (failed) return <p role="alert">{t('common.error')}</p>;
+  return Screen ? <Screen {...props} /> : <p>{t('common.loading')}</p>;
+}
+
+// Matching and feeds load on first use too.
+function LazyMatch(props: { session: Session }) {
+  const [Screen, setScreen] = useState<typeof import('./screens/match').Match | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    import('./screens/match').then(
+      (m) => setScreen(() => m.Match),
       () => setFailed(true),
     );
   }, []);

@@ -495,7 +495,24 @@ bool FastQueryName(LogFormat format, std::string_view line, std::string_view& na
         tok[n++] = std::string_view(s + b, static_cast<std::size_t>(run));
         starts &= starts - 1;
       }
-      if (!LooksLikeIp(tok[0])) return false;
+      // The address, 16 bytes at a time when the load stays in the line.
+      const std::size_t a = static_cast<std::size_t>(tok[0].data() - s);
+      if (a + 16 <= len && tok[0].size() <= 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(tok[0].data()));
+        auto in_range = [&](char lo, char hi) {
+          return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(lo - 1))),
+                               _mm_cmplt_epi8(v, _mm_set1_epi8(static_cast<char>(hi + 1))));
+        };
+        const __m128i sep = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')),
+                                         _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+        const __m128i ok = _mm_or_si128(_mm_or_si128(in_range('0', '9'), in_range('a', 'f')),
+                                        _mm_or_si128(in_range('A', 'F'), sep));
+        const unsigned keep = tok[0].size() == 16 ? 0xFFFFu : (1u << tok[0].size()) - 1;
+        if ((static_cast<unsigned>(_mm_movemask_epi8(ok)) & keep) != keep) return false;
+        if (!(static_cast<unsigned>(_mm_movemask_epi8(sep)) & keep)) return false;
+      } else if (!LooksLikeIp(tok[0])) {
+        return false;
+      }
       name = tok[1];
       return true;
     }

@@ -283,6 +283,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& opts) {
   n->RegisterDnsRoutes();
   n->RegisterDnsRoutes();
   n->RegisterIntelRoutes();
+  n->RegisterSightingRoutes();
   n->RegisterMatchRoutes();
   store::Database* db = n->db_.get();
   n->metrics_.AddGauge("entente_db_pool_connections", "Database connections open.",

@@ -117,6 +117,7 @@ class Node {
   void RegisterDnsRoutes();
   void RegisterDnsRoutes();
   void RegisterIntelRoutes();
+  void RegisterSightingRoutes();
   void RegisterMatchRoutes();
   Result<Json> ReportHits(const match::SourceSnapshot& snap,
                           const std::map<std::string, std::uint64_t>& counts);

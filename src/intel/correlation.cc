@@ -127,9 +127,15 @@ std::optional<std::string> NormaliseUrl(std::string_view url) {
     authority = authority.substr(at + 1);
   }
   std::string host = AsciiLower(authority);
-  if ((scheme == "http" && host.ends_with(":80")) || (scheme == "https" && host.ends_with(":443")))
-    host.resize(host.rfind(':'));
-  if (!host.empty() && host.back() == '.') host.pop_back();
+  std::string port;
+  if (auto c = host.rfind(':'); c != std::string::npos && c + 1 < host.size() &&
+                                host.find_first_not_of("0123456789", c + 1) == std::string::npos) {
+    port = host.substr(c + 1);
+    host.resize(c);
+  }
+  while (!host.empty() && host.back() == '.') host.pop_back();
+  if ((scheme == "http" && port == "80") || (scheme == "https" && port == "443")) port.clear();
+  if (!port.empty()) host += ":" + port;
   std::string out = scheme + "://" + userinfo + host;
   if (tail.empty() || tail.front() != '/') out.push_back('/');
   out.append(tail);
@@ -154,7 +160,7 @@ std::optional<ObservableKey> ObservableKeyOf(const Observable& o) {
   if (o.value.empty()) return std::nullopt;
   if (o.type == "domain-name") {
     std::string d = AsciiLower(o.value);
-    if (!d.empty() && d.back() == '.') d.pop_back();
+    while (!d.empty() && d.back() == '.') d.pop_back();
     if (!PlausibleDomain(d)) return std::nullopt;
     ObservableKey k{"domain", d, ReversedLabels(d), std::nullopt};
     return k;

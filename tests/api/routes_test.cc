@@ -199,7 +199,7 @@ TEST_P(RoutesTest, EveryRouteTimesEveryRole) {
     else if (pattern.rfind("/api/v1/communities/{id}", 0) == 0) {
       put("01234567-89ab-7def-8123-456789abcdef");
       if (auto pos = p.find("{org}"); pos != std::string::npos) p.replace(pos, 5, other.id);
-    } else if (pattern == "/api/v1/intel/objects/{id}")
+    } else if (pattern.rfind("/api/v1/intel/objects/{id}", 0) == 0)
       put("indicator--01234567-89ab-4def-8123-456789abcdef");
     else if (pattern.rfind("/api/v1/federation/peers/{id}", 0) == 0)
       put(std::string(64, 'a'));

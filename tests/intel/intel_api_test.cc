@@ -67,9 +67,10 @@ class IntelApiTest : public NodeTest {
     NodeTest::SetUp();
     if (HasFatalFailure()) return;
     for (const char* n : {"A", "B", "O"}) {
+      std::string lower(1, static_cast<char>(n[0] - 'A' + 'a'));
       org_[n] = MakeOrg(std::string("CERT ") + n).id;
-      officer_[n] = MakeToken(MakeUser(org_[n], std::string("off") + n, auth::Role::kOfficer).id);
-      analyst_[n] = MakeToken(MakeUser(org_[n], std::string("ana") + n, auth::Role::kAnalyst).id);
+      officer_[n] = MakeToken(MakeUser(org_[n], "officer-" + lower, auth::Role::kOfficer).id);
+      analyst_[n] = MakeToken(MakeUser(org_[n], "analyst-" + lower, auth::Role::kAnalyst).id);
     }
     op_ = MakeToken(MakeUser(founding_org_, "op2", auth::Role::kAdmin, true).id);
     Serve();

@@ -50,6 +50,13 @@ class DnsApiTest : public NodeTest {
     return Json::parse(r.body, nullptr, false);
   }
 
+  // Tokens valid for 30 days: the clock moves on by days in these tests.
+  std::string LongToken(const std::string& user_id) {
+    auto t = node_->auth().CreateToken(user_id, "test", {"read", "write", "admin"}, 30 * kDay);
+    EXPECT_TRUE(t) << t.error().ToString();
+    return t ? t->token : std::string();
+  }
+
   void SetUpData() {
     clock_.Set(k20240301 + 10 * 3'600'000);
     Serve();
@@ -58,13 +65,13 @@ class DnsApiTest : public NodeTest {
     ASSERT_TRUE(reg) << reg.error().ToString();
     registrar_ = *reg;
     ASSERT_EQ(registrar_.iana_id, 1001);
-    officer_ = MakeToken(MakeUser(cert_.id, "cert.officer", auth::Role::kOfficer).id);
-    cert_viewer_ = MakeToken(MakeUser(cert_.id, "cert.viewer", auth::Role::kViewer).id);
+    officer_ = LongToken(MakeUser(cert_.id, "cert.officer", auth::Role::kOfficer).id);
+    cert_viewer_ = LongToken(MakeUser(cert_.id, "cert.viewer", auth::Role::kViewer).id);
     registrar_officer_ =
-        MakeToken(MakeUser(registrar_.id, "registrar.officer", auth::Role::kOfficer).id);
+        LongToken(MakeUser(registrar_.id, "registrar.officer", auth::Role::kOfficer).id);
     auto other = MakeOrg("Elsewhere CERT", "DE");
-    other_ = MakeToken(MakeUser(other.id, "other.admin", auth::Role::kAdmin).id);
-    operator_ = MakeToken(MakeUser(founding_org_, "op2", auth::Role::kAdmin, true).id);
+    other_ = LongToken(MakeUser(other.id, "other.admin", auth::Role::kAdmin).id);
+    operator_ = LongToken(MakeUser(founding_org_, "op2", auth::Role::kAdmin, true).id);
 
     Write("registrars.csv", "iana_id,name\n1001,Northwind Names Ltd\n1002,Southern Domains\n");
     Write("regs.csv",

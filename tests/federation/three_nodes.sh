@@ -1,38 +1,64 @@
 #!/usr/bin/env bash
-# Three Entente nodes as separate `entente serve` processes on separate
-# loopback addresses (127.0.0.2, .3, .4), peered with each other:
-# random writes on every node, a partition (node C suspended by and
-# suspending A and B), kill -9 of node B in the middle of a sync, restart,
-# heal; then every node holds exactly what its policies allow, without
-# duplicates or losses; a TLP:RED message never reaches C; forged and
-# replayed requests are refused and counted. No fixed waits: every wait is
-# a bounded poll (every 100 ms, at most 60 s) on the condition awaited.
+# Three Entente nodes as separate `entente serve` processes, each in its own
+# network namespace (made by this test: namespaces joined by veth pairs to a
+# bridge in a fourth, "switch" namespace; nothing changes in the host's own
+# network), peered with each other: random writes on every node, a partition
+# (node C's link taken down), kill -9 of node B in the middle of a sync,
+# restart, heal (link up); then every node holds exactly what its policies
+# allow, without duplicates or losses; a TLP:RED message never reaches C;
+# forged and replayed requests are refused and counted. Namespaces, links and
+# processes are removed on every exit path, and the test checks that none is
+# left behind.
 #
-# Usage: three_nodes.sh ENTENTE_BINARY
+# When namespaces cannot be made (no privileges, no iproute2) or
+# ENTENTE_FED_NETWORK=loopback, the nodes run on loopback addresses
+# 127.0.0.2, .3, .4 and the partition is made by suspending the peerings on
+# both sides; the test prints which network it used.
+#
+# Backend: sqlite (a file per node) or postgres (a database per node on a
+# private PostgreSQL server the test starts with scripts/pg-test-env.sh and
+# stops; nodes reach it over its unix socket, which the partition does not
+# cut).
+#
+# No fixed waits: every wait is a bounded poll (every 100 ms) on the
+# condition awaited.
+#
+# Usage: three_nodes.sh ENTENTE_BINARY [sqlite|postgres]
 set -euo pipefail
 E=$(realpath "$1")
+BACKEND=${2:-sqlite}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+case "$BACKEND" in sqlite | postgres) ;; *) echo "unknown backend $BACKEND" >&2; exit 2 ;; esac
 W=$(mktemp -d "${TMPDIR:-/tmp}/entente-3nodes-XXXXXX")
+NSP="e3n$$"          # namespace names: $NSP-a, -b, -c and the switch $NSP-sw
+NETWORK=loopback
+PGD=""
 PIDS=()
+CLEANED=0
 cleanup() {
+  [ "$CLEANED" = 1 ] && return 0
+  CLEANED=1
+  local p n
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  if [ "$NETWORK" = netns ]; then
+    for n in a b c sw; do
+      # Anything still running in a namespace this test made (by id).
+      for p in $(ip netns pids "$NSP-$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+      ip netns del "$NSP-$n" 2>/dev/null || true
+    done
+  fi
+  if [ -n "$PGD" ]; then
+    "$ROOT/scripts/pg-test-env.sh" stop "$PGD" >/dev/null 2>&1 || true
+    rm -rf "$PGD"
+  fi
   if [ "${KEEP:-0}" != 1 ]; then rm -rf "$W"; else echo "kept $W"; fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 fail() { echo "FAIL: $*" >&2; for n in a b c; do echo "--- log $n"; tail -20 "$W/$n.log" >&2 || true; done; exit 1; }
 export ENTENTE_OPERATOR_PASSWORD="correct horse battery staple"
-
-# Addresses: network namespaces need privileges this test does not assume;
-# Linux routes all of 127.0.0.0/8 to the loopback interface.
-declare -A ADDR=([a]=127.0.0.2 [b]=127.0.0.3 [c]=127.0.0.4)
-echo "network: loopback addresses ${ADDR[a]} ${ADDR[b]} ${ADDR[c]} (no network namespaces)"
-declare -A PORT PID
-for n in a b c; do
-  PORT[$n]=$(python3 -c "import socket;s=socket.socket();s.bind(('${ADDR[$n]}',0));print(s.getsockname()[1])")
-done
-url() { echo "http://${ADDR[$1]}:${PORT[$1]}"; }
-ent() { local n=$1; shift; "$E" --data "$W/$n" "$@"; }
-q() { sqlite3 "$W/$1/entente.db" "$2"; }
 
 # poll CMD... : runs CMD until it succeeds, at most ~60 s (600 tries).
 poll() {
@@ -44,15 +70,90 @@ poll() {
   return 1
 }
 
+# ---- network --------------------------------------------------------------
+declare -A ADDR PORT PID
+make_netns() {
+  command -v ip >/dev/null 2>&1 || return 1
+  ip netns add "$NSP-sw" 2>/dev/null || return 1
+  NETWORK=netns  # from here on, cleanup removes the namespaces
+  local n i=1
+  ip -n "$NSP-sw" link add br0 type bridge || return 1
+  ip -n "$NSP-sw" link set dev br0 up || return 1
+  for n in a b c; do
+    ip netns add "$NSP-$n" || return 1
+    ip link add eth0 netns "$NSP-$n" type veth peer name "port-$n" netns "$NSP-sw" || return 1
+    ip -n "$NSP-sw" link set dev "port-$n" master br0 || return 1
+    ip -n "$NSP-sw" link set dev "port-$n" up || return 1
+    ip -n "$NSP-$n" link set dev lo up || return 1
+    ip -n "$NSP-$n" addr add "10.213.0.$i/24" dev eth0 || return 1
+    ip -n "$NSP-$n" link set dev eth0 up || return 1
+    ADDR[$n]=10.213.0.$i
+    PORT[$n]=8080
+    i=$((i + 1))
+  done
+}
+if [ "${ENTENTE_FED_NETWORK:-netns}" != loopback ] && make_netns; then
+  echo "network: network namespaces $NSP-a, $NSP-b, $NSP-c (${ADDR[a]}, ${ADDR[b]}, ${ADDR[c]}), veth pairs to a bridge in $NSP-sw"
+else
+  if [ "$NETWORK" = netns ]; then
+    for n in a b c sw; do ip netns del "$NSP-$n" 2>/dev/null || true; done
+    NETWORK=loopback
+  fi
+  # Linux routes all of 127.0.0.0/8 to the loopback interface.
+  ADDR=([a]=127.0.0.2 [b]=127.0.0.3 [c]=127.0.0.4)
+  for n in a b c; do
+    PORT[$n]=$(python3 -c "import socket;s=socket.socket();s.bind(('${ADDR[$n]}',0));print(s.getsockname()[1])")
+  done
+  echo "network: loopback addresses ${ADDR[a]} ${ADDR[b]} ${ADDR[c]} (network namespaces unavailable or not asked for); partition by suspending peerings"
+fi
+# inns N CMD... : runs CMD in node N's namespace (as is on loopback).
+inns() {
+  local n=$1
+  shift
+  if [ "$NETWORK" = netns ]; then ip netns exec "$NSP-$n" "$@"; else "$@"; fi
+}
+url() { echo "http://${ADDR[$1]}:${PORT[$1]}"; }
+
+# ---- databases ------------------------------------------------------------
+declare -A DB
+if [ "$BACKEND" = postgres ]; then
+  PGD=$(mktemp -d "${TMPDIR:-/tmp}/entente-3n-pg-XXXXXX")
+  eval "$("$ROOT/scripts/pg-test-env.sh" start "$PGD")"
+  PGPORT_=$(cat "$PGD/port")
+  for n in a b c; do
+    psql -h "$PGD/sock" -p "$PGPORT_" -U entente -d postgres -qc "CREATE DATABASE entente_$n" >/dev/null
+    DB[$n]="postgresql://entente@/entente_$n?host=$PGD/sock&port=$PGPORT_"
+  done
+  q() { psql -h "$PGD/sock" -p "$PGPORT_" -U entente -d "entente_$1" -Atqc "$2"; }
+  echo "backend: PostgreSQL (private server, a database per node, over its unix socket)"
+else
+  for n in a b c; do DB[$n]=""; done
+  q() { sqlite3 "$W/$1/entente.db" "$2"; }
+  echo "backend: SQLite"
+fi
+# entente N ARGS... : the entente binary for node N, in N's namespace.
+ent() {
+  local n=$1
+  shift
+  local db=()
+  [ -n "${DB[$n]}" ] && db=(--db "${DB[$n]}")
+  inns "$n" "$E" --data "$W/$n" "${db[@]}" "$@"
+}
+
 start() {
   local n=$1
-  # The binary itself in the background (not the ent function, whose
-  # subshell would be what $! names: killing it would leave the node running).
-  "$E" --data "$W/$n" serve --listen "${ADDR[$n]}:${PORT[$n]}" --insecure-cookies \
-    --jobs-interval 100 --sth-interval 1 >>"$W/$n.log" 2>&1 &
+  # The binary itself in the background (`ip netns exec` execs it without
+  # forking), so that $! is the node and kill -9 reaches it.
+  local db=() ns=()
+  [ -n "${DB[$n]}" ] && db=(--db "${DB[$n]}")
+  # Not through the inns function: its subshell would be what $! names.
+  [ "$NETWORK" = netns ] && ns=(ip netns exec "$NSP-$n")
+  "${ns[@]}" "$E" --data "$W/$n" "${db[@]}" serve --listen "${ADDR[$n]}:${PORT[$n]}" \
+    --insecure-cookies --jobs-interval 100 --sth-interval 1 >>"$W/$n.log" 2>&1 &
   PID[$n]=$!
   PIDS+=("$!")
-  poll curl -sf "$(url "$n")/api/v1/node" || fail "node $n did not start"
+  poll inns "$n" curl -sf "$(url "$n")/api/v1/node" || fail "node $n did not start"
+  [ "$(cat "/proc/${PID[$n]}/comm")" = entente ] || fail "\$! is not the node process"
 }
 
 declare -A NAME=([a]="Alpha CERT" [b]="Beta CERT" [c]="Gamma CERT")
@@ -95,7 +196,6 @@ poll knows c "${ORG[a]}" || fail "C never learnt A's organisation"
 RED=$(msg a b red)
 AMBER=$(msg c a amber)
 
-ids() { q "$1" "SELECT id FROM journal ORDER BY id"; }
 orgs() { q "$1" "SELECT id FROM orgs ORDER BY id"; }
 same_orgs() { [ "$(orgs a)" = "$(orgs b)" ] && [ "$(orgs b)" = "$(orgs c)" ]; }
 has() { [ "$(q "$1" "SELECT COUNT(*) FROM journal WHERE id = '$2'")" = 1 ]; }
@@ -110,15 +210,26 @@ ackd() { [ "$(q a "SELECT state FROM message_recipients WHERE message_id = '$RED
 poll ackd || fail "the acknowledgement did not flow back to A"
 echo "message A -> B delivered, acknowledged on B, acknowledgement seen on A"
 
-# Partition: C is cut off (suspended on both sides).
-for x in a b; do ent "$x" peer suspend "${FP[c]}" >/dev/null; ent c peer suspend "${FP[$x]}" >/dev/null; done
+# Partition: C is cut off.
+reach() { inns "$1" curl -s -o /dev/null --max-time 2 "$(url "$2")/api/v1/node"; }
+if [ "$NETWORK" = netns ]; then
+  ip -n "$NSP-sw" link set dev port-c down
+  reach a c && fail "A still reaches C with C's link down"
+  reach c b && fail "C still reaches B with C's link down"
+  echo "partition: C's link is down (ip link set port-c down)"
+else
+  for x in a b; do ent "$x" peer suspend "${FP[c]}" >/dev/null; ent c peer suspend "${FP[$x]}" >/dev/null; done
+  echo "partition: C suspended by A and B and suspending them"
+fi
 mkorgs a 5 "partitioned-a"
 mkorgs c 5 "partitioned-c"
-NEWA=$(q a "SELECT id FROM orgs WHERE names LIKE '%partitioned-a 5 %'")
+NEWA=$(q a "SELECT id FROM orgs WHERE CAST(names AS TEXT) LIKE '%partitioned-a 5 %'")
+NEWC=$(q c "SELECT id FROM orgs WHERE CAST(names AS TEXT) LIKE '%partitioned-c 5 %'")
 org_on() { [ "$(q "$1" "SELECT COUNT(*) FROM orgs WHERE id = '$2'")" = 1 ]; }
 poll org_on b "$NEWA" || fail "B did not get A's writes during the partition"
 if org_on c "$NEWA"; then fail "C received A's writes while partitioned"; fi
-echo "partition: A and B exchange, C receives nothing"
+if org_on a "$NEWC" || org_on b "$NEWC"; then fail "C's writes left C while partitioned"; fi
+echo "partition: A and B exchange, C receives nothing and sends nothing"
 
 # kill -9 of B in the middle of a sync: many writes on A, B killed once it
 # has started taking them.
@@ -134,8 +245,17 @@ echo "killed B (kill -9) with $(q b "SELECT COUNT(*) FROM orgs") of $((BEFORE + 
 wait "$BURST"
 start b
 # Heal.
-for x in a b; do ent "$x" peer resume "${FP[c]}" >/dev/null; ent c peer resume "${FP[$x]}" >/dev/null; done
-poll same_orgs || fail "no convergence after restart and heal"
+if [ "$NETWORK" = netns ]; then
+  ip -n "$NSP-sw" link set dev port-c up
+  poll reach a c || fail "A does not reach C after the link came back"
+  echo "heal: C's link is up again"
+else
+  for x in a b; do ent "$x" peer resume "${FP[c]}" >/dev/null; ent c peer resume "${FP[$x]}" >/dev/null; done
+fi
+# The pullers of C (and of A and B towards C) may be backing off (at most
+# 30 s between attempts): allow two of those.
+poll2() { poll "$@" || poll "$@"; }
+poll2 same_orgs || fail "no convergence after restart and heal"
 echo "healed: $(orgs a | wc -l) organisations on every node"
 
 # Exactly what policy allows: every directory envelope everywhere, no
@@ -151,15 +271,15 @@ has b "$AMBER" && fail "message to A leaked to B"
 [ -z "$(q c "SELECT id FROM journal WHERE type = 'comms.event' AND subject = '$RED'")" ] || fail "events of the RED message leaked to C"
 echo "policy: TLP:RED only on A and B; no duplicates; nothing pending"
 
-# Forged and replayed requests are refused and counted.
+# Forged and replayed requests (sent from B's namespace) are refused and counted.
 T="/federation/v1/feed?after=0&limit=1"
-ent b peer sign-request "${FP[a]}" "$T" | sed 's/^/-H\n/' > "$W/h"
-mapfile -t H < "$W/h"
-code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+ent b peer sign-request "${FP[a]}" "$T" | sed 's/^/-H\n/' >"$W/h"
+mapfile -t H <"$W/h"
+code() { inns b curl -s -o /dev/null -w '%{http_code}' "$@"; }
 [ "$(code "${H[@]}" "$(url a)$T")" = 200 ] || fail "a signed request was refused"
 [ "$(code "${H[@]}" "$(url a)$T")" = 401 ] || fail "a replayed request was accepted"
-ent b peer sign-request "${FP[a]}" "$T" | sed 's/^Entente-Date: .*/Entente-Date: 1/; s/^/-H\n/' > "$W/h2"
-mapfile -t H2 < "$W/h2"
+ent b peer sign-request "${FP[a]}" "$T" | sed 's/^Entente-Date: .*/Entente-Date: 1/; s/^/-H\n/' >"$W/h2"
+mapfile -t H2 <"$W/h2"
 [ "$(code "${H2[@]}" "$(url a)$T")" = 401 ] || fail "a forged request was accepted"
 [ "$(code "$(url a)$T")" = 401 ] || fail "an unsigned request was accepted"
 REJ=$(ent a --json peer show "${FP[b]}" | jq -c .rejected)
@@ -170,4 +290,16 @@ echo "rejections counted on A for B: $REJ"
 for n in a b c; do
   [ "$(ent "$n" --json peer alerts | jq length)" = 0 ] || fail "unexpected gossip alert on $n"
 done
-echo "PASS"
+
+# Nothing left behind: processes, namespaces.
+LIVE=("${PID[@]}")
+cleanup
+for p in "${LIVE[@]}"; do
+  if kill -0 "$p" 2>/dev/null; then echo "FAIL: node process $p left running" >&2; exit 1; fi
+done
+if [ "$NETWORK" = netns ] && ip netns list | grep -q "^$NSP-"; then
+  echo "FAIL: namespaces left behind: $(ip netns list | grep "^$NSP-")" >&2
+  exit 1
+fi
+echo "cleanup: no node process, no namespace left"
+echo "PASS ($NETWORK, $BACKEND)"

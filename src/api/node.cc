@@ -204,6 +204,24 @@ class Node::FederationWiring final : public federation::Audience, public federat
     return out;
   }
 
+  // A directory.org envelope claims the home node of the organisation it
+  // creates or updates (body.org.home_node).
+  Result<HomeClaim> ClaimedHome(const journal::Envelope& env) override {
+    HomeClaim c;
+    if (env.type != "directory.org" || !env.body || !env.body->is_object()) return c;
+    const Json& b = *env.body;
+    auto org = b.find("org");
+    if (org == b.end() || !org->is_object()) return c;
+    auto id = org->find("id");
+    auto home = org->find("home_node");
+    if (id == org->end() || !id->is_string() || home == org->end() || !home->is_string()) return c;
+    c.org = id->get<std::string>();
+    c.node = home->get<std::string>();
+    auto action = b.find("action");
+    c.creation = action != b.end() && action->is_string() && *action == "create";
+    return c;
+  }
+
   Status Record(store::Tx& tx, const journal::Envelope& env) override {
     if (env.type.rfind("comms.", 0) == 0) return n_.comms_->Receive(tx, env);
     std::string subject = env.id;

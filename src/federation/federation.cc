@@ -347,7 +347,9 @@ Result<std::string> Federation::Feed(const std::string& peer, std::int64_t after
       auto v = ENTENTE_TRY(MayHold(e.envelope, peer, audience_));
       if (v != Verdict::kAllowed) continue;
       if (count > 0) entries += ',';
-      entries += "{\"seq\":" + std::to_string(e.seq) + ",\"envelope\":" + e.canonical + "}";
+      entries += "{\"seq\":" + std::to_string(e.seq) + ",\"envelope\":" + e.canonical;
+      entries += ENTENTE_TRY(HomeMember(e.envelope, e.canonical));
+      entries += '}';
       ++count;
     }
     if (more) break;
@@ -376,6 +378,79 @@ Result<std::string> Federation::Feed(const std::string& peer, std::int64_t after
                     ",\"entries\":[" + entries + "],\"sth\":" + sth.dump() +
                     ",\"heads\":" + heads.dump() + "}";
   return out;
+}
+
+std::string Federation::SignHome(const std::string& envelope_id, const std::string& canonical) {
+  auto sig = crypto::Sign(
+      secret_, crypto::AsBytes(HomeEndorsementMessage(
+                   envelope_id, crypto::HexEncode(crypto::Sha256(crypto::AsBytes(canonical))))));
+  if (!sig) return "";
+  return crypto::Base64UrlEncode(*sig);
+}
+
+Result<std::string> Federation::HomeMember(const journal::Envelope& env,
+                                           const std::string& canonical) {
+  auto claim = ENTENTE_TRY(audience_.ClaimedHome(env));
+  if (!claim.creation || claim.node.empty()) return std::string();
+  std::string key, sig;
+  if (claim.node == self_.id) {
+    // Our own organisations: endorsed with the node key as they leave.
+    key = crypto::Base64UrlEncode(self_.public_key);
+    sig = SignHome(env.id, canonical);
+  } else {
+    // Relayed: the endorsement received with it, unchanged.
+    auto rows = ENTENTE_TRY(
+        db_.Query("SELECT public_key, signature FROM federation_home_claims WHERE envelope_id = ?",
+                  {env.id}));
+    if (rows.empty()) return std::string();
+    key = rows[0].Text(0);
+    sig = rows[0].Text(1);
+  }
+  if (sig.empty()) return std::string();
+  return ",\"home\":{\"key\":\"" + key + "\",\"sig\":\"" + sig + "\"}";
+}
+
+Status Federation::CheckHomeClaim(const journal::Envelope& env,
+                                  const std::optional<HomeEndorsement>& home, std::string& detail,
+                                  bool& endorsed) {
+  endorsed = false;
+  auto claim = ENTENTE_TRY(audience_.ClaimedHome(env));
+  if (claim.node.empty()) return Ok();
+  auto refuse = [&](const std::string& why) -> Status {
+    detail = env.id + ": organisation " + claim.org + " claims home node " +
+             claim.node.substr(0, 16) + "…: " + why;
+    return Fail(ErrorCode::kPermissionDenied, detail);
+  };
+  if (claim.node != env.origin_node)
+    return refuse("the envelope was written on node " + env.origin_node.substr(0, 16) + "…");
+  std::string known = ENTENTE_TRY(audience_.HomeNode(claim.org));
+  if (!known.empty()) {
+    if (known != claim.node) return refuse("its home here is " + known.substr(0, 16) + "…");
+    return Ok();  // bound when it was created
+  }
+  if (!claim.creation) return Ok();  // an update before its creation: waits (pending)
+  if (!home) return refuse("no endorsement by that node");
+  auto key = crypto::Base64UrlDecode(home->key);
+  auto sig = crypto::Base64UrlDecode(home->sig);
+  if (!key || key->size() != 32 || crypto::Fingerprint(*key) != claim.node)
+    return refuse("the endorsement is not by that node's key");
+  auto canonical = ENTENTE_TRY(env.Canonical());
+  std::string msg =
+      HomeEndorsementMessage(env.id, crypto::HexEncode(crypto::Sha256(crypto::AsBytes(canonical))));
+  if (!sig || !crypto::Verify(*key, crypto::AsBytes(msg), *sig))
+    return refuse("the endorsement does not verify");
+  endorsed = true;
+  return Ok();
+}
+
+Status Federation::KeepHome(store::Tx& tx, const std::string& envelope_id,
+                            const std::optional<HomeEndorsement>& home) {
+  if (!home) return Ok();
+  ENTENTE_TRY(tx.Exec(
+      "INSERT INTO federation_home_claims (envelope_id, public_key, signature) VALUES (?, ?, ?) "
+      "ON CONFLICT (envelope_id) DO NOTHING",
+      {envelope_id, home->key, home->sig}));
+  return Ok();
 }
 
 Result<Json> Federation::Consistency(std::uint64_t first, std::uint64_t second) {
@@ -471,6 +546,7 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
   struct Candidate {
     journal::Envelope env;
     std::string canonical;
+    std::optional<HomeEndorsement> home;
   };
   std::vector<Candidate> cands;
   std::map<std::string, std::pair<std::int64_t, std::string>> rejects;  // reason -> n, detail
@@ -482,6 +558,27 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
   };
   std::vector<Candidate> pending;
   std::set<std::string> ids_in_page;
+  // What is already recorded under the ids of the page: one query per 200 ids
+  // rather than one per envelope.
+  std::map<std::string, std::string> recorded;  // id -> canonical bytes
+  {
+    std::vector<std::string> ids;
+    for (const auto& e : page.entries)
+      if (e.envelope.is_object())
+        if (auto it = e.envelope.find("id"); it != e.envelope.end() && it->is_string())
+          ids.push_back(it->get<std::string>());
+    for (std::size_t i = 0; i < ids.size(); i += 200) {
+      std::string sql = "SELECT id, envelope FROM journal WHERE id IN (";
+      store::Params params;
+      for (std::size_t k = i; k < std::min(ids.size(), i + 200); ++k) {
+        sql += k == i ? "?" : ",?";
+        params.emplace_back(ids[k]);
+      }
+      sql += ")";
+      auto rows = ENTENTE_TRY(db_.Query(sql, params));
+      for (const auto& r : rows) recorded[r.Text(0)] = r.Text(1);
+    }
+  }
   for (const auto& e : page.entries) {
     auto env = journal::Envelope::FromJson(e.envelope);
     if (!env) {
@@ -493,9 +590,8 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
       reject(kRejectMalformed, "seq " + std::to_string(e.seq) + ": does not canonicalize");
       continue;
     }
-    auto have = ENTENTE_TRY(db_.Query("SELECT envelope FROM journal WHERE id = ?", {env->id}));
-    if (!have.empty()) {
-      if (have[0].Text(0) == *canonical)
+    if (auto have = recorded.find(env->id); have != recorded.end()) {
+      if (have->second == *canonical)
         reject(kRejectReplayed, env->id + " is already recorded");
       else
         reject(kRejectAltered, env->id + " differs from the envelope recorded with that id");
@@ -508,6 +604,17 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
                                 " is not the home node of author " + env->author_org);
       continue;
     }
+    // A claim that an organisation is homed on some node: made on that node
+    // and endorsed by its key (or already bound here).
+    std::string claim_detail;
+    bool endorsed = false;
+    if (auto st = CheckHomeClaim(*env, e.home, claim_detail, endorsed); !st) {
+      if (claim_detail.empty()) return std::unexpected(st.error());
+      reject(kRejectHomeClaim, claim_detail);
+      continue;
+    }
+    // Kept (to relay it) only when it was checked.
+    std::optional<HomeEndorsement> endorsement = endorsed ? e.home : std::nullopt;
     auto v = ENTENTE_TRY(MayHold(*env, self_.id, audience_));
     if (v == Verdict::kDenied) {
       reject(kRejectPolicy,
@@ -523,10 +630,10 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
     }
     bool unknown = v == Verdict::kUnknown || ENTENTE_TRY(NamesUnknownOrg(*env));
     if (unknown) {
-      pending.push_back({std::move(*env), std::move(*canonical)});
+      pending.push_back({std::move(*env), std::move(*canonical), std::move(endorsement)});
       continue;
     }
-    cands.push_back({std::move(*env), std::move(*canonical)});
+    cands.push_back({std::move(*env), std::move(*canonical), std::move(endorsement)});
   }
   // Fast path: every candidate and the cursor in one transaction.
   bool batch_ok = !cands.empty();
@@ -538,18 +645,23 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
         {page.next, static_cast<std::int64_t>(res.received), static_cast<std::int64_t>(res.applied),
          clock_.NowMillis(), clock_.NowMillis(), peer.node_id, page.next}));
     for (const auto& c : pending) {
-      ENTENTE_TRY(tx.Exec(
-          "INSERT INTO federation_pending (id, peer, envelope, reason, created) VALUES (?,?,?,?,?) "
-          "ON CONFLICT (id) DO NOTHING",
-          {c.env.id, peer.node_id, c.canonical, std::string("unknown home node"),
-           clock_.NowMillis()}));
+      std::string home =
+          c.home ? Json{{"key", c.home->key}, {"sig", c.home->sig}}.dump() : std::string();
+      ENTENTE_TRY(
+          tx.Exec("INSERT INTO federation_pending (id, peer, envelope, reason, created, home) "
+                  "VALUES (?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING",
+                  {c.env.id, peer.node_id, c.canonical, std::string("unknown home node"),
+                   clock_.NowMillis(), home}));
     }
     return Ok();
   };
   if (batch_ok) {
     res.applied = static_cast<int>(cands.size());
     auto st = db_.Transact([&](store::Tx& tx) -> Status {
-      for (const auto& c : cands) ENTENTE_CHECK(ingress_.Record(tx, c.env));
+      for (const auto& c : cands) {
+        ENTENTE_CHECK(ingress_.Record(tx, c.env));
+        ENTENTE_CHECK(KeepHome(tx, c.env.id, c.home));
+      }
       return advance(tx);
     });
     if (!st) {
@@ -560,7 +672,10 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
   if (!batch_ok) {
     // Slow path: one at a time, so that one bad envelope refuses only itself.
     for (auto& c : cands) {
-      auto st = db_.Transact([&](store::Tx& tx) -> Status { return ingress_.Record(tx, c.env); });
+      auto st = db_.Transact([&](store::Tx& tx) -> Status {
+        ENTENTE_CHECK(ingress_.Record(tx, c.env));
+        return KeepHome(tx, c.env.id, c.home);
+      });
       if (st) {
         res.applied++;
         continue;
@@ -610,7 +725,7 @@ Result<int> Federation::RetryPending() {
   int applied = 0;
   for (int round = 0; round < 10; ++round) {
     auto rows = ENTENTE_TRY(db_.Query(
-        "SELECT id, peer, envelope, attempts FROM federation_pending ORDER BY created, id "
+        "SELECT id, peer, envelope, attempts, home FROM federation_pending ORDER BY created, id "
         "LIMIT 1000"));
     if (rows.empty()) break;
     int progress = 0;
@@ -624,15 +739,28 @@ Result<int> Federation::RetryPending() {
                    : Result<journal::Envelope>(std::unexpected(j.error()));
       Status st;
       std::string reason;
+      std::optional<HomeEndorsement> home;
+      if (auto h = jcs::ParseUntrusted(r.Text(4)); h && h->is_object() && h->contains("key") &&
+                                                   h->contains("sig") && (*h)["key"].is_string() &&
+                                                   (*h)["sig"].is_string())
+        home = HomeEndorsement{(*h)["key"].get<std::string>(), (*h)["sig"].get<std::string>()};
+      std::string claim_detail;
+      bool endorsed = false;
       if (!env) {
         reason = kRejectMalformed;
+      } else if (auto cs = CheckHomeClaim(*env, home, claim_detail, endorsed); !cs) {
+        if (claim_detail.empty()) return std::unexpected(cs.error());
+        reason = kRejectHomeClaim;
+        st = std::unexpected(cs.error());
       } else {
+        if (!endorsed) home.reset();
         auto v = ENTENTE_TRY(MayHold(*env, self_.id, audience_));
         if (v == Verdict::kDenied) {
           reason = kRejectPolicy;
         } else if (v == Verdict::kAllowed && !ENTENTE_TRY(NamesUnknownOrg(*env))) {
           st = db_.Transact([&](store::Tx& tx) -> Status {
             ENTENTE_CHECK(ingress_.Record(tx, *env));
+            ENTENTE_CHECK(KeepHome(tx, env->id, home));
             ENTENTE_TRY(tx.Exec("DELETE FROM federation_pending WHERE id = ?", {id}));
             return Ok();
           });

@@ -184,6 +184,16 @@ class Federation {
   // not know yet: it then waits in federation_pending.
   Result<bool> NamesUnknownOrg(const journal::Envelope& env);
   Status CheckPair(const std::string& log_node, const Json& a, const Json& b);
+  // Home claims (policy.h): the endorsement member of a feed entry ("" or
+  // `,"home":{...}`); the check on receipt (fails with `detail` set when the
+  // claim is refused; `endorsed` when an endorsement was verified); keeping a
+  // verified endorsement to relay it.
+  std::string SignHome(const std::string& envelope_id, const std::string& canonical);
+  Result<std::string> HomeMember(const journal::Envelope& env, const std::string& canonical);
+  Status CheckHomeClaim(const journal::Envelope& env, const std::optional<HomeEndorsement>& home,
+                        std::string& detail, bool& endorsed);
+  Status KeepHome(store::Tx& tx, const std::string& envelope_id,
+                  const std::optional<HomeEndorsement>& home);
 
   store::Database& db_;
   journal::Journal& journal_;
@@ -212,6 +222,8 @@ inline constexpr const char* kRejectOrigin = "origin";
 inline constexpr const char* kRejectPolicy = "out_of_policy";
 inline constexpr const char* kRejectReplayed = "replayed";
 inline constexpr const char* kRejectInvalid = "invalid";
+// An organisation homed on a node that did not write or endorse it.
+inline constexpr const char* kRejectHomeClaim = "home_claim";
 inline constexpr const char* kRejectRequestSignature = "request_signature";
 inline constexpr const char* kRejectRequestReplay = "request_replayed";
 

@@ -58,14 +58,25 @@ Result<FeedPage> ParseFeedPage(std::string_view text) {
   for (size_t i = 0; i < entries.size(); ++i) {
     std::string f = "entries[" + std::to_string(i) + "]";
     const Json& e = entries[i];
-    if (!e.is_object() || e.size() != 2 || !e.contains("seq") || !e.contains("envelope"))
-      return Invalid("must be {seq, envelope}", f);
+    if (!e.is_object() || !e.contains("seq") || !e.contains("envelope") ||
+        e.size() != (e.contains("home") ? 3u : 2u))
+      return Invalid("must be {seq, envelope, home?}", f);
     std::int64_t seq = ENTENTE_TRY(NonNegative(e["seq"], f + ".seq"));
     if (seq <= last) return Invalid("must be greater than the previous seq and after", f + ".seq");
     if (seq > p.next) return Invalid("must not be greater than next", f + ".seq");
     if (!e["envelope"].is_object()) return Invalid("must be an object", f + ".envelope");
     last = seq;
-    p.entries.push_back({seq, e["envelope"]});
+    std::optional<HomeEndorsement> home;
+    if (e.contains("home")) {
+      const Json& h = e["home"];
+      if (!h.is_object() || h.size() != 2 || !h.contains("key") || !h.contains("sig") ||
+          !h["key"].is_string() || !h["sig"].is_string() ||
+          h["key"].get_ref<const std::string&>().size() > 64 ||
+          h["sig"].get_ref<const std::string&>().size() > 128)
+        return Invalid("must be {key, sig} (base64url strings)", f + ".home");
+      home = HomeEndorsement{h["key"].get<std::string>(), h["sig"].get<std::string>()};
+    }
+    p.entries.push_back({seq, e["envelope"], std::move(home)});
   }
   if (j.contains("sth") && !j["sth"].is_null()) {
     if (!j["sth"].is_object()) return Invalid("must be an object or null", "sth");

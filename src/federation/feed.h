@@ -2,10 +2,13 @@
 // strict reader, used on every page received from a peer:
 //
 //   {"node": ID, "after": N, "next": N, "more": bool,
-//    "entries": [{"seq": N, "envelope": {...}}, ...],
+//    "entries": [{"seq": N, "envelope": {...}, "home"?: {"key": K, "sig": S}}, ...],
 //    "sth": {signed tree head} | null, "heads": [{signed tree head}, ...]}
 //
-// Entries are in strictly increasing `seq`, all in (after, next]. Envelopes are
+// `home` is the endorsement of an organisation's creation by its home node
+// (policy.h: HomeEndorsementMessage; K its node key, S the Ed25519 signature,
+// both base64url), checked on receipt. Entries are in strictly increasing
+// `seq`, all in (after, next]. Envelopes are
 // parsed later, one by one (a bad envelope is rejected and counted, the page
 // is not). Pure functions; untrusted input: fuzzed.
 #pragma once
@@ -25,9 +28,15 @@ using Json = nlohmann::json;
 inline constexpr int kMaxPageEntries = 2000;
 inline constexpr int kMaxHeads = 64;
 
+struct HomeEndorsement {
+  std::string key;  // base64url Ed25519 public key of the claimed home node
+  std::string sig;  // base64url signature over HomeEndorsementMessage
+};
+
 struct FeedEntry {
   std::int64_t seq = 0;
   Json envelope;
+  std::optional<HomeEndorsement> home;
 };
 
 struct FeedPage {

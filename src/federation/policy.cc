@@ -55,4 +55,12 @@ Result<Verdict> MayHold(const journal::Envelope& env, const std::string& node, A
   return Verdict::kDenied;
 }
 
+std::string HomeEndorsementMessage(std::string_view envelope_id, std::string_view sha256_hex) {
+  std::string m = "entente-home-endorsement-v1\n";
+  m += envelope_id;
+  m += '\n';
+  m += sha256_hex;
+  return m;
+}
+
 }  // namespace entente::federation

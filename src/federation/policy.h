@@ -9,12 +9,15 @@
 //   recipients (distribution orgs, sealed recipients) and the author's, whatever
 //   the distribution says.
 // An organisation whose home node is unknown allows nothing (fail closed).
-// Reads no body beyond the `sealed` recipients list. Thread-safe if the
+// An organisation's home node is what its creation claims, endorsed by that
+// node's key (HomeEndorsementMessage): a node cannot home organisations on
+// another. Reads no body beyond the `sealed` recipients list. Thread-safe if the
 // Audience is.
 #pragma once
 
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "core/error.h"
 #include "journal/envelope.h"
@@ -30,7 +33,21 @@ class Audience {
   virtual Result<std::string> HomeNode(const std::string& org) = 0;
   // Home nodes of the members of `community`.
   virtual Result<std::set<std::string>> CommunityNodes(const std::string& community) = 0;
+  // The home node `env` claims for the organisation it creates or updates
+  // (read by the module that owns the type; an empty `node` when the envelope
+  // claims none). See Federation::IngestPage for how claims are checked.
+  struct HomeClaim {
+    std::string org;
+    std::string node;
+    bool creation = false;
+  };
+  virtual Result<HomeClaim> ClaimedHome(const journal::Envelope& /*env*/) { return HomeClaim{}; }
 };
+
+// What a node signs (with its node key) to endorse that an organisation
+// created by envelope `envelope_id` (canonical bytes hashing to
+// `sha256_hex`) is homed on it. Relays forward the endorsement unchanged.
+std::string HomeEndorsementMessage(std::string_view envelope_id, std::string_view sha256_hex);
 
 // Organisations an envelope names: distribution orgs, sealed recipients, author.
 std::set<std::string> NamedOrgs(const journal::Envelope& env);

@@ -233,9 +233,10 @@ TEST_P(FedTest, ForgedAlteredReplayedAndOutOfPolicyEnvelopesAreRejectedAndCounte
   page.node = a.id();
   page.after = 0;
   page.next = 10;
-  // Another envelope C does not have, altered: its signature no longer verifies.
-  auto o2 = a.node->directory().CreateOrg(
-      {"", a.org},
+  // Another envelope C does not have (a later update), altered: its
+  // signature no longer verifies.
+  auto o2 = a.node->directory().UpdateOrg(
+      {"", a.org}, a.org,
       {{"kind", "national_csirt"}, {"names", {{"en", "Alpha Two"}}}, {"country", "FR"}});
   ASSERT_TRUE(o2) << o2.error().ToString();
   auto o2_env = a.node->journal().ReadById(o2->envelope_id);
@@ -259,7 +260,6 @@ TEST_P(FedTest, ForgedAlteredReplayedAndOutOfPolicyEnvelopesAreRejectedAndCounte
   EXPECT_EQ(Rejected(c, a.id(), "malformed"), 1);
   EXPECT_FALSE(HasEnvelope(c, red->id));
   EXPECT_FALSE(HasEnvelope(c, o2->envelope_id));
-  EXPECT_FALSE(c.node->directory().GetOrg(o2->id));
   EXPECT_EQ(c.node->directory().GetOrg(a.org)->names["en"], "Alpha CERT (renamed)");
   // The same page again: the genuine envelope is a replay (idempotent).
   // (Relays during the convergence above may have counted replays already.)
@@ -287,6 +287,105 @@ TEST_P(FedTest, ForgedAlteredReplayedAndOutOfPolicyEnvelopesAreRejectedAndCounte
   EXPECT_TRUE(HasEnvelope(b, red->id));
 }
 
+// An organisation homed on a node must have been written on that node and be
+// endorsed by that node's key: relays pass the endorsement on; a node that
+// claims another's home for its organisations is refused and counted.
+TEST_P(FedTest, HomeClaimsAreEndorsedByTheHomeNode) {
+  auto& a = AddNode("Alpha CERT", "FR");
+  auto& b = AddNode("Beta CERT", "DE");
+  auto& c = AddNode("Gamma CERT", "IT");
+  // A chain: C hears of A only through B.
+  PeerBoth(a, b);
+  PeerBoth(b, c);
+  auto oa2 = a.node->directory().CreateOrg(
+      {"", a.org},
+      {{"kind", "ci_operator"}, {"names", {{"en", "Alpha Water CERT"}}}, {"country", "FR"}});
+  ASSERT_TRUE(oa2) << oa2.error().ToString();
+  Converge();
+  for (const auto& org : {a.org, oa2->id}) {
+    auto o = c.node->directory().GetOrg(org);
+    ASSERT_TRUE(o) << "C did not get " << org << " relayed by B: " << o.error().ToString();
+    EXPECT_EQ(o->home_node, a.id());
+  }
+  EXPECT_EQ(Rejected(c, b.id(), "home_claim"), 0);
+
+  // B, compromised, makes an organisation of its own and claims it is homed
+  // on A: a self-signed creation (its author is the new organisation, whose
+  // home C does not know yet), so the envelope itself verifies.
+  auto ob = b.node->directory().CreateOrg(
+      {"", b.org}, {{"kind", "ci_operator"}, {"names", {{"en", "Fake"}}}, {"country", "DE"}});
+  ASSERT_TRUE(ob) << ob.error().ToString();
+  auto ob_env = b.node->journal().ReadById(ob->envelope_id);
+  ASSERT_TRUE(ob_env && *ob_env);
+  auto fake_key = crypto::GenerateSigningKey();
+  auto forge = [&](const std::string& home, const std::string& origin) {
+    Json j = Json::parse((*ob_env)->canonical);
+    j["author_org"] = ob->id;
+    j["body"]["org"]["sign_public"] = crypto::Base64UrlEncode(fake_key.public_key);
+    j["body"]["org"]["home_node"] = home;
+    j["origin_node"] = origin;
+    auto env = journal::Envelope::FromJson(j);
+    EXPECT_TRUE(env) << env.error().ToString();
+    EXPECT_TRUE(journal::SignEnvelope(*env, fake_key.secret_key));
+    return *env;
+  };
+  journal::Envelope claims_a = forge(a.id(), a.id());
+  journal::Envelope written_on_b = forge(a.id(), b.id());
+  auto mk = identity::MasterKey::Load(b.opts.master_key_file);
+  ASSERT_TRUE(mk);
+  auto b_node_secret = identity::NodeIdentity::LoadSecret(b.node->db(), *mk);
+  ASSERT_TRUE(b_node_secret);
+  auto endorse = [&](const journal::Envelope& env, const std::string& key_b64) {
+    auto msg = federation::HomeEndorsementMessage(
+        env.id, crypto::HexEncode(crypto::Sha256(crypto::AsBytes(*env.Canonical()))));
+    auto sig = crypto::Sign(*b_node_secret, crypto::AsBytes(msg));
+    EXPECT_TRUE(sig);
+    return federation::HomeEndorsement{key_b64, crypto::Base64UrlEncode(*sig)};
+  };
+  std::string a_key = crypto::Base64UrlEncode(a.node->info().public_key);
+  std::string b_key = crypto::Base64UrlEncode(b.node->info().public_key);
+  federation::FeedPage page;
+  page.node = b.id();
+  page.after = 0;
+  page.next = 4;
+  page.entries = {
+      {1, claims_a.ToJson(), std::nullopt},                       // no endorsement
+      {2, claims_a.ToJson(), endorse(claims_a, b_key)},           // endorsed by B, not A
+      {3, claims_a.ToJson(), endorse(claims_a, a_key)},           // A's key, B's signature
+      {4, written_on_b.ToJson(), endorse(written_on_b, b_key)}};  // home A, written on B
+  auto peer_b = c.fed().GetPeer(b.id());
+  ASSERT_TRUE(peer_b);
+  auto r = c.fed().IngestPage(*peer_b, page);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->applied, 0);
+  EXPECT_EQ(r->rejected, 4);
+  EXPECT_EQ(Rejected(c, b.id(), "home_claim"), 4);
+  EXPECT_FALSE(HasEnvelope(c, ob->envelope_id));
+  EXPECT_FALSE(c.node->directory().GetOrg(ob->id));
+  // The same organisation as B really wrote it (homed on B, endorsed by B)
+  // is accepted.
+  page.entries = {{1, Json::parse((*ob_env)->canonical), endorse((*ob_env)->envelope, b_key)}};
+  r = c.fed().IngestPage(*peer_b, page);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->applied, 1);
+  auto got = c.node->directory().GetOrg(ob->id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->home_node, b.id());
+  // An update that moves an organisation's home elsewhere is refused too.
+  auto upd = a.node->directory().UpdateOrg(
+      {"", a.org}, oa2->id,
+      {{"kind", "ci_operator"}, {"names", {{"en", "Alpha Water CERT 2"}}}, {"country", "FR"}});
+  ASSERT_TRUE(upd) << upd.error().ToString();
+  auto upd_env = a.node->journal().ReadById(upd->envelope_id);
+  ASSERT_TRUE(upd_env && *upd_env);
+  Json moved = Json::parse((*upd_env)->canonical);
+  moved["body"]["org"]["home_node"] = b.id();
+  page.entries = {{1, moved, std::nullopt}};
+  r = c.fed().IngestPage(*peer_b, page);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(Rejected(c, b.id(), "home_claim"), 5);
+}
+
 TEST_P(FedTest, OrderOfArrivalDoesNotMatter) {
   auto& a = AddNode("Alpha CERT", "FR");
   auto& b = AddNode("Beta CERT", "DE");
@@ -304,15 +403,21 @@ TEST_P(FedTest, OrderOfArrivalDoesNotMatter) {
                  {"channels", {{{"type", "email"}, {"value", "duty@alpha.example"}}}}};
   auto p = a.node->directory().CreatePoc({"", o->id}, o->id, poc_in);
   ASSERT_TRUE(p) << p.error().ToString();
-  // Everything A has, newest first: dependents arrive before what they need.
+  // Everything A serves to B (with the endorsements of its organisations'
+  // creations), newest first: dependents arrive before what they need.
   auto all = a.node->journal().ReadAfter(0, 100);
   ASSERT_TRUE(all);
+  auto served = a.fed().Feed(b.id(), 0, 100);
+  ASSERT_TRUE(served) << served.error().ToString();
+  auto in_order = federation::ParseFeedPage(*served);
+  ASSERT_TRUE(in_order) << in_order.error().ToString();
+  ASSERT_EQ(in_order->entries.size(), all->size());
   federation::FeedPage page;
   page.node = a.id();
   page.next = static_cast<std::int64_t>(all->size());
   std::int64_t seq = 1;
-  for (auto it = all->rbegin(); it != all->rend(); ++it)
-    page.entries.push_back({seq++, Json::parse(it->canonical)});
+  for (auto it = in_order->entries.rbegin(); it != in_order->entries.rend(); ++it)
+    page.entries.push_back({seq++, it->envelope, it->home});
   auto peer = b.fed().GetPeer(a.id());
   auto r = b.fed().IngestPage(*peer, page);
   ASSERT_TRUE(r) << r.error().ToString();

@@ -7,6 +7,7 @@
 //
 // Usage: federation_bench [OBJECTS] [LAG_SAMPLES]   (prints JSON on stdout)
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -65,6 +66,15 @@ BenchNode Make(const std::filesystem::path& root, const std::string& name) {
   return b;
 }
 
+// CPU seconds (user + system) of the whole process so far: both nodes run in
+// it, so this counts the serving side and the applying side together.
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
 double Seconds(Steady::time_point a, Steady::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
@@ -99,8 +109,10 @@ int main(int argc, char** argv) {
 
   // Entente: B pulls, verifies every signature, applies through the appliers.
   auto t1 = Steady::now();
+  double c1 = CpuSeconds();
   auto r = Ok(b.node->federation().Sync(a.node->info().id, 100000), "sync");
   double sync_s = Seconds(t1, Steady::now());
+  double sync_cpu = CpuSeconds() - c1;
   if (r.applied < objects) Die("only " + std::to_string(r.applied) + " applied");
 
   // Baseline: the same pages over HTTP, stored as opaque rows.
@@ -114,6 +126,7 @@ int main(int argc, char** argv) {
   }),
      "create");
   auto t2 = Steady::now();
+  double c2 = CpuSeconds();
   std::int64_t after = 0;
   std::int64_t copied = 0;
   std::int64_t bytes = 0;
@@ -138,6 +151,7 @@ int main(int argc, char** argv) {
     if (!page.more) break;
   }
   double copy_s = Seconds(t2, Steady::now());
+  double copy_cpu = CpuSeconds() - c2;
   (void)peer;
 
   // Lag: B's puller running; publish on A, wait for arrival on B.
@@ -165,9 +179,13 @@ int main(int argc, char** argv) {
               {"write_seconds", write_s},
               {"replicate_seconds", sync_s},
               {"replicated_per_second", r.applied / sync_s},
+              {"replicate_cpu_seconds", sync_cpu},
+              {"replicated_per_cpu_second", r.applied / sync_cpu},
               {"baseline_copied", copied},
               {"baseline_seconds", copy_s},
               {"baseline_per_second", copied / copy_s},
+              {"baseline_cpu_seconds", copy_cpu},
+              {"baseline_per_cpu_second", copied / copy_cpu},
               {"feed_bytes", bytes},
               {"bytes_per_object", copied ? bytes / copied : 0},
               {"lag_samples", samples},

@@ -128,6 +128,7 @@ std::optional<std::string> NormaliseUrl(std::string_view url) {
   }
   std::string host = AsciiLower(authority);
   std::string port;
+  while (!host.empty() && host.back() == '.') host.pop_back();
   if (auto c = host.rfind(':'); c != std::string::npos && c + 1 < host.size() &&
                                 host.find_first_not_of("0123456789", c + 1) == std::string::npos) {
     port = host.substr(c + 1);

@@ -316,6 +316,9 @@ void Node::RegisterTaxiiRoutes() {
          Scope s;
          auto c = ENTENTE_TRY(find(ctx, s));
          if (!c) return CollectionNotFound();
+         if (ctx.req.body.size() > kMaxContentLength)
+           return TaxiiError(413, "the body exceeds max_content_length of the API root",
+                             "too_large");
          Millis now = clock_->NowMillis();
          // The envelope: {"objects": [...]} (and the optional more/next,
          // meaningless in a request).

@@ -48,8 +48,10 @@ export TOKEN_C=$(token c-admin read write admin)
 # The community of trust, made as a user would: A creates it (one sponsor
 # admits), invites B; C is never invited.
 KIND_A=$(sqlite3 "$W/var/entente.db" "SELECT kind FROM orgs WHERE id = '$ORG_A'")
+KINDS=(--kind national_csirt)
+[ "$KIND_A" = national_csirt ] || KINDS+=(--kind "$KIND_A")
 COMMUNITY=$(E --json intel community create --org "$ORG_A" --name "Test sharing community" \
-  --purpose "TAXII test" --kind national_csirt --kind "$KIND_A" --max-tlp red --single-sponsor |
+  --purpose "TAXII test" "${KINDS[@]}" --max-tlp red --single-sponsor |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 E intel community invite "$COMMUNITY" "$ORG_B" --org "$ORG_A" >/dev/null
 [ "$(sqlite3 "$W/var/entente.db" "SELECT status FROM community_members WHERE community_id = '$COMMUNITY' AND org_id = '$ORG_B'")" = active ] ||

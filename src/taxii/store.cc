@@ -162,10 +162,13 @@ Result<Page> TaxiiStore::Read(const Collection& collection, const Reader& reader
 
 Result<bool> TaxiiStore::Exists(const Collection& collection, const Reader& reader,
                                 const std::string& object_id) const {
+  // One statement per part: the order of `params` is the order of the `?`.
   store::Params params{object_id};
-  std::string sql = "SELECT 1 FROM intel_objects o WHERE o.stix_id = ? AND " +
-                    ScopeSql(collection, params, "o.") + " AND " +
-                    intel::ReaderSql(reader, params, "o.") + " LIMIT 1";
+  std::string sql = "SELECT 1 FROM intel_objects o WHERE o.stix_id = ? AND ";
+  sql += ScopeSql(collection, params, "o.");
+  sql += " AND ";
+  sql += intel::ReaderSql(reader, params, "o.");
+  sql += " LIMIT 1";
   return !ENTENTE_TRY(db_.Query(sql, params)).empty();
 }
 

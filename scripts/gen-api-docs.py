@@ -51,8 +51,9 @@ for path, item in doc["paths"].items():
                 out.append(f"| `{p['name']}` | {p['in']} | {type_of(p['schema'])} | {p.get('description', '')} {constraints(p['schema'])} |")
             out.append("")
         if "requestBody" in op:
-            sch = op["requestBody"]["content"]["application/json"]["schema"]
-            out.append(f"Body: {type_of(sch)}.")
+            body_ct, body = next(iter(op["requestBody"]["content"].items()))
+            sch = body["schema"]
+            out.append(f"Body: {type_of(sch)}" + (f" (`{body_ct}`)" if body_ct != "application/json" else "") + ".")
             out.append("")
         for code, r in op["responses"].items():
             content = r.get("content", {})

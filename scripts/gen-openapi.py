@@ -339,6 +339,8 @@ for method, path, perm, summary, params, body, (status, schema, ctype) in R:
     if path == "/api/v1/auth/login":
         op["responses"]["401"] = problem("wrong user name or password, or a second-factor code is needed (`field` = totp)")
         op["responses"]["429"] = problem("too many failed sign-ins")
+    for _hook in globals().get("OP_HOOKS", []):  # area files adjust their operations
+        _hook(path, method, op)
     paths.setdefault(path, {})[method] = op
 
 # Keep paths documented by hand in openapi.json (the transparency log
@@ -362,6 +364,7 @@ doc = {
   "components": {
     "securitySchemes": {
       "bearerAuth": {"type": "http", "scheme": "bearer", "description": "API token (ent_...), scoped read/write/admin"},
+      "basicToken": {"type": "http", "scheme": "basic", "description": "TAXII routes only: HTTP Basic with an API token as the password (any user name)"},
       "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "entente_session",
                         "description": "browser session; send X-CSRF-Token on POST, PUT, PATCH and DELETE"}},
     "schemas": dict(sorted(schemas.items()))},

@@ -11,9 +11,9 @@
 
 #include "crypto/crypto.h"
 #include "dnsabuse/reports.h"
-#include "dnsabuse/reports.h"
 #include "jcs/jcs.h"
 #include "match/feeds.h"
+#include "taxii/query.h"
 
 namespace entente::api {
 
@@ -144,12 +144,6 @@ class Node::JobWorker {
       lock.unlock();
       auto ran = node_.comms().RunJobs(owner_, 100);
       if (!ran) spdlog::error("background jobs: {}", ran.error().ToString());
-      // DNS abuse reports follow their messages' workflow (registrars' answers).
-      dnsabuse::ReportDesk desk(node_.db(), node_.comms(), node_.directory(), node_.clock());
-      if (auto s = desk.Sync(); !s)
-        spdlog::error("dns report sync: {}", s.error().ToString());
-      else
-        for (const auto& e : s->errors) spdlog::warn("dns report sync: {}", e);
       // DNS abuse reports follow their messages' workflow (registrars' answers).
       dnsabuse::ReportDesk desk(node_.db(), node_.comms(), node_.directory(), node_.clock());
       if (auto s = desk.Sync(); !s)
@@ -298,11 +292,11 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& opts) {
       ENTENTE_TRY(identity::NodeIdentity::LoadSecret(*n->db_, *n->master_)), *n->federation_wiring_,
       *n->federation_wiring_, *n->clock_);
   n->RegisterRoutes();
-  n->RegisterDnsRoutes();
-  n->RegisterDnsRoutes();
   n->RegisterIntelRoutes();
   n->RegisterSightingRoutes();
   n->RegisterMatchRoutes();
+  n->RegisterTaxiiRoutes();
+  n->RegisterDnsRoutes();
   store::Database* db = n->db_.get();
   n->metrics_.AddGauge("entente_db_pool_connections", "Database connections open.",
                        [db] { return static_cast<double>(db->pool_stats().size); });
@@ -365,6 +359,13 @@ Result<http::Response> Node::Run(const Route& route, Context& ctx) {
   std::string authz = req.Header("Authorization");
   if (authz.rfind("Bearer ", 0) == 0) {
     auto p = auth_->ResolveToken(authz.substr(7));
+    if (!p) return std::unexpected(p.error());
+    ctx.principal = *p;
+  } else if (authz.rfind("Basic ", 0) == 0 && req.path.rfind("/taxii2", 0) == 0) {
+    // TAXII clients speak HTTP Basic (TAXII 2.1, 1.6.9): the password is an API token.
+    auto creds = taxii::ParseBasicAuthorization(authz);
+    if (!creds) return Fail(ErrorCode::kUnauthenticated, "malformed Basic credentials");
+    auto p = auth_->ResolveToken(creds->password);
     if (!p) return std::unexpected(p.error());
     ctx.principal = *p;
   } else if (std::string sid = req.Cookie("entente_session"); !sid.empty()) {
@@ -435,6 +436,8 @@ http::Response Node::Dispatch(http::Request& req) {
       res = Problem(r.error(), req.path);
     }
   }
+  if (req.path.rfind("/taxii2", 0) == 0 && res.content_type == "application/problem+json")
+    res = TaxiiErrorFromProblem(res);
   SecurityHeaders(res);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   metrics_.Observe(req.method, route_name, res.status, secs);

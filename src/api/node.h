@@ -114,13 +114,13 @@ class Node {
   void RegisterNodeRoutes();
   void RegisterCommsRoutes();
   void RegisterFederationRoutes();
-  void RegisterDnsRoutes();
-  void RegisterDnsRoutes();
   void RegisterIntelRoutes();
   void RegisterSightingRoutes();
   void RegisterMatchRoutes();
   Result<Json> ReportHits(const match::SourceSnapshot& snap,
                           const std::map<std::string, std::uint64_t>& counts);
+  void RegisterTaxiiRoutes();
+  void RegisterDnsRoutes();
   Result<http::Response> Run(const Route& route, Context& ctx);
 
   NodeOptions opts_;
@@ -154,6 +154,9 @@ class Node {
 // RFC 9457 problem+json response for an error.
 http::Response Problem(const Error& e, const std::string& instance);
 http::Response JsonResponse(int status, const Json& body);
+// The same error as a TAXII 2.1 error message (routes_taxii.cc): every
+// response under /taxii2/ follows TAXII, not RFC 9457.
+http::Response TaxiiErrorFromProblem(const http::Response& problem);
 int HttpStatus(const Error& e);
 
 // The OpenAPI 3.1 document served at /api/v1/openapi.json.

@@ -330,8 +330,10 @@ TEST_P(DnsApiTest, ReportRoutedToTheDemoRegistrarFollowsItsAnswers) {
        {{"language", "en"}, {"fields", {{"urgency", "priority"}, {"summary", "Looking into it"}}}},
        201);
   Json open = Get("/api/v1/dns/reports/" + third["id"].get<std::string>(), officer_);
-  EXPECT_EQ(open["status"], "sent");
+  // A response acknowledges too: open, acknowledged, the answer shown.
+  EXPECT_EQ(open["status"], "acknowledged");
   EXPECT_EQ(open["workflow_state"], "responded");
+  EXPECT_FALSE(open["answered_at"].is_null());
 }
 
 TEST_P(DnsApiTest, BadReportsAreRefusedAndNothingIsStored) {

@@ -30,13 +30,14 @@ Result<SourceKey> CurrentSourceKey(store::Database& db, const std::string& org_i
   return key;
 }
 
-Result<std::vector<Indicator>> IndicatorsOfStored(const intel::StoredObject& object) {
+Result<std::vector<Indicator>> IndicatorsOfStored(const intel::StoredObject& object,
+                                                  Pap default_pap) {
   if (object.type != "indicator") return Invalid("not an indicator");
   auto j = nlohmann::json::parse(object.content, nullptr, false);
   if (j.is_discarded()) return Invalid("stored content is not JSON");
   IndicatorDefaults d;
   d.tlp = Tlp::kAmber;
-  d.pap = Pap::kAmber;
+  d.pap = default_pap;
   auto records = ENTENTE_TRY(IndicatorsOfStixObject(j, d));
   std::optional<Tlp> tlp;
   if (object.tlp) {
@@ -60,6 +61,11 @@ Result<std::shared_ptr<const SourceSnapshot>> IndicatorSource::Build(const std::
   snap->key = key;
   snap->built_at = clock_.NowMillis();
   intel::Reader reader{org_id, key.communities};
+  // PAP when the object has no x_entente_pap: its community's charter
+  // default, and PAP:CLEAR for what the organisation keeps to itself.
+  std::map<std::string, Pap> community_pap;
+  for (const auto& r : ENTENTE_TRY(db_.Query("SELECT id, default_pap FROM communities")))
+    community_pap[r.Text(0)] = PapFromName(r.Text(1)).value_or(Pap::kAmber);
   intel::IntelRepository repo(db_, clock_);
   intel::ObjectFilter filter;
   filter.types = {"indicator"};
@@ -69,7 +75,12 @@ Result<std::shared_ptr<const SourceSnapshot>> IndicatorSource::Build(const std::
     auto page = ENTENTE_TRY(repo.List(filter));
     for (const auto& o : page) {
       ++snap->stored;
-      auto records = IndicatorsOfStored(o);
+      Pap pap = Pap::kClear;
+      if (!o.community_id.empty()) {
+        auto it = community_pap.find(o.community_id);
+        pap = it == community_pap.end() ? Pap::kAmber : it->second;
+      }
+      auto records = IndicatorsOfStored(o, pap);
       if (!records) {
         ++snap->unusable;
         if (snap->problems.size() < 20)

@@ -14,7 +14,9 @@
 // indicators and those outside [valid_from, valid_until) are left out of
 // the index (and checked again at lookup time by the Matcher). TLP is the
 // stored one (unmarked indicators count as amber); PAP is the object's
-// `x_entente_pap` (clear, green, amber, red), amber when absent; the
+// `x_entente_pap` (clear, green, amber, red), else the default PAP of the
+// community it was shared in (its charter; amber if the community is
+// unknown), else PAP:CLEAR (the organisation's own, unshared); the
 // community is the one the object was shared in. Patterns are read by
 // StixPatternValues; indicators whose pattern cannot be looked up (AND,
 // FOLLOWEDBY, qualifiers...) are counted and left out.
@@ -65,7 +67,8 @@ Result<SourceKey> CurrentSourceKey(store::Database& db, const std::string& org_i
 // The engine records of one stored STIX indicator (one per value its
 // pattern names), with the stored TLP, community and revocation. An error
 // says why it cannot be used (unsupported pattern, bad fields).
-Result<std::vector<Indicator>> IndicatorsOfStored(const intel::StoredObject& object);
+Result<std::vector<Indicator>> IndicatorsOfStored(const intel::StoredObject& object,
+                                                  Pap default_pap);
 
 struct SourceSnapshot {
   std::string org_id;

@@ -69,7 +69,7 @@ check "three sightings" test "$(sightings)" -eq 3
 count=$("${E[@]}" intel export --type sighting | python3 -c 'import json,sys; print(max(o["count"] for o in json.load(sys.stdin)["objects"]))')
 check "bad.example/worse.example/BAD: one indicator counting 3 values" test "$count" -eq 3
 "${E[@]}" --json match --from-store --org "$ORG" --format plain --no-progress --report-sightings --out csv values.txt >hits.csv 2>err.txt
-check "again (CSV): unchanged" grep -q '"unchanged":3' err.txt
+check "again (CSV): nothing added (merged into the day's sightings)" grep -q '"added":0,"indicators":3' err.txt
 check "still three sightings" test "$(sightings)" -eq 3
 
 "${E[@]}" feed rpz --from-store --org "$ORG" -o feed.rpz 2>err.txt

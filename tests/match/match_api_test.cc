@@ -46,12 +46,15 @@ class MatchApiTest : public NodeTest {
     if (HasFatalFailure()) return;
     for (const char* n : {"A", "B", "O"}) {
       org_[n] = MakeOrg(std::string("CERT ") + n).id;
-      std::string user = MakeUser(org_[n], std::string("ana") + n, auth::Role::kAnalyst).id;
+      std::string user =
+          MakeUser(org_[n], std::string("ana-") + static_cast<char>(n[0] - 'A' + 'a'),
+                   auth::Role::kAnalyst)
+              .id;
       analyst_[n] = MakeToken(user);
       reader_[n] = MakeToken(user, {"read"});
     }
-    officer_ = MakeToken(MakeUser(org_["A"], "offA", auth::Role::kOfficer).id);
-    viewer_ = MakeToken(MakeUser(org_["B"], "viewB", auth::Role::kViewer).id);
+    officer_ = MakeToken(MakeUser(org_["A"], "off-a", auth::Role::kOfficer).id);
+    viewer_ = MakeToken(MakeUser(org_["B"], "view-b", auth::Role::kViewer).id);
     Serve();
     auto created = Post("/api/v1/communities", officer_,
                         Json{{"name", "Energy"},

@@ -123,7 +123,7 @@ TEST_P(MatchSourceTest, WhoMayUseWhich) {
   auto a = AnswerBatch(req, snap->index, clock_.NowMillis());
   const auto& h = a["results"][0]["hits"][0];
   EXPECT_EQ(h["tlp"], "amber");
-  EXPECT_EQ(h["pap"], "amber");
+  EXPECT_EQ(h["pap"], "green");  // the charter's default_pap
   EXPECT_EQ(h["community"], "c1");
   EXPECT_EQ(h["match"], "cidr");
   EXPECT_EQ(h["prefix"], 24);

@@ -376,8 +376,8 @@ void Node::RegisterAuthRoutes() {
 void Node::RegisterDirectoryRoutes() {
   router_.Add({"GET", "/api/v1/orgs", Permission::kDirectoryRead,
                [this](Context& ctx) -> Result<http::Response> {
-                 ENTENTE_CHECK(OnlyQuery(
-                     ctx.req, {"q", "country", "grouping", "kind", "sector", "iana_id", "limit", "cursor"}));
+                 ENTENTE_CHECK(OnlyQuery(ctx.req, {"q", "country", "grouping", "kind", "sector",
+                                                   "iana_id", "limit", "cursor"}));
                  directory::OrgQuery q;
                  q.q = ctx.req.Query("q").value_or("");
                  q.country = ctx.req.Query("country").value_or("");

@@ -213,8 +213,7 @@ TEST_P(RoutesTest, EveryRouteTimesEveryRole) {
         p.replace(obj, 11, "indicator--00000000-0000-4000-8000-000000000001");
       auto st = p.find("{status_id}");
       if (st != std::string::npos) p.replace(st, 11, "0190a000-0000-4000-8000-000000000000");
-    }
-    else if (pattern == "/api/v1/dns/days/{day}/figures")
+    } else if (pattern == "/api/v1/dns/days/{day}/figures")
       p = "/api/v1/dns/days/2024-03-01/figures";
     else if (pattern.rfind("/api/v1/dns/months/{month}", 0) == 0)
       p.replace(p.find("{month}"), 7, "2024-03");

@@ -109,7 +109,10 @@ class IntelApiTest : public NodeTest {
     auto r = Call("GET", "/api/v1/intel/export", token);
     EXPECT_EQ(r.status, 200) << r.body;
     std::set<std::string> out;
-    for (const auto& o : Json::parse(r.body)["objects"]) out.insert(o["id"].get<std::string>());
+    // Parsed into a variable first: a range-for over a member of a
+    // temporary would read destroyed memory (before C++23's P2718, which g++ 12 lacks).
+    Json bundle = Json::parse(r.body);
+    for (const auto& o : bundle["objects"]) out.insert(o["id"].get<std::string>());
     return out;
   }
   // Uploads a bad bundle: the answer is a problem+json with `status`, and

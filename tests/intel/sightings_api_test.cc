@@ -45,9 +45,11 @@ class SightingsApiTest : public NodeTest {
     if (HasFatalFailure()) return;
     clock_.Set(1764669600000);  // 2025-12-02T10:00:00Z
     for (const char* n : {"A", "B", "O"}) {
+      // User names are lower case: "off-a", "ana-a", ...
+      std::string lower(1, static_cast<char>(n[0] - 'A' + 'a'));
       org_[n] = MakeOrg(std::string("CERT ") + n).id;
-      officer_[n] = MakeToken(MakeUser(org_[n], std::string("off") + n, auth::Role::kOfficer).id);
-      analyst_[n] = MakeToken(MakeUser(org_[n], std::string("ana") + n, auth::Role::kAnalyst).id);
+      officer_[n] = MakeToken(MakeUser(org_[n], "off-" + lower, auth::Role::kOfficer).id);
+      analyst_[n] = MakeToken(MakeUser(org_[n], "ana-" + lower, auth::Role::kAnalyst).id);
     }
     Serve();
     auto created = Post("/api/v1/communities", officer_["A"],

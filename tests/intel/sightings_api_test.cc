@@ -166,25 +166,28 @@ TEST_P(SightingsApiTest, BadInputIsAnsweredPreciselyAndNothingStored) {
   const std::vector<Case> cases = {
       {"unknown indicator", one([](Json& s) { s["indicator_id"] = IndicatorId(99); }), 404,
        "sightings/0/indicator_id"},
-      {"count zero", one([](Json& s) { s["count"] = 0; }), 400, "sightings/0/count"},
-      {"count negative", one([](Json& s) { s["count"] = -1; }), 400, "sightings/0/count"},
-      {"count not an integer", one([](Json& s) { s["count"] = "3"; }), 400, "sightings/0/count"},
-      {"last before first", one([](Json& s) { s["last_seen"] = "2025-12-01T07:00:00Z"; }), 400,
+      {"count zero", one([](Json& s) { s["count"] = 0; }), 422, "sightings/0/count"},
+      {"count negative", one([](Json& s) { s["count"] = -1; }), 422, "sightings/0/count"},
+      {"count not an integer", one([](Json& s) { s["count"] = "3"; }), 422, "sightings/0/count"},
+      {"last before first", one([](Json& s) { s["last_seen"] = "2025-12-01T07:00:00Z"; }), 422,
        "sightings/0/last_seen"},
-      {"wrong timestamp", one([](Json& s) { s["first_seen"] = "2025-13-01T00:00:00Z"; }), 400,
+      {"wrong timestamp", one([](Json& s) { s["first_seen"] = "2025-13-01T00:00:00Z"; }), 422,
        "sightings/0/first_seen"},
-      {"timestamp not UTC", one([](Json& s) { s["last_seen"] = "2025-12-01T09:00:00+02:00"; }), 400,
+      {"timestamp not UTC", one([](Json& s) { s["last_seen"] = "2025-12-01T09:00:00+02:00"; }), 422,
        "sightings/0/last_seen"},
-      {"missing first_seen", one([](Json& s) { s.erase("first_seen"); }), 400,
+      {"missing first_seen", one([](Json& s) { s.erase("first_seen"); }), 422,
        "sightings/0/first_seen"},
-      {"unknown member", one([](Json& s) { s["colour"] = "red"; }), 400, "sightings/0/colour"},
-      {"bad tlp", one([](Json& s) { s["tlp"] = "TLP:GREEN"; }), 400, "sightings/0/tlp"},
-      {"tlp above the charter", one([](Json& s) { s["tlp"] = "red"; }), 412, "sightings/0/tlp"},
-      {"empty list", R"({"sightings":[]})", 400, "sightings"},
+      {"unknown member", one([](Json& s) { s["colour"] = "red"; }), 422, "sightings/0/colour"},
+      {"bad tlp", one([](Json& s) { s["tlp"] = "TLP:GREEN"; }), 422, "sightings/0/tlp"},
+      {"tlp above the charter", one([](Json& s) { s["tlp"] = "red"; }), 409, "sightings/0/tlp"},
+      {"empty list", R"({"sightings":[]})", 422, "sightings"},
       {"not an object", R"([1])", 400, "body"},
       {"not JSON", "{", 400, "body"},
       {"body too big", std::string(2 << 20, ' ') + "{}", 413, "body"},
   };
+  // 400: the body is not JSON or not an object; 409: above the charter;
+  // 422: a field is invalid (`field` names it),
+  // as everywhere in the API.
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     auto r = Post("/api/v1/intel/sightings", analyst_["B"], c.body);

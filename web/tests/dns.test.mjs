@@ -40,7 +40,7 @@ scenario('a registrar sees abuse rates, sorts them, and the report addressed to 
   await axe(page, '01-dns-figures');
 
   // Sorting by domains: descending first, then ascending.
-  const domains = page.locator('#dns-tld thead').getByRole('button', { name: 'Domains' });
+  const domains = page.locator('#dns-tld thead').getByRole('button', { name: 'Domains', exact: true });
   await domains.click();
   await page.locator('#dns-tld thead th[aria-sort="descending"]', { hasText: 'Domains' }).waitFor();
   await page.waitForFunction(() => document.querySelector('#dns-tld tbody tr th')?.textContent?.includes('.arc'));

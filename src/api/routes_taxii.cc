@@ -193,7 +193,7 @@ void Node::RegisterTaxiiRoutes() {
 
   // ---- 4.3 Get Status
   router_.Add({"GET", "/taxii2/api1/status/{status_id}/", Permission::kIntelRead,
-               [this, store](Context& ctx) -> Result<http::Response> {
+               [store](Context& ctx) -> Result<http::Response> {
                  if (!taxii::AcceptsTaxii(ctx.req.Header("Accept"), false)) return NotAcceptable();
                  if (!ctx.req.query.empty())
                    return TaxiiError(400, "this endpoint takes no query parameters");

@@ -213,7 +213,7 @@ TEST_P(IntelApiTest, SearchFiltersAndPaginates) {
     next = j["next"];
   }
   ASSERT_EQ(seen.size(), 7u);
-  for (int i = 0; i < 7; ++i) EXPECT_EQ(seen[i], objects[i]["id"]);
+  for (int i = 0; i < 7; ++i) EXPECT_EQ(seen[i], objects[i]["id"].get<std::string>());
   // Bad queries.
   for (const char* q : {"?tlp=purple", "?type=Bad_Type", "?limit=0", "?limit=201", "?after=x",
                         "?revoked=maybe", "?colour=red", "?q="})

@@ -5,7 +5,7 @@
 // each object.
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, csrfToken, query } from '../api';
-import { formatDate, t } from '../i18n';
+import { formatDate, formatNumber, t } from '../i18n';
 import { go } from '../router';
 import { OrgName } from '../orgname';
 import { Alert, Field, Select, errorText } from '../ui';
@@ -59,7 +59,7 @@ const TYPES = ['indicator', 'malware', 'threat-actor', 'intrusion-set', 'campaig
 
 export function Intel({ session, path, params }: { session: Session; path: string[]; params: Record<string, string> }) {
   if (path[1] === 'import') return <Import session={session} />;
-  if (path[1]) return <ObjectView id={path[1]} key={path[1]} />;
+  if (path[1]) return <ObjectView id={path[1]} key={path[1]} session={session} />;
   return <Search params={params} />;
 }
 
@@ -185,7 +185,7 @@ function RelationshipList({ title, items, direction }: { title: string; items: S
   );
 }
 
-function ObjectView({ id }: { id: string }) {
+function ObjectView({ id, session }: { id: string; session: Session }) {
   const [d, setD] = useState<Detail | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
@@ -228,7 +228,8 @@ function ObjectView({ id }: { id: string }) {
       <h2>{t('intel.relationships')}</h2>
       <RelationshipList title={t('intel.outgoing')} items={d.relationships.outgoing} direction="outgoing" />
       <RelationshipList title={t('intel.incoming')} items={d.relationships.incoming} direction="incoming" />
-      <Sightings id={d.id} />
+      <Sightings id={d.id} type={d.type} session={session} />
+      <Correlations id={d.id} />
       <h2>{t('intel.versions')}</h2>
       <table id="intel-versions">
         <thead>
@@ -261,10 +262,194 @@ function ObjectView({ id }: { id: string }) {
   );
 }
 
-// The sightings of an object (GET /api/v1/intel/objects/{id}/sightings) are
-// shown here; they come with the sightings feature, which fills this in.
-function Sightings(_: { id: string }) {
-  return null;
+interface SightingItem {
+  id: string;
+  reporter_org: string | null;
+  created_by_ref: string | null;
+  community_id: string | null;
+  tlp: string | null;
+  count: number;
+  first_seen: string | null;
+  last_seen: string | null;
+  where_location: string | null;
+  observed_by: string | null;
+}
+interface SightingList {
+  items: SightingItem[];
+  sightings: number;
+  total_count: number;
+  first_seen: string | null;
+  last_seen: string | null;
+}
+interface Correlation {
+  kind: string;
+  value: string;
+  count: number;
+  count_capped: boolean;
+  matches: { id: string; type: string; name?: string; value: string; relation: 'same' | 'within' | 'contains'; owner_org: string | null; tlp: string | null }[];
+}
+
+// The sightings of an indicator (GET /api/v1/intel/objects/{id}/sightings):
+// the node lists only those the user's organisation may read (the
+// reporter's distribution), and the totals count only those.
+function Sightings({ id, type, session }: { id: string; type: string; session: Session }) {
+  const [list, setList] = useState<SightingList | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const load = () => api<SightingList>('GET', `/api/v1/intel/objects/${encodeURIComponent(id)}/sightings`).then(setList, setError);
+  useEffect(() => {
+    if (type === 'indicator') load();
+  }, [id, type]);
+  if (type !== 'indicator') return null;
+  return (
+    <section aria-labelledby="intel-sightings-title">
+      <h2 id="intel-sightings-title">{t('intel.sightings')}</h2>
+      {error ? <Alert>{errorText(error)}</Alert> : null}
+      {!list && !error && <p>{t('common.loading')}</p>}
+      {list && list.sightings === 0 && <p>{t('intel.no_sightings')}</p>}
+      {list && list.sightings > 0 && (
+        <>
+          <p id="intel-sightings-summary">
+            {t('intel.sightings_summary', {
+              sightings: formatNumber(list.sightings),
+              count: formatNumber(list.total_count),
+              first: list.first_seen ? formatDate(list.first_seen) : '—',
+              last: list.last_seen ? formatDate(list.last_seen) : '—',
+            })}
+          </p>
+          <table id="intel-sightings">
+            <caption class="visually-hidden">{t('intel.sightings')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('intel.reporter')}</th>
+                <th scope="col">{t('intel.count')}</th>
+                <th scope="col">{t('intel.first_seen')}</th>
+                <th scope="col">{t('intel.last_seen')}</th>
+                <th scope="col">{t('intel.where')}</th>
+                <th scope="col">{t('intel.tlp')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.items.map((s) => (
+                <tr>
+                  <th scope="row">{s.reporter_org ? <OrgName id={s.reporter_org} /> : <code>{s.created_by_ref ?? '—'}</code>}</th>
+                  <td>{formatNumber(s.count)}</td>
+                  <td>{s.first_seen ? formatDate(s.first_seen) : '—'}</td>
+                  <td>{s.last_seen ? formatDate(s.last_seen) : '—'}</td>
+                  <td dir="auto">{[s.where_location, s.observed_by].filter(Boolean).join(' · ') || '—'}</td>
+                  <td>
+                    <Tlp tlp={s.tlp} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      {session.user.role !== 'viewer' && <ReportSighting id={id} onDone={load} />}
+    </section>
+  );
+}
+
+// Reporting that the user's organisation saw the indicator (POST
+// /api/v1/intel/sightings): shared in a community or kept to itself, under
+// a TLP; reporting again the same day merges (docs/intel.md).
+function ReportSighting({ id, onDone }: { id: string; onDone: () => void }) {
+  const now = new Date().toISOString().slice(0, 16);
+  const [f, setF] = useState({ count: '1', first: now, last: now, where: '', community: '', tlp: 'amber' });
+  const [communities, setCommunities] = useState<Community[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState(false);
+  useEffect(() => {
+    api<{ items: Community[] }>('GET', '/api/v1/communities').then(
+      (r) => setCommunities(r.items.filter((c) => c.my_status === 'active')),
+      () => setCommunities([]),
+    );
+  }, []);
+  const set = (k: keyof typeof f) => (v: string) => setF({ ...f, [k]: v });
+  const iso = (v: string) => (v && !Number.isNaN(Date.parse(v + 'Z')) ? new Date(v + 'Z').toISOString() : v);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    setDone(false);
+    try {
+      const one: Record<string, unknown> = { indicator_id: id, count: Number(f.count), first_seen: iso(f.first), last_seen: iso(f.last), tlp: f.tlp };
+      if (f.where.trim()) one.where_location = f.where.trim();
+      if (f.community) one.community_id = f.community;
+      await api('POST', '/api/v1/intel/sightings', { sightings: [one] });
+      setDone(true);
+      onDone();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const p = (k: string) => `sightings/0/${k}`;
+  return (
+    <form class="panel" aria-labelledby="intel-report-sighting" onSubmit={submit}>
+      <h3 id="intel-report-sighting">{t('intel.report_sighting')}</h3>
+      <Field label={t('intel.count')} name="sighting-count" type="number" min="1" value={f.count} onInput={set('count')} error={error} paths={p('count')} required />
+      <Field label={t('intel.first_seen_utc')} name="sighting-first" type="datetime-local" value={f.first} onInput={set('first')} error={error} paths={p('first_seen')} required />
+      <Field label={t('intel.last_seen_utc')} name="sighting-last" type="datetime-local" value={f.last} onInput={set('last')} error={error} paths={p('last_seen')} required />
+      <Field label={t('intel.where')} name="sighting-where" value={f.where} onInput={set('where')} error={error} paths={p('where_location')} maxLength={200} />
+      <Select
+        label={t('intel.share_in')}
+        name="sighting-community"
+        value={f.community}
+        onChange={set('community')}
+        empty={t('intel.no_community')}
+        error={error}
+        paths={p('community_id')}
+        options={communities.map((c) => ({ value: c.id, label: `${c.charter.name} (≤ TLP:${c.charter.max_tlp.toUpperCase()})` }))}
+      />
+      <Select label={t('intel.tlp')} name="sighting-tlp" value={f.tlp} onChange={set('tlp')} error={error} paths={p('tlp')} options={TLPS.map((x) => ({ value: x, label: `TLP:${x.toUpperCase()}` }))} />
+      <button type="submit">{t('intel.report_sighting')}</button>
+      {done && <Alert kind="ok">{t('intel.sighting_recorded')}</Alert>}
+      {error ? <Alert>{errorText(error)}</Alert> : null}
+    </form>
+  );
+}
+
+// The correlations of an object (GET /api/v1/intel/objects/{id}/correlations):
+// for each observable of the object, the other objects the user may read
+// that name it (same), fall inside it or contain it (CIDR, domain).
+function Correlations({ id }: { id: string }) {
+  const [groups, setGroups] = useState<Correlation[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    api<{ items: Correlation[] }>('GET', `/api/v1/intel/objects/${encodeURIComponent(id)}/correlations`).then((r) => setGroups(r.items), setError);
+  }, [id]);
+  const linked = groups?.filter((g) => g.matches.length > 0) ?? [];
+  return (
+    <section aria-labelledby="intel-correlations-title">
+      <h2 id="intel-correlations-title">{t('intel.correlations')}</h2>
+      {error ? <Alert>{errorText(error)}</Alert> : null}
+      {!groups && !error && <p>{t('common.loading')}</p>}
+      {groups && linked.length === 0 && <p>{t('intel.no_correlations')}</p>}
+      {linked.map((g) => (
+        <div class="correlation">
+          <h3>
+            <span class="badge">{g.kind}</span> <code dir="ltr">{g.value}</code>{' '}
+            <span class="muted">{t(g.count_capped ? 'intel.correlated_capped' : 'intel.correlated_count', { count: formatNumber(g.count) })}</span>
+          </h3>
+          <ul>
+            {g.matches.map((m) => (
+              <li>
+                <a href={`#/intel/${m.id}`} dir="auto">
+                  {m.name ?? m.id}
+                </a>{' '}
+                <span class="muted">{m.type}</span> · {t(`intel.relation_${m.relation}`)} <code dir="ltr">{m.value}</code> · <Tlp tlp={m.tlp} />
+                {m.owner_org && (
+                  <>
+                    {' '}
+                    · <OrgName id={m.owner_org} />
+                  </>
+                )}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ))}
+    </section>
+  );
 }
 
 function Import({ session }: { session: Session }) {

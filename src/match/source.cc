@@ -18,15 +18,72 @@ constexpr std::size_t kPage = 5000;
 
 }  // namespace
 
+Result<StoreGeneration> CurrentStoreGeneration(store::Database& db) {
+  StoreGeneration g;
+  auto rows = ENTENTE_TRY(db.Query("SELECT COALESCE(MAX(seq), 0) FROM intel_objects"));
+  g.max_seq = rows.empty() ? 0 : rows[0].Int(0);
+  auto recent = ENTENTE_TRY(
+      db.Query("SELECT COUNT(*) FROM intel_objects WHERE seq > ?", {g.max_seq - kWindow}));
+  g.recent_rows = recent.empty() ? 0 : recent[0].Int(0);
+  return g;
+}
+
+namespace {
+
+// One scope's generation; `column` is owner_org or community_id (indexed
+// with seq).
+Result<ScopeGeneration> ScopeOf(store::Database& db, std::string_view column,
+                                const std::string& value, std::string name) {
+  ScopeGeneration g;
+  g.scope = std::move(name);
+  auto rows = ENTENTE_TRY(
+      db.Query(fmt::format("SELECT COALESCE(MAX(seq), 0) FROM intel_objects WHERE {} = ?", column),
+               {value}));
+  g.max_seq = rows.empty() ? 0 : rows[0].Int(0);
+  auto recent = ENTENTE_TRY(
+      db.Query(fmt::format("SELECT COUNT(*) FROM intel_objects WHERE {} = ? AND seq > ?", column),
+               {value, g.max_seq - kWindow}));
+  g.recent_rows = recent.empty() ? 0 : recent[0].Int(0);
+  return g;
+}
+
+// "(x.owner_org = ? OR x.community_id IN (?, ...))" with its parameters.
+std::string InScope(std::string_view x, const std::string& org_id,
+                    const std::vector<std::string>& communities, store::Params& params) {
+  std::string sql = fmt::format("(COALESCE({0}.owner_org, '') = ?", x);
+  params.emplace_back(org_id);
+  if (!communities.empty()) {
+    sql += fmt::format(" OR COALESCE({}.community_id, '') IN (", x);
+    for (std::size_t i = 0; i < communities.size(); ++i) {
+      sql += i == 0 ? "?" : ", ?";
+      params.emplace_back(communities[i]);
+    }
+    sql += ")";
+  }
+  return sql + ")";
+}
+
+}  // namespace
+
 Result<SourceKey> CurrentSourceKey(store::Database& db, const std::string& org_id) {
   SourceKey key;
-  auto rows = ENTENTE_TRY(db.Query("SELECT COALESCE(MAX(seq), 0) FROM intel_objects"));
-  key.max_seq = rows.empty() ? 0 : rows[0].Int(0);
-  auto recent = ENTENTE_TRY(
-      db.Query("SELECT COUNT(*) FROM intel_objects WHERE seq > ?", {key.max_seq - kWindow}));
-  key.recent_rows = recent.empty() ? 0 : recent[0].Int(0);
+  key.store = ENTENTE_TRY(CurrentStoreGeneration(db));
   auto reader = ENTENTE_TRY(intel::LoadReader(db, org_id));
   key.communities = std::move(reader.community_ids);
+  // An empty org_id reads nothing (intel/access.h): no scope, no change.
+  if (org_id.empty()) return key;
+  key.scopes.push_back(ENTENTE_TRY(ScopeOf(db, "owner_org", org_id, "org:" + org_id)));
+  for (const auto& c : key.communities)
+    key.scopes.push_back(ENTENTE_TRY(ScopeOf(db, "community_id", c, "community:" + c)));
+  store::Params params;
+  params.emplace_back(key.store.max_seq - kWindow);
+  std::string sql = "SELECT COUNT(*) FROM intel_objects n WHERE n.seq > ? AND NOT ";
+  sql += InScope("n", org_id, key.communities, params);
+  sql += " AND EXISTS (SELECT 1 FROM intel_objects o WHERE o.stix_id = n.stix_id AND ";
+  sql += InScope("o", org_id, key.communities, params);
+  sql += ")";
+  auto foreign = ENTENTE_TRY(db.Query(sql, params));
+  key.foreign_versions = foreign.empty() ? 0 : foreign[0].Int(0);
   return key;
 }
 
@@ -109,18 +166,36 @@ Result<std::shared_ptr<const SourceSnapshot>> IndicatorSource::Build(const std::
 }
 
 Result<std::shared_ptr<const SourceSnapshot>> IndicatorSource::For(const std::string& org_id) {
-  SourceKey key = ENTENTE_TRY(CurrentSourceKey(db_, org_id));
+  StoreGeneration generation = ENTENTE_TRY(CurrentStoreGeneration(db_));
   Millis now = clock_.NowMillis();
+  auto current = [&](const Entry& e) {
+    return e.snapshot->next_change == 0 || now < e.snapshot->next_change;
+  };
+  // Nothing changed anywhere since the last check: the cached snapshot.
+  // Memberships are read again each time (they are not in the store's
+  // generation).
+  auto reader = ENTENTE_TRY(intel::LoadReader(db_, org_id));
   {
     std::lock_guard lock(mu_);
     auto it = cache_.find(org_id);
-    if (it != cache_.end() && it->second->key == key &&
-        (it->second->next_change == 0 || now < it->second->next_change))
-      return it->second;
+    if (it != cache_.end() && it->second.checked == generation &&
+        it->second.snapshot->key.communities == reader.community_ids && current(it->second))
+      return it->second.snapshot;
+  }
+  // Something changed: rebuild only if it is something the organisation
+  // reads.
+  SourceKey key = ENTENTE_TRY(CurrentSourceKey(db_, org_id));
+  {
+    std::lock_guard lock(mu_);
+    auto it = cache_.find(org_id);
+    if (it != cache_.end() && it->second.snapshot->key.SameFor(key) && current(it->second)) {
+      it->second.checked = key.store;
+      return it->second.snapshot;
+    }
   }
   auto snap = ENTENTE_TRY(Build(org_id, key));
   std::lock_guard lock(mu_);
-  cache_[org_id] = snap;
+  cache_[org_id] = Entry{snap, key.store};
   return snap;
 }
 

@@ -21,18 +21,32 @@
 // StixPatternValues; indicators whose pattern cannot be looked up (AND,
 // FOLLOWEDBY, qualifiers...) are counted and left out.
 //
-// Cache rule: one snapshot per organisation, keyed by
-//   - the generation of the intel store: the highest `seq` of
-//     intel_objects and the number of rows in its last 10,000 seqs (every
-//     import, new version and revocation adds a row; the count catches a
-//     PostgreSQL transaction that committed a lower seq after a higher one);
-//   - the organisation's active communities (LoadReader);
+// Cache rule: one snapshot per organisation, keyed by what the
+// organisation can read, so that an import elsewhere does not rebuild it:
+//   - its scopes: its own objects (owner_org) and each active community it
+//     is a member of (LoadReader); per scope, the highest `seq` of
+//     intel_objects and the number of rows in the scope's last 10,000 seqs
+//     (every import, new version and revocation adds a row; the count
+//     catches a PostgreSQL transaction that committed a lower seq after a
+//     higher one). Both are read through the (owner_org, seq) and
+//     (community_id, seq) indexes;
+//   - foreign versions: rows in the store's last 10,000 seqs that are
+//     outside its scopes but are a version of an object that has a version
+//     inside them (a newer version imported elsewhere demotes the one it
+//     read: is_latest is an UPDATE, not a new row in its scope);
+//   - its active communities themselves (joining or leaving rebuilds);
 // and valid until `next_change`, the first time after the build at which
-// an indicator of the snapshot becomes valid or expires. For() checks the
-// key (two small queries) and rebuilds when it differs or next_change has
-// passed; otherwise it returns the cached snapshot. Snapshots are immutable
-// and shared (std::shared_ptr): a rebuild swaps the pointer, and callers
-// holding the old one keep using it safely.
+// an indicator of the snapshot becomes valid or expires. For() first reads
+// the store's generation (its highest seq and recent row count, two small
+// queries): unchanged since the last check, the snapshot is returned at
+// once; changed, it reads the organisation's scoped key and rebuilds only
+// when that differs (an import in a community the organisation is not in,
+// or another organisation's unshared import, leaves it cached). TLP:RED
+// objects shared in a community count in the community's scope although
+// only their owner reads them (a rebuild that finds nothing new, not a
+// missed change). Snapshots are immutable and shared (std::shared_ptr): a
+// rebuild swaps the pointer, and callers holding the old one keep using it
+// safely.
 //
 // Thread-safety: For() may be called from many threads; builds happen
 // outside the lock (two concurrent rebuilds of one organisation both
@@ -54,14 +68,36 @@
 
 namespace entente::match {
 
-struct SourceKey {
+// The store's generation: any change anywhere changes it.
+struct StoreGeneration {
   std::int64_t max_seq = 0;
   std::int64_t recent_rows = 0;
-  std::vector<std::string> communities;
-  bool operator==(const SourceKey&) const = default;
+  bool operator==(const StoreGeneration&) const = default;
 };
 
-// The intel store's generation and the organisation's communities.
+// The generation of one scope an organisation reads: "org:<id>" (its own
+// objects) or "community:<id>".
+struct ScopeGeneration {
+  std::string scope;
+  std::int64_t max_seq = 0;
+  std::int64_t recent_rows = 0;
+  bool operator==(const ScopeGeneration&) const = default;
+};
+
+struct SourceKey {
+  StoreGeneration store;                 // when the key was read
+  std::vector<std::string> communities;  // active memberships (sorted)
+  std::vector<ScopeGeneration> scopes;   // own objects, then each community
+  std::int64_t foreign_versions = 0;     // see the cache rule
+  // Same content for the organisation (the store generation aside).
+  bool SameFor(const SourceKey& o) const {
+    return communities == o.communities && scopes == o.scopes &&
+           foreign_versions == o.foreign_versions;
+  }
+};
+
+Result<StoreGeneration> CurrentStoreGeneration(store::Database& db);
+// The organisation's key (see the cache rule), `store` included.
 Result<SourceKey> CurrentSourceKey(store::Database& db, const std::string& org_id);
 
 // The engine records of one stored STIX indicator (one per value its
@@ -97,10 +133,14 @@ class IndicatorSource {
   std::uint64_t builds() const;
 
  private:
+  struct Entry {
+    std::shared_ptr<const SourceSnapshot> snapshot;
+    StoreGeneration checked;  // the store's generation when last found current
+  };
   store::Database& db_;
   const Clock& clock_;
   mutable std::mutex mu_;
-  std::map<std::string, std::shared_ptr<const SourceSnapshot>> cache_;
+  std::map<std::string, Entry> cache_;
   std::uint64_t builds_ = 0;
 };
 

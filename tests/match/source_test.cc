@@ -2,13 +2,16 @@
 // backends: who may use which indicators (own, community members', never an
 // outsider's, never another organisation's TLP:RED), revocation and
 // validity, the cache rule (a second call is a cache hit; an import, a
-// membership change or an expiry rebuilds), and the batch answer
+// membership change or an expiry rebuilds; an import rebuilds only the
+// organisations that can read it), and the batch answer
 // (match/batch.h): kinds, normalised forms, hits with context, errors per
 // value, oversize batches.
 #include "match/source.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <map>
 
 #include "intel/repository.h"
 #include "match/batch.h"
@@ -161,6 +164,83 @@ TEST_P(MatchSourceTest, CacheRebuildsOnImportRevocationAndExpiry) {
   EXPECT_TRUE(Hits(source, "org-a", "soon.example").empty());
   EXPECT_EQ(source.builds(), 4u);
   EXPECT_EQ(source.For("org-a").value()->next_change, 0);
+}
+
+// An import rebuilds the snapshots of the organisations that can read it
+// (owner and members of its community) and no other.
+TEST_P(MatchSourceTest, ImportRebuildsOnlyWhoCanReadIt) {
+  ASSERT_TRUE(db().Transact([&](store::Tx& tx) -> Status {
+    ENTENTE_TRY(
+        tx.Exec("INSERT INTO communities (id, name, purpose, allowed_kinds, max_tlp, default_pap, "
+                "vouches_required, created_by_org, created, envelope_id) "
+                "VALUES ('c2', 'c2', 'p', '[]', 'red', 'green', 2, 'org-x', 0, 'e')"));
+    ENTENTE_TRY(
+        tx.Exec("INSERT INTO community_members (community_id, org_id, status, since, envelope_id) "
+                "VALUES ('c2', 'org-x', 'active', 0, 'e')"));
+    return {};
+  }));
+  Import({Ind(1, "[domain-name:value = 'first.example']")}, "org-a", "c1");
+  Import({Ind(2, "[domain-name:value = 'x-first.example']")}, "org-x", "c2");
+  IndicatorSource source(db(), clock_);
+  std::map<std::string, std::shared_ptr<const SourceSnapshot>> snaps;
+  for (const char* org : {"org-a", "org-b", "org-x"}) snaps[org] = source.For(org).value();
+  EXPECT_EQ(source.builds(), 3u);
+  // Is `org`'s snapshot the same object as before (no rebuild)?
+  auto kept = [&](const char* org) {
+    auto now = source.For(org).value();
+    bool same = now == snaps[org];
+    snaps[org] = now;
+    return same;
+  };
+
+  // Shared in c1 by org-a: org-a and org-b (members) rebuild, org-x keeps.
+  Import({Ind(3, "[domain-name:value = 'c1-new.example']")}, "org-a", "c1");
+  EXPECT_TRUE(kept("org-x"));
+  EXPECT_FALSE(kept("org-a"));
+  EXPECT_FALSE(kept("org-b"));
+  EXPECT_EQ(source.builds(), 5u);
+  EXPECT_EQ(Hits(source, "org-b", "c1-new.example"), std::vector<std::string>{Id(3)});
+  EXPECT_TRUE(Hits(source, "org-x", "c1-new.example").empty());
+
+  // Shared in c2 by org-x: only org-x rebuilds.
+  Import({Ind(4, "[domain-name:value = 'c2-new.example']")}, "org-x", "c2");
+  EXPECT_TRUE(kept("org-a"));
+  EXPECT_TRUE(kept("org-b"));
+  EXPECT_FALSE(kept("org-x"));
+  EXPECT_EQ(source.builds(), 6u);
+
+  // Kept unshared by org-b: only org-b rebuilds.
+  Import({Ind(5, "[domain-name:value = 'b-own.example']")}, "org-b", nullptr);
+  EXPECT_TRUE(kept("org-a"));
+  EXPECT_TRUE(kept("org-x"));
+  EXPECT_FALSE(kept("org-b"));
+  EXPECT_EQ(source.builds(), 7u);
+
+  // org-a takes indicator 3 back from c1: a newer version it keeps
+  // unshared demotes the version org-b read, with no new row in c1 (only
+  // the owner may add versions): org-b rebuilds too and no longer uses it.
+  Json taken_back = Ind(3, "[domain-name:value = 'c1-new.example']");
+  taken_back["modified"] = "2026-02-01T00:00:00.000Z";
+  Import({taken_back}, "org-a", nullptr);
+  EXPECT_TRUE(kept("org-x"));
+  EXPECT_FALSE(kept("org-a"));
+  EXPECT_FALSE(kept("org-b"));
+  EXPECT_TRUE(Hits(source, "org-b", "c1-new.example").empty());
+  EXPECT_EQ(Hits(source, "org-a", "c1-new.example"), std::vector<std::string>{Id(3)});
+  std::uint64_t builds = source.builds();
+  // Nothing changed: all cached.
+  for (const char* org : {"org-a", "org-b", "org-x"}) EXPECT_TRUE(kept(org)) << org;
+  EXPECT_EQ(source.builds(), builds);
+
+  // Joining c2 rebuilds org-b at once; it now reads c2's indicators.
+  ASSERT_TRUE(db().Transact([&](store::Tx& tx) -> Status {
+    ENTENTE_TRY(
+        tx.Exec("INSERT INTO community_members (community_id, org_id, status, since, envelope_id) "
+                "VALUES ('c2', 'org-b', 'active', 0, 'e')"));
+    return {};
+  }));
+  EXPECT_FALSE(kept("org-b"));
+  EXPECT_EQ(Hits(source, "org-b", "c2-new.example"), std::vector<std::string>{Id(4)});
 }
 
 TEST_P(MatchSourceTest, UnusablePatternsAreCountedNotFatal) {

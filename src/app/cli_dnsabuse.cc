@@ -9,7 +9,8 @@
 //   entente dns route --domain evil.example --as alice [--registrar-org 1001=ORG_ID]
 //       [--registry-org ORG_ID] [--escalate] [--screenshot-sha256 HEX]
 //   entente dns sync                       (reads registrars' answers from comms)
-//   entente dns respond --message MSG_ID --date 2024-03-05 --action suspended|other_action|declined
+//   entente dns respond --message MSG_ID --date 2024-03-05 --action
+//   suspended|deleted|other_action|declined
 //       [--reason TEXT]
 //
 // The figures are stored in the node's database (migration 0008).
@@ -96,8 +97,8 @@ class DnsCommands final : public CommandGroup {
     respond_ = dns_->add_subcommand("respond", "record the registrar's answer to an abuse report");
     respond_->add_option("--message", message_, "the report's message id")->required();
     respond_->add_option("--date", respond_date_, "day of the answer YYYY-MM-DD")->required();
-    respond_->add_option("--action", action_, "suspended, other_action or declined")
-        ->check(CLI::IsMember({"suspended", "other_action", "declined"}))
+    respond_->add_option("--action", action_, "suspended, deleted, other_action or declined")
+        ->check(CLI::IsMember({"suspended", "deleted", "other_action", "declined"}))
         ->required();
     respond_->add_option("--reason", reason_, "reason (required for declined)");
 
@@ -125,9 +126,7 @@ class DnsCommands final : public CommandGroup {
     if (route_->parsed()) return Route(c, *node);
     if (sync_->parsed()) return Sync(c, *node);
     if (respond_->parsed()) {
-      const auto r = action_ == "suspended"      ? dnsabuse::Response::kSuspended
-                     : action_ == "other_action" ? dnsabuse::Response::kOtherAction
-                                                 : dnsabuse::Response::kDeclined;
+      const auto r = dnsabuse::ResponseNamed(action_).value_or(dnsabuse::Response::kDeclined);
       auto s = obs.RecordResponse(message_, respond_date_, r, reason_);
       if (!s) Die(s.error().ToString());
       std::cout << (c.json ? Json{{"message", message_}, {"action", action_}}.dump() : "recorded")

@@ -99,6 +99,13 @@ Result<TemplateSet> TemplateSet::Load(const std::string& templates_json,
         fs.required = f.value("required", false);
         fs.max_length = f.value("max_length", size_t{0});
         fs.max_items = f.value("max_items", size_t{0});
+        if (f.contains("required_when")) {
+          const Json& w = f.at("required_when");
+          if (!w.is_object() || w.size() != 1)
+            return Invalid("required_when names one field", tpl.kind + "." + fs.name);
+          fs.required_when_field = w.begin().key();
+          fs.required_when_values = w.begin().value().get<std::vector<std::string>>();
+        }
         if (!kFieldTypes.contains(fs.type))
           return Invalid("unknown field type " + fs.type, tpl.kind + "." + fs.name);
         if (fs.type == "choice" && !set.vocabularies_.contains(fs.vocabulary))
@@ -107,6 +114,17 @@ Result<TemplateSet> TemplateSet::Load(const std::string& templates_json,
           return Invalid("text fields need max_length", tpl.kind + "." + fs.name);
         tpl.fields.push_back(std::move(fs));
       }
+      for (const auto& fs : tpl.fields)
+        if (!fs.required_when_field.empty()) {
+          const FieldSpec* other = tpl.Field(fs.required_when_field);
+          if (!other || other->type != "choice")
+            return Invalid("required_when must name a choice field of the template",
+                           tpl.kind + "." + fs.name);
+          for (const auto& v : fs.required_when_values)
+            if (!Contains(set.vocabularies_.at(other->vocabulary), v))
+              return Invalid("required_when value " + v + " is not in the vocabulary",
+                             tpl.kind + "." + fs.name);
+        }
       if (set.Find(tpl.kind, tpl.version))
         return Invalid("template listed twice", tpl.kind + " v" + std::to_string(tpl.version));
       set.templates_.push_back(std::move(tpl));
@@ -174,6 +192,12 @@ Result<Json> TemplateSet::Validate(const Template& t, const Json& fields,
     std::string at = r.PathOf(f.name);
     if (!r.Has(f.name)) {
       if (f.required) return Invalid("is required", at);
+      if (!f.required_when_field.empty() && fields.contains(f.required_when_field) &&
+          fields.at(f.required_when_field).is_string() &&
+          Contains(f.required_when_values, fields.at(f.required_when_field).get<std::string>()))
+        return Invalid("is required when " + f.required_when_field + " is " +
+                           fields.at(f.required_when_field).get<std::string>(),
+                       at);
       continue;
     }
     if (fields.at(f.name).is_null()) return Invalid("must be omitted rather than null", at);
@@ -326,6 +350,8 @@ Json TemplateSet::Describe(const std::string& lang) const {
       if (!f.vocabulary.empty()) fj["vocabulary"] = f.vocabulary;
       if (f.max_length) fj["max_length"] = f.max_length;
       if (f.max_items) fj["max_items"] = f.max_items;
+      if (!f.required_when_field.empty())
+        fj["required_when"] = {{f.required_when_field, f.required_when_values}};
       Json::json_pointer hp("/field_help/" + f.name);
       if (l.contains(hp)) fj["help"] = l.at(hp);
       tj["fields"].push_back(fj);

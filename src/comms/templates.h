@@ -7,9 +7,10 @@
 // binary at build time.
 //
 // Validate() is strict: unknown fields, wrong types, values outside a
-// vocabulary, over-long text and missing required fields are errors naming the
-// field ("fields.classification.type"). It returns the normalised fields
-// (members in a fixed form) that go into the sealed body.
+// vocabulary, over-long text and missing required fields (including a field
+// required only when another has a given value, such as the reason of a
+// declined response) are errors naming the field ("fields.classification.type"). It returns the
+// normalised fields (members in a fixed form) that go into the sealed body.
 //
 // Immutable after loading; thread-safe.
 #pragma once
@@ -37,6 +38,10 @@ struct FieldSpec {
   bool required = false;
   size_t max_length = 0;  // line, text
   size_t max_items = 0;   // sectors, countries
+  // Required when another field of the message has one of these values
+  // ("required_when": {"outcome": ["declined"]}); empty: never.
+  std::string required_when_field;
+  std::vector<std::string> required_when_values;
 };
 
 struct Template {

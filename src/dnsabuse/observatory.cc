@@ -769,7 +769,8 @@ Status Observatory::RecordSent(const AbuseReport& report, const std::string& mes
 }
 
 Status Observatory::RecordResponse(const std::string& message_id, std::string_view day,
-                                   Response response, const std::string& reason) {
+                                   Response response, const std::string& reason,
+                                   const std::string& action_taken, const std::string& source) {
   const auto d = ParseDay(day);
   if (!d) return Invalid(fmt::format("day '{}' is not a date YYYY-MM-DD", day), "date");
   if (response == Response::kDeclined && reason.empty())
@@ -787,19 +788,21 @@ Status Observatory::RecordResponse(const std::string& message_id, std::string_vi
     if (!first_day || *d < *first_day)
       return Invalid(fmt::format("response day {} is before the first listing {}", day, first),
                      "date");
+    const store::Value taken =
+        action_taken.empty() ? store::Value(store::Null{}) : store::Value(action_taken);
     if (response == Response::kDeclined) {
       ENTENTE_TRY(
-          tx.Exec("UPDATE dns_reports SET status = 'declined', reason = ?, responded_day = ? WHERE "
-                  "message_id = ?",
-                  {reason, std::string(day), message_id}));
+          tx.Exec("UPDATE dns_reports SET status = 'declined', reason = ?, responded_day = ?, "
+                  "action_taken = ?, outcome_source = ? WHERE message_id = ?",
+                  {reason, std::string(day), taken, source, message_id}));
       return Ok();
     }
     ENTENTE_TRY(tx.Exec(
         "UPDATE dns_reports SET status = 'mitigated', action = ?, reason = ?, responded_day = ?, "
-        "ttm_days = ? WHERE message_id = ?",
-        {std::string(response == Response::kSuspended ? "suspended" : "other_action"),
+        "ttm_days = ?, action_taken = ?, outcome_source = ? WHERE message_id = ?",
+        {std::string(ResponseName(response)),
          reason.empty() ? store::Value(store::Null{}) : store::Value(reason), std::string(day),
-         std::int64_t{*d - *first_day}, message_id}));
+         std::int64_t{*d - *first_day}, taken, source, message_id}));
     // Ends the episode unless the observatory already saw it end.
     ENTENTE_TRY(
         tx.Exec("UPDATE dns_listings SET mitigated_day = ?, mitigation = 'confirmed', ttm_days = ? "

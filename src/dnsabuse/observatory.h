@@ -162,9 +162,12 @@ class Observatory {
   Status RecordSent(const AbuseReport& report, const std::string& message_id, const Recipient& to);
   // The recipient's answer to message `message_id` on `day`: a confirmed
   // mitigation ends the episode (mitigation 'confirmed', time to mitigation
-  // to `day`); a decline needs a reason and leaves it open.
+  // to `day`); a decline needs a reason and leaves it open. `action_taken`
+  // (empty: none) is what the registrar says it did; `source` where the
+  // outcome was read (field | summary | workflow | manual).
   Status RecordResponse(const std::string& message_id, std::string_view day, Response response,
-                        const std::string& reason);
+                        const std::string& reason, const std::string& action_taken = "",
+                        const std::string& source = "manual");
 
  private:
   store::Database& db_;

@@ -20,7 +20,7 @@ constexpr const char* kCols =
     "id, domain, first_day, tld, registrar, source, categories, evidence, filer_org, filed_by, "
     "filed_at, message_id, recipient_org, routed_to, sent_at, ack_due, response_due, "
     "acknowledged_at, answered_at, workflow_state, status, action, reason, responded_day, "
-    "ttm_days";
+    "ttm_days, action_taken, outcome_source";
 
 std::optional<Millis> OptMs(const store::Row& r, size_t i) {
   if (r.IsNull(i)) return std::nullopt;
@@ -73,6 +73,8 @@ ReportRecord FromRow(const store::Row& r) {
   x.reason = r.OptText(22);
   x.responded_day = r.OptText(23);
   if (!r.IsNull(24)) x.ttm_days = r.Int(24);
+  x.action_taken = r.OptText(25);
+  x.outcome_source = r.OptText(26);
   return x;
 }
 
@@ -139,7 +141,9 @@ Json ReportRecord::ToJson() const {
             {"status", status},
             {"action", OptJson(action)},
             {"reason", OptJson(reason)},
-            {"responded_day", OptJson(responded_day)}};
+            {"responded_day", OptJson(responded_day)},
+            {"action_taken", OptJson(action_taken)},
+            {"outcome_source", OptJson(outcome_source)}};
   j["ttm_days"] = ttm_days ? Json(*ttm_days) : Json();
   // Time from sending the report to the registrar's answer, in milliseconds.
   j["answer_after_ms"] = sent_at && answered_at ? Json(*answered_at - *sent_at) : Json();
@@ -152,6 +156,7 @@ std::optional<Outcome> ParseOutcome(std::string_view summary, std::string_view d
   auto starts = [&](std::string_view p) { return trimmed.rfind(p, 0) == 0; };
   auto rest = [&](size_t n) { return Trim(Trim(summary).substr(n)); };
   if (starts("suspended")) return Outcome{Response::kSuspended, rest(9)};
+  if (starts("deleted")) return Outcome{Response::kDeleted, rest(7)};
   if (starts("other action")) return Outcome{Response::kOtherAction, rest(12)};
   if (starts("other_action")) return Outcome{Response::kOtherAction, rest(12)};
   if (starts("mitigated")) return Outcome{Response::kOtherAction, rest(9)};
@@ -162,6 +167,26 @@ std::optional<Outcome> ParseOutcome(std::string_view summary, std::string_view d
     return Outcome{Response::kDeclined, reason.substr(0, 2000)};
   }
   return std::nullopt;
+}
+
+std::optional<Outcome> ReadOutcome(const nlohmann::json& fields) {
+  if (!fields.is_object()) return std::nullopt;
+  auto text = [&](const char* name) {
+    auto it = fields.find(name);
+    return it != fields.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (auto it = fields.find("outcome"); it != fields.end() && it->is_string()) {
+    auto r = ResponseNamed(it->get<std::string>());
+    if (r) {
+      Outcome o{*r, text("reason").substr(0, 2000), text("action_taken").substr(0, 5000), "field"};
+      if (o.response == Response::kDeclined && o.reason.empty())
+        o.reason = "declined without a reason";
+      return o;
+    }
+  }
+  auto o = ParseOutcome(text("summary"), text("description"));
+  if (o) o->source = "summary";
+  return o;
 }
 
 Result<Routing> ReportDesk::DirectoryRouting() {
@@ -377,13 +402,13 @@ Status ReportDesk::SyncOne(const ReportRecord& r) {
     const std::string response_id = e.id.substr(0, e.id.find('/'));
     auto opened = comms_.Open(filer, response_id);
     if (!opened) continue;  // not readable here (yet): try again later
-    const Json& f = opened->fields;
-    outcome = ParseOutcome(f.value("summary", ""), f.value("description", ""));
+    outcome = ReadOutcome(opened->fields);
     answered = e.at;
     if (outcome) break;
   }
   if (!outcome && rs->declined) {
-    outcome = Outcome{Response::kDeclined, "declined in the communications workflow"};
+    outcome =
+        Outcome{Response::kDeclined, "declined in the communications workflow", "", "workflow"};
     answered = *rs->declined;
   }
   if (!outcome) {
@@ -399,26 +424,31 @@ Status ReportDesk::SyncOne(const ReportRecord& r) {
     return Ok();
   }
   const std::string day = FormatDay(DayOfMillis(answered));
+  const store::Value taken = outcome->action_taken.empty() ? store::Value(store::Null{})
+                                                           : store::Value(outcome->action_taken);
   if (r.first_day) {
     // Observatory report: the observatory's bookkeeping (ends the episode).
     Observatory obs(db_, clock_);
-    auto s = obs.RecordResponse(*r.message_id, day, outcome->response, outcome->reason);
+    auto s = obs.RecordResponse(*r.message_id, day, outcome->response, outcome->reason,
+                                outcome->action_taken, outcome->source);
     if (!s && s.error().code != ErrorCode::kConflict) return s;
   } else if (outcome->response == Response::kDeclined) {
     ENTENTE_TRY(Exec(db_,
-                     "UPDATE dns_reports SET status = 'declined', reason = ?, responded_day = ? "
+                     "UPDATE dns_reports SET status = 'declined', reason = ?, responded_day = ?, "
+                     "action_taken = ?, outcome_source = ? "
                      "WHERE id = ? AND status IN ('sent', 'acknowledged')",
-                     {outcome->reason, day, r.id}));
+                     {outcome->reason, day, taken, outcome->source, r.id}));
   } else {
     const auto first = ParseDay(r.evidence.value("first_seen", ""));
     const std::int64_t ttm = first ? std::max<std::int64_t>(0, DayOfMillis(answered) - *first) : 0;
     ENTENTE_TRY(Exec(
         db_,
         "UPDATE dns_reports SET status = 'mitigated', action = ?, reason = ?, responded_day = ?, "
-        "ttm_days = ? WHERE id = ? AND status IN ('sent', 'acknowledged')",
-        {std::string(outcome->response == Response::kSuspended ? "suspended" : "other_action"),
+        "ttm_days = ?, action_taken = ?, outcome_source = ? WHERE id = ? AND status IN ('sent', "
+        "'acknowledged')",
+        {std::string(ResponseName(outcome->response)),
          outcome->reason.empty() ? store::Value(store::Null{}) : store::Value(outcome->reason), day,
-         ttm, r.id}));
+         ttm, taken, outcome->source, r.id}));
   }
   ENTENTE_TRY(Exec(db_, "UPDATE dns_reports SET answered_at = ? WHERE id = ?", {answered, r.id}));
   return Ok();

@@ -15,12 +15,17 @@
 // acknowledged) the desk reads, as the filing organisation (a party of the
 // message), the message's recipient state and its timeline:
 // - acknowledged           -> status acknowledged (time kept);
-// - a response message from the recipient (timeline "responded") is opened
-//   and its summary read: "Suspended ...", "Other action ..." (or
-//   "Mitigated ...") confirm the mitigation; "Declined: <reason>" declines
-//   (the reason is the rest of the summary, else the description). Any
-//   other response leaves the report open with workflow_state "responded"
-//   (shown, to be recorded with `entente dns respond`);
+// - a response message from the recipient (timeline "responded") is opened.
+//   A response of template version 2 states its outcome as a field
+//   (outcome: suspended | deleted | other_action | declined, with
+//   action_taken and reason; comms refuses an unknown outcome and a decline
+//   without a reason with 422): that is what counts (outcome_source
+//   "field"). Otherwise (version 1, or no outcome field) its summary is read:
+//   "Suspended ...", "Deleted ...", "Other action ..." (or "Mitigated ...")
+//   confirm the mitigation; "Declined: <reason>" declines (the reason is the
+//   rest of the summary, else the description) (outcome_source "summary").
+//   Any other response leaves the report open with workflow_state
+//   "responded" (shown, to be recorded with `entente dns respond`);
 // - declined (the workflow's decline, without a response) -> declined, with
 //   the reason "declined in the communications workflow";
 // - closed without a recognised answer -> closed.
@@ -67,6 +72,9 @@ struct ReportRecord {
   std::string status;  // filed | sent | acknowledged | mitigated | declined | closed
   std::optional<std::string> action, reason, responded_day;
   std::optional<std::int64_t> ttm_days;
+  // What the registrar says it did, and where the outcome was read
+  // (field | summary | workflow | manual).
+  std::optional<std::string> action_taken, outcome_source;
 
   nlohmann::json ToJson() const;
 };
@@ -106,13 +114,19 @@ struct SyncResult {
   std::vector<std::string> errors;  // per report, "id: message"
 };
 
-// The outcome an answer's summary line states (see the header comment);
-// nullopt when it states none.
+// The outcome of an answer (see the header comment); nullopt when it states
+// none.
 struct Outcome {
   Response response = Response::kSuspended;
   std::string reason;
+  std::string action_taken;
+  std::string source = "summary";  // field | summary | workflow
 };
+// From the summary line of an answer (a response of template version 1).
 std::optional<Outcome> ParseOutcome(std::string_view summary, std::string_view description);
+// From a response's fields: the outcome field of template version 2
+// (with action_taken and reason) when present, else the summary line.
+std::optional<Outcome> ReadOutcome(const nlohmann::json& fields);
 
 class ReportDesk {
  public:

@@ -10,6 +10,27 @@ namespace entente::dnsabuse {
 
 using Json = nlohmann::json;
 
+const char* ResponseName(Response r) {
+  switch (r) {
+    case Response::kSuspended:
+      return "suspended";
+    case Response::kDeleted:
+      return "deleted";
+    case Response::kOtherAction:
+      return "other_action";
+    case Response::kDeclined:
+      return "declined";
+  }
+  return "other_action";
+}
+
+std::optional<Response> ResponseNamed(std::string_view name) {
+  for (Response r :
+       {Response::kSuspended, Response::kDeleted, Response::kOtherAction, Response::kDeclined})
+    if (name == ResponseName(r)) return r;
+  return std::nullopt;
+}
+
 Result<Recipient> ChooseRecipient(const AbuseReport& report, const Routing& routing,
                                   bool escalate) {
   if (!escalate && report.registrar != 0) {

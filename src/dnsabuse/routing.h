@@ -21,7 +21,9 @@
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -65,6 +67,13 @@ nlohmann::json Classification(std::string_view category);
 // (English; tlp amber, pap green).
 Result<nlohmann::json> ReportMessage(const AbuseReport& report, const std::string& org_id);
 
-enum class Response { kSuspended, kOtherAction, kDeclined };
+// A registrar's answer. kDeleted: the domain was deleted (a mitigation, as
+// a suspension is).
+enum class Response { kSuspended, kDeleted, kOtherAction, kDeclined };
+// "suspended", "deleted", "other_action", "declined" (the values of the
+// comms vocabulary "outcome" and of dns_reports.action).
+const char* ResponseName(Response r);
+// The response named `name` (one of the above); nullopt otherwise.
+std::optional<Response> ResponseNamed(std::string_view name);
 
 }  // namespace entente::dnsabuse

@@ -103,7 +103,7 @@ TEST(Templates, EveryLabelExistsInTheSixLanguages) {
   for (const auto& lang : comms::UiLanguages()) {
     Json d = t.Describe(lang);
     EXPECT_EQ(d["language"], lang);
-    EXPECT_EQ(d["templates"].size(), 7u);
+    EXPECT_EQ(d["templates"].size(), 8u);
   }
   EXPECT_EQ(t.Describe("fr")["templates"][0]["label"], "Notification d’incident");
 }

@@ -336,6 +336,138 @@ TEST_P(DnsApiTest, ReportRoutedToTheDemoRegistrarFollowsItsAnswers) {
   EXPECT_FALSE(open["answered_at"].is_null());
 }
 
+// The registrar's answer as structured fields (comms "response" template
+// version 2): an unknown outcome or a decline without a reason is refused
+// with 422 and nothing is written (no message, the report still open); a
+// "deleted" outcome with the action taken mitigates the observatory report
+// with its time to mitigate; a decline states its reason in its own field; an
+// answer of template version 1 is still read from its summary line.
+TEST_P(DnsApiTest, StructuredOutcomeOfTheRegistrarsAnswer) {
+  SetUpData();
+  if (HasFatalFailure()) return;
+  Json filed = Post("/api/v1/dns/reports", officer_,
+                    {{"from_observatory", true}, {"domain", "evil.arc"}}, 201);
+  const std::string id = filed["id"];
+  Json sent = Post("/api/v1/dns/reports/" + id + "/route", officer_, Json::object());
+  ASSERT_EQ(sent["status"], "sent");
+  const std::string message = sent["message_id"];
+
+  auto count = [&](const std::string& sql) {
+    auto rows = node_->db().Query(sql);
+    EXPECT_TRUE(rows) << rows.error().ToString();
+    return rows && !rows->empty() ? (*rows)[0].Int(0) : -1;
+  };
+  const std::int64_t messages = count("SELECT COUNT(*) FROM messages");
+  const std::int64_t sealed = count("SELECT COUNT(*) FROM journal WHERE type = 'comms.message'");
+  auto refused = [&](const Json& fields, int version = 0) {
+    Json body = {{"language", "en"}, {"fields", fields}};
+    if (version) body["version"] = version;
+    auto r = Call("POST", "/api/v1/messages/" + message + "/respond", registrar_officer_,
+                  body.dump(), {{"Content-Type", "application/json"}});
+    Json j = Json::parse(r.body, nullptr, false);
+    return std::to_string(r.status) + " " + (j.is_object() ? j.value("field", "") : r.body);
+  };
+  const Json base = {{"urgency", "priority"}, {"summary", "Our answer"}};
+  Json bad = base;
+  bad["outcome"] = "gone";
+  EXPECT_EQ(refused(bad), "422 fields.outcome");
+  bad["outcome"] = "Suspended";
+  EXPECT_EQ(refused(bad), "422 fields.outcome");
+  bad["outcome"] = 3;
+  EXPECT_EQ(refused(bad), "422 fields.outcome");
+  bad["outcome"] = "declined";  // a decline needs its reason
+  EXPECT_EQ(refused(bad), "422 fields.reason");
+  bad["reason"] = "";
+  EXPECT_EQ(refused(bad), "422 fields.reason");
+  Json v1 = base;  // version 1 has no outcome field
+  v1["outcome"] = "suspended";
+  EXPECT_EQ(refused(v1, 1), "422 fields.outcome");
+  Json longer = base;
+  longer["outcome"] = "suspended";
+  longer["action_taken"] = std::string(5001, 'x');
+  EXPECT_EQ(refused(longer), "422 fields.action_taken");
+  // Nothing written: no message, no sealed envelope, the report still open.
+  EXPECT_EQ(count("SELECT COUNT(*) FROM messages"), messages);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM journal WHERE type = 'comms.message'"), sealed);
+  Json still = Get("/api/v1/dns/reports/" + id, officer_);
+  EXPECT_EQ(still["status"], "sent");
+  EXPECT_TRUE(still["answered_at"].is_null());
+
+  // Deleted, two days after the first listing; the summary says nothing the
+  // old reading would understand: the field decides.
+  clock_.Set(k20240301 + 2 * kDay + 9 * 3'600'000);
+  Json good = {{"urgency", "priority"},
+               {"summary", "Our answer"},
+               {"outcome", "deleted"},
+               {"action_taken", "Registration deleted; the registrant's account is closed."},
+               {"description", "Fraudulent registration."}};
+  Post("/api/v1/messages/" + message + "/respond", registrar_officer_,
+       {{"language", "en"}, {"fields", good}}, 201);
+  Json done = Get("/api/v1/dns/reports/" + id, officer_);
+  EXPECT_EQ(done["status"], "mitigated");
+  EXPECT_EQ(done["action"], "deleted");
+  EXPECT_EQ(done["action_taken"], "Registration deleted; the registrant's account is closed.");
+  EXPECT_EQ(done["outcome_source"], "field");
+  EXPECT_TRUE(done["reason"].is_null());
+  EXPECT_EQ(done["responded_day"], "2024-03-03");
+  EXPECT_EQ(done["ttm_days"], 2);
+  auto episode = node_->db().Query(
+      "SELECT mitigation, ttm_days FROM dns_listings WHERE domain = 'evil.arc' AND mitigated_day "
+      "= '2024-03-03'");
+  ASSERT_TRUE(episode);
+  ASSERT_EQ(episode->size(), 1u);
+  EXPECT_EQ((*episode)[0].Text(0), "confirmed");
+  EXPECT_EQ((*episode)[0].Int(1), 2);
+
+  // A report filed by hand, declined in the outcome field with its reason.
+  Json manual = Post("/api/v1/dns/reports", officer_,
+                     {{"domain", "bad.arc"},
+                      {"categories", {"malware"}},
+                      {"registrar_iana_id", 1001},
+                      {"evidence", {{"urls", {"http://bad.arc/x"}}, {"first_seen", "2024-03-01"}}}},
+                     201);
+  Json msent = Post("/api/v1/dns/reports/" + manual["id"].get<std::string>() + "/route", officer_,
+                    Json::object());
+  Post("/api/v1/messages/" + msent["message_id"].get<std::string>() + "/respond",
+       registrar_officer_,
+       {{"language", "en"},
+        {"fields",
+         {{"urgency", "priority"},
+          {"summary", "Suspended? No."},
+          {"outcome", "declined"},
+          {"reason", "The file is a signed installer, not malware."}}}},
+       201);
+  Json declined = Get("/api/v1/dns/reports/" + manual["id"].get<std::string>(), officer_);
+  EXPECT_EQ(declined["status"], "declined");
+  EXPECT_EQ(declined["reason"], "The file is a signed installer, not malware.");
+  EXPECT_EQ(declined["outcome_source"], "field");
+  EXPECT_TRUE(declined["action"].is_null());
+  EXPECT_TRUE(declined["ttm_days"].is_null());
+
+  // An answer of template version 1 is read from its summary line.
+  Json third =
+      Post("/api/v1/dns/reports", officer_,
+           {{"domain", "shop.cam"},
+            {"categories", {"phishing"}},
+            {"registrar_iana_id", 1001},
+            {"evidence", {{"feed_entries", {"phishing:cert"}}, {"first_seen", "2024-03-01"}}}},
+           201);
+  Json tsent = Post("/api/v1/dns/reports/" + third["id"].get<std::string>() + "/route", officer_,
+                    Json::object());
+  Post("/api/v1/messages/" + tsent["message_id"].get<std::string>() + "/respond",
+       registrar_officer_,
+       {{"language", "en"},
+        {"version", 1},
+        {"fields", {{"urgency", "priority"}, {"summary", "Deleted: the domain is gone"}}}},
+       201);
+  Json old = Get("/api/v1/dns/reports/" + third["id"].get<std::string>(), officer_);
+  EXPECT_EQ(old["status"], "mitigated");
+  EXPECT_EQ(old["action"], "deleted");
+  EXPECT_EQ(old["reason"], "the domain is gone");
+  EXPECT_EQ(old["outcome_source"], "summary");
+  EXPECT_EQ(old["ttm_days"], 2);
+}
+
 TEST_P(DnsApiTest, BadReportsAreRefusedAndNothingIsStored) {
   SetUpData();
   if (HasFatalFailure()) return;

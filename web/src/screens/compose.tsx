@@ -578,7 +578,8 @@ export function RespondForm({ session, message, onDone }: { session: Session; me
     form.current?.querySelector<HTMLElement>('select, input, textarea')?.focus();
   }, [tx !== null]);
   useFocusFirstError(errors, form);
-  const tpl = tx?.templates.find((x) => x.kind === 'response');
+  // The latest version of the response template (version 2 states an outcome).
+  const tpl = tx?.templates.filter((x) => x.kind === 'response').sort((a, b) => b.version - a.version)[0];
   if (!tx || !tpl) return errors.length ? <Alert>{errorText(errors[0])}</Alert> : <p>{t('common.loading')}</p>;
   const submit = async (e: Event) => {
     e.preventDefault();

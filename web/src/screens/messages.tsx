@@ -157,7 +157,7 @@ export function MessageList({ session, params }: { session: Session; params: Rec
       </nav>
       <form class="filters" role="search" aria-label={t('msg.filters')} onSubmit={submit}>
         <Select label={t('msg.state')} name="state" value={f.state} onChange={(v) => setF({ ...f, state: v })} any options={(tx?.vocabularies.state ?? []).map((s) => ({ value: s, label: label(tx, 'state', s) }))} error={error} />
-        <Select label={t('msg.kind')} name="kind" value={f.kind} onChange={(v) => setF({ ...f, kind: v })} any options={(tx?.templates ?? []).map((x) => ({ value: x.kind, label: x.label }))} error={error} />
+        <Select label={t('msg.kind')} name="kind" value={f.kind} onChange={(v) => setF({ ...f, kind: v })} any options={(tx?.templates ?? []).filter((x, i, all) => all.findIndex((y) => y.kind === x.kind) === i).map((x) => ({ value: x.kind, label: x.label }))} error={error} />
         <button type="submit">{t('msg.filter')}</button>
       </form>
       {error !== null && <Alert>{errorText(error)}</Alert>}

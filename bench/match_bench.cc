@@ -148,6 +148,7 @@ int IndexBench(std::size_t n) {
                         {"build_cpu_s", build_cpu_s},
                         {"raw_value_bytes", raw},
                         {"lookup_bytes", st.key_bytes + st.table_bytes},
+                        {"filter_bytes", st.filter_bytes},
                         {"meta_bytes", st.meta_bytes},
                         {"id_bytes", st.id_bytes},
                         {"total_bytes", st.TotalBytes()},
@@ -274,6 +275,7 @@ int Scan(const std::string& list, const std::string& logfile, int threads, bool 
                               {"malformed", st.malformed},
                               {"raw_value_bytes", raw},
                               {"lookup_bytes", ix->stats().key_bytes + ix->stats().table_bytes},
+                              {"filter_bytes", ix->stats().filter_bytes},
                               {"total_index_bytes", ix->stats().TotalBytes()}}
                    .dump()
             << "\n";

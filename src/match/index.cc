@@ -187,6 +187,13 @@ std::uint32_t Index::Find(KeyClass c, std::string_view key) const {
   }
 }
 
+constexpr std::uint64_t kFilterSeed = 0x5eed5eed5eed5eedull;
+
+bool Index::DomainFilterHas(std::string_view s) const {
+  const std::uint64_t b = Hash(s, kFilterSeed) & domain_filter_mask_;
+  return (domain_filter_[b >> 6] >> (b & 63)) & 1;
+}
+
 void Index::Prefetch(KeyClass c, std::string_view key) const {
   if (slots_.empty()) return;
   const std::uint64_t h = Hash(key, static_cast<std::uint64_t>(c) + 1);
@@ -258,6 +265,7 @@ Result<std::shared_ptr<const Index>> Index::Build(std::span<const Indicator> ind
   std::vector<std::size_t> regex_inputs;
   std::string key;
   std::vector<std::string> communities;
+  std::vector<std::uint64_t> filter_hashes;  // of the domain keys
   for (std::size_t i = 0; i < indicators.size(); ++i) {
     const Indicator& in = indicators[i];
     if (in.revoked) {
@@ -287,6 +295,16 @@ Result<std::shared_ptr<const Index>> Index::Build(std::span<const Indicator> ind
         key = std::move(*d);
         std::size_t labels = 1 + static_cast<std::size_t>(std::count(key.begin(), key.end(), '.'));
         ix->domain_labels_ |= 1ull << std::min<std::size_t>(labels, 63);
+        {
+          // The filter's string: the last two labels (see index.h).
+          std::string_view f = key;
+          if (labels >= 2) {
+            std::size_t last = f.rfind('.');
+            std::size_t prev = f.rfind('.', last - 1);
+            if (last > 0 && prev != std::string_view::npos) f.remove_prefix(prev + 1);
+          }
+          filter_hashes.push_back(Hash(f, kFilterSeed));
+        }
         break;
       }
       case Kind::kIp: {
@@ -467,6 +485,17 @@ Result<std::shared_ptr<const Index>> Index::Build(std::span<const Indicator> ind
   // The probe reads 16 tags at a time: a copy of the first 16 after the end.
   for (std::size_t k = 0; k < 16; ++k) ix->tags_.push_back(ix->tags_[k % cap]);
   st.table_bytes = ix->slots_.size() * 5;
+  if (!filter_hashes.empty()) {
+    std::size_t bits = 64;
+    while (bits < filter_hashes.size() * 8) bits *= 2;
+    ix->domain_filter_.assign(bits / 64, 0);
+    ix->domain_filter_mask_ = bits - 1;
+    for (std::uint64_t h : filter_hashes) {
+      const std::uint64_t b = h & ix->domain_filter_mask_;
+      ix->domain_filter_[b >> 6] |= 1ull << (b & 63);
+    }
+    st.filter_bytes = bits / 8;
+  }
   st.meta_bytes = ix->meta_.size() * sizeof(Meta);
   return std::shared_ptr<const Index>(std::move(ix));
 }
@@ -538,16 +567,29 @@ inline std::size_t SuffixStarts(std::string_view name, std::uint16_t* starts) {
 }
 }  // namespace
 
-void Matcher::PrefetchDomain(std::string_view name) const {
+// The pre-filter (index.h): false when no domain key can match `name` (its
+// n suffixes start at `starts`).
+bool Matcher::MayHaveDomainKey(const Index& ix, std::string_view name, const std::uint16_t* starts,
+                               std::size_t n) {
+  if (ix.domain_filter_.empty()) return true;
+  if (n >= 2 && ix.DomainFilterHas(name.substr(starts[n - 2]))) return true;
+  return (ix.domain_labels_ & 2) && ix.DomainFilterHas(name.substr(starts[n - 1]));
+}
+
+bool Matcher::PrefetchDomain(std::string_view name) const {
   const std::uint64_t present = index_->domain_labels_;
-  if (present == 0 || name.size() > 1024) return;
+  const bool regex = index_->regex_db_[0] != nullptr;
+  if (present == 0) return regex;
+  if (name.size() > 1024) return true;
   std::uint16_t starts[256];
   const std::size_t n = SuffixStarts(name, starts);
+  if (n < 256 && !MayHaveDomainKey(*index_, name, starts, n)) return regex;
   for (std::size_t k = 0; k < n; ++k) {
     const std::size_t labels = n - k;
     if ((present >> std::min<std::size_t>(labels, 63)) & 1)
       index_->Prefetch(Index::KeyClass::kDomain, name.substr(starts[k]));
   }
+  return true;
 }
 
 std::span<const Hit> Matcher::MatchDomain(std::string_view name) {
@@ -562,6 +604,10 @@ std::span<const Hit> Matcher::MatchDomain(std::string_view name) {
     std::uint16_t starts[256];
     const std::size_t n = SuffixStarts(name, starts);
     if (n < 256) {
+      if (!MayHaveDomainKey(*index_, name, starts, n)) {
+        AddRegex(0, name);
+        return hits_;
+      }
       for (std::size_t k = 0; k < n; ++k) {
         const std::size_t labels = n - k;
         if ((present >> std::min<std::size_t>(labels, 63)) & 1)

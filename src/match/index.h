@@ -60,6 +60,7 @@ struct BuildStats {
   std::size_t raw_value_bytes = 0;  // sum of the indexed values as given
   std::size_t key_bytes = 0;        // arena bytes of key records
   std::size_t table_bytes = 0;      // slots + tags
+  std::size_t filter_bytes = 0;     // the domain pre-filter's bits
   std::size_t meta_bytes = 0;       // metadata records
   std::size_t id_bytes = 0;         // indicator ids and community names
   std::size_t regex_bytes = 0;      // Vectorscan databases
@@ -67,7 +68,7 @@ struct BuildStats {
   // Lookup structure (keys + table) per raw value byte; metadata excluded.
   double LookupBytesPerValueByte() const;
   std::size_t TotalBytes() const {
-    return key_bytes + table_bytes + meta_bytes + id_bytes + regex_bytes;
+    return key_bytes + table_bytes + filter_bytes + meta_bytes + id_bytes + regex_bytes;
   }
 };
 
@@ -116,6 +117,14 @@ class Index {
   // Bit L set: some domain key has L labels (L >= 63 share bit 63); a
   // lookup skips the parent names of lengths no key has.
   std::uint64_t domain_labels_ = 0;
+  // A pre-filter of the domain keys (one bit per hash, about 8 bits per
+  // key): the hash of each key's last two labels (the key itself if it has
+  // one label). A name can only match a key whose last two labels are its
+  // own (or a one-label key equal to its last label), so a name whose bits
+  // are clear skips every table probe of its suffixes.
+  std::vector<std::uint64_t> domain_filter_;
+  std::uint64_t domain_filter_mask_ = 0;  // bits - 1
+  bool DomainFilterHas(std::string_view s) const;
   std::uint64_t v4_lengths_ = 0;      // bit L set: some IPv4 prefix of length L (0..32)
   std::uint64_t v6_lengths_[3] = {};  // bits 0..128
   // Regex databases by target class (domain, url, email, ip); ids are meta indices.
@@ -143,9 +152,11 @@ class Matcher {
   std::span<const Hit> MatchEmail(std::string_view normalized);
   std::span<const Hit> MatchHash(std::string_view raw_bytes);
   // Issues the memory prefetches of the table probes MatchDomain(normalized)
-  // will make (no result): a scanner prefetches a batch of names, then
-  // matches them, so that the cache misses of the batch overlap.
-  void PrefetchDomain(std::string_view normalized) const;
+  // will make: a scanner prefetches a batch of names, then matches them, so
+  // that the cache misses of the batch overlap. False when MatchDomain would
+  // certainly find nothing (the pre-filter rejects the name and there is no
+  // domain regex), so the scanner may skip it.
+  bool PrefetchDomain(std::string_view normalized) const;
   // Any value given as text: normalised for `kind` (or detected when
   // std::nullopt), then matched. Errors say why the value is invalid.
   Result<std::span<const Hit>> Match(std::string_view value,
@@ -156,6 +167,8 @@ class Matcher {
               std::uint8_t prefix = 0);
   void AddRegex(int cls, std::string_view text);
   bool Valid(const Meta& m) const;
+  static bool MayHaveDomainKey(const Index& ix, std::string_view name, const std::uint16_t* starts,
+                               std::size_t n);
 
   std::shared_ptr<const Index> index_;
   hs_scratch* scratch_ = nullptr;

@@ -180,7 +180,11 @@ class ChunkWorker {
         if (FastQueryName(format, line, name) && (len = NormalizeDomainInto(name, p.name)) > 0) {
           p.rel = rel;
           p.len = static_cast<std::uint16_t>(len);
-          matcher_.PrefetchDomain(std::string_view(p.name, p.len));
+          // Names the index's pre-filter rejects are counted, not batched.
+          if (!matcher_.PrefetchDomain(std::string_view(p.name, p.len))) {
+            ++r.values;
+            continue;
+          }
           if (++batch_n_ == kBatch) Flush(r);
           continue;
         }

@@ -173,6 +173,58 @@ TEST(Index, CompactStorage) {
               (S{"i" + std::to_string(i)}));
 }
 
+// The pre-filter (last two labels, or a one-label key) never hides a hit:
+// every name built from these labels gets exactly the hits of a brute-force
+// reference; and names it rejects are reported by PrefetchDomain as
+// certain misses.
+TEST(Index, DomainPreFilterAgreesWithBruteForce) {
+  const std::vector<std::string> labels = {"a", "bad", "example", "com", "zip", "x", "co", "uk"};
+  std::vector<Indicator> in;
+  std::vector<std::pair<std::string, bool>> ref;  // value, subdomains
+  auto add = [&](const std::string& v, bool sub) {
+    in.push_back(Ind("i" + std::to_string(in.size()), Kind::kDomain, v, sub));
+    ref.emplace_back(v, sub);
+  };
+  add("zip", true);  // a one-label key
+  add("uk", false);
+  add("bad.example", true);
+  add("example.com", false);
+  add("a.bad.example", false);
+  add("x.co.uk", true);
+  add("bad.com", true);
+  auto ix = Index::Build(in).value();
+  Matcher m(ix);
+  std::size_t names = 0, hit_names = 0, rejected = 0;
+  // Every name of 1 to 4 labels from the list.
+  std::vector<std::string> level = {""};
+  for (int depth = 1; depth <= 4; ++depth) {
+    std::vector<std::string> next;
+    for (const auto& suffix : level)
+      for (const auto& l : labels) next.push_back(suffix.empty() ? l : l + "." + suffix);
+    for (const auto& name : next) {
+      S want;
+      for (std::size_t i = 0; i < ref.size(); ++i) {
+        const auto& [v, sub] = ref[i];
+        if (name == v || (sub && name.size() > v.size() && name.ends_with("." + v)))
+          want.insert("i" + std::to_string(i));
+      }
+      bool may = m.PrefetchDomain(name);
+      S got = Ids(m, m.MatchDomain(name));
+      EXPECT_EQ(got, want) << name;
+      if (!want.empty()) {
+        EXPECT_TRUE(may) << name;
+      }
+      ++names;
+      hit_names += !want.empty();
+      rejected += !may;
+    }
+    level = std::move(next);
+  }
+  EXPECT_EQ(names, 8u + 64 + 512 + 4096);
+  EXPECT_GT(hit_names, 100u);
+  EXPECT_GT(rejected, names / 3);  // most names end in two labels no key has
+}
+
 TEST(Index, EmptyIndex) {
   auto ix = Index::Build({}).value();
   Matcher m(ix);

@@ -3,8 +3,8 @@
 // headers of node-to-node requests. Nothing may crash; a random request must
 // never verify under a fixed key; a parsed page keeps its invariants.
 //
-// Input: first byte 'H' = headers ("Name: value" lines), anything else = a
-// feed page (the whole input).
+// Input: first byte 'H' = headers ("Name: value" lines), 'I' = the body of
+// an introduction (the rest), anything else = a feed page (the whole input).
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -58,6 +58,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       abort();
     return 0;
   }
+  if (!in.empty() && in[0] == 'I') {
+    auto intro = federation::ParseIntroduction(in.substr(1));
+    if (!intro) return 0;
+    auto k = crypto::Base64UrlDecode(intro->public_key);
+    if (!k || k->size() != 32 || crypto::Fingerprint(*k) != intro->node_id) abort();
+    if (intro->name.size() > 200 || intro->base_url.size() > 512) abort();
+    return 0;
+  }
   auto page = federation::ParseFeedPage(in);
   if (!page) return 0;
   if (page->next < page->after) abort();
@@ -70,6 +78,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!env) continue;
     (void)federation::NamedOrgs(*env);
     (void)federation::MayHold(*env, "node-a", audience);
+  }
+  last = 0;
+  for (const auto& e : page->relay) {
+    if (e.seq <= last || e.seq > page->relay_next || e.home) abort();
+    last = e.seq;
   }
   return 0;
 }

@@ -216,6 +216,12 @@ class Node::FederationWiring final : public federation::Audience, public federat
     return c;
   }
 
+  // Sealed messages, and their events (which say who did what to which
+  // message, no content), may be carried by a node that may not hold them.
+  bool Relayable(const journal::Envelope& env) override {
+    return (env.type == "comms.message" && env.sealed) || env.type == "comms.event";
+  }
+
   Status Record(store::Tx& tx, const journal::Envelope& env) override {
     if (env.type.rfind("comms.", 0) == 0) return n_.comms_->Receive(tx, env);
     std::string subject = env.id;
@@ -291,6 +297,19 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& opts) {
       *n->db_, *n->journal_, *n->log_, n->info_,
       ENTENTE_TRY(identity::NodeIdentity::LoadSecret(*n->db_, *n->master_)), *n->federation_wiring_,
       *n->federation_wiring_, *n->clock_);
+  {
+    // The name peers see in introductions: this node's first organisation.
+    auto named = n->db_->Query(
+        "SELECT names FROM orgs WHERE home_node = ? ORDER BY created, id LIMIT 1", {n->info_.id});
+    if (named && !named->empty()) {
+      auto names = jcs::ParseUntrusted((*named)[0].Text(0));
+      if (names && names->is_object() && !names->empty()) {
+        auto en = names->find("en");
+        const Json& v = en != names->end() ? *en : names->begin().value();
+        if (v.is_string()) n->federation_->SetName(v.get<std::string>());
+      }
+    }
+  }
   n->RegisterRoutes();
   n->RegisterIntelRoutes();
   n->RegisterSightingRoutes();

@@ -38,16 +38,27 @@ void Node::RegisterFederationRoutes() {
       {"GET", "/federation/v1/feed", Permission::kPublic,
        [this](Context& ctx) -> Result<http::Response> {
          std::string peer = ENTENTE_TRY(federation_->Authenticate(ctx.req));
-         ENTENTE_CHECK(OnlyQuery(ctx.req, {"after", "limit"}));
+         ENTENTE_CHECK(OnlyQuery(ctx.req, {"after", "limit", "relay_after"}));
          auto after = ENTENTE_TRY(
              QueryUint(ctx.req, "after", 0,
                        static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));
          auto limit = ENTENTE_TRY(QueryUint(ctx.req, "limit", 1, federation::kMaxPageEntries));
+         auto relay_after = ENTENTE_TRY(
+             QueryUint(ctx.req, "relay_after", 0,
+                       static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));
          http::Response r;
-         r.body = ENTENTE_TRY(federation_->Feed(peer, static_cast<std::int64_t>(after.value_or(0)),
-                                                static_cast<int>(limit.value_or(500))));
+         r.body =
+             ENTENTE_TRY(federation_->Feed(peer, static_cast<std::int64_t>(after.value_or(0)),
+                                           static_cast<int>(limit.value_or(500)),
+                                           static_cast<std::int64_t>(relay_after.value_or(0))));
          return r;
        }});
+  // A node that pinned this one introduces itself (signed by the key it
+  // presents); recorded as pending until an operator here peers with it.
+  router_.Add({"POST", "/federation/v1/introduce", Permission::kPublic,
+               [this](Context& ctx) -> Result<http::Response> {
+                 return JsonResponse(200, ENTENTE_TRY(federation_->Introduce(ctx.req)));
+               }});
   router_.Add({"GET", "/federation/v1/consistency", Permission::kPublic,
                [this](Context& ctx) -> Result<http::Response> {
                  ENTENTE_TRY(federation_->Authenticate(ctx.req));
@@ -63,6 +74,14 @@ void Node::RegisterFederationRoutes() {
   router_.Add({"GET", "/api/v1/federation/self", Permission::kNodeAdmin,
                [this](Context&) -> Result<http::Response> {
                  return JsonResponse(200, federation_->Self());
+               }});
+  router_.Add({"GET", "/api/v1/federation/introductions", Permission::kNodeAdmin,
+               [this](Context& ctx) -> Result<http::Response> {
+                 ENTENTE_CHECK(OnlyQuery(ctx.req, {}));
+                 Json items = Json::array();
+                 for (const auto& x : ENTENTE_TRY(federation_->Introductions()))
+                   items.push_back(x.ToJson());
+                 return JsonResponse(200, {{"items", items}});
                }});
   router_.Add({"GET", "/api/v1/federation/peers", Permission::kNodeAdmin,
                [this](Context& ctx) -> Result<http::Response> {

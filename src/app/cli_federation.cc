@@ -1,7 +1,9 @@
 // entente peer ...: federation peers of this node (docs/federation.md).
 //
 //   entente peer self                          this node's id, fingerprint, key, URL
-//   entente peer add URL --fingerprint FP      pin a peer after checking its identity
+//   entente peer add URL --fingerprint FP      pin a peer after checking its identity,
+//                                              and introduce this node to it
+//   entente peer introductions                 nodes that introduced themselves here
 //   entente peer list | show ID
 //   entente peer suspend ID | resume ID | remove ID
 //   entente peer sync [ID]                     pull now from one or every active peer
@@ -32,6 +34,8 @@ class PeerCommands final : public CommandGroup {
     add_->add_option("--fingerprint", fingerprint_,
                      "the peer's fingerprint, obtained out of band (entente peer self there)")
         ->required();
+    intros_ = peer_->add_subcommand(
+        "introductions", "nodes that introduced themselves (pending until you peer with them)");
     list_ = peer_->add_subcommand("list", "list peers with their state and counters");
     show_ = peer_->add_subcommand("show", "one peer");
     show_->add_option("id", id_, "the peer's node id")->required();
@@ -71,6 +75,31 @@ class PeerCommands final : public CommandGroup {
       if (!p) return Die(p.error());
       if (c.json) return Print(p->ToJson());
       std::cout << "peer " << p->node_id << " (" << p->base_url << ") is active\n";
+      if (p->introduction == "pending")
+        std::cout << "introduced this node to it: pending until its operator runs\n"
+                     "  entente peer add "
+                  << fed.Self()["base_url"].get<std::string>() << " --fingerprint "
+                  << node.info().id << "\n";
+      else if (p->introduction == "accepted")
+        std::cout << "introduced this node to it: it already peers with this node\n";
+      else
+        std::cerr << "entente: warning: introduction " << p->introduction
+                  << "\n  (the peer's operator must add this node: fingerprint " << node.info().id
+                  << ")\n";
+      return 0;
+    }
+    if (intros_->parsed()) {
+      auto xs = fed.Introductions();
+      if (!xs) return Die(xs.error());
+      if (c.json) {
+        Json a = Json::array();
+        for (const auto& x : *xs) a.push_back(x.ToJson());
+        return Print(a);
+      }
+      if (xs->empty()) std::cout << "no introductions\n";
+      for (const auto& x : *xs)
+        std::cout << fmt::format("{:<8}  {}  {}\n          fingerprint {}\n", x.state, x.name,
+                                 x.base_url, Grouped(Json(x.node_id)));
       return 0;
     }
     if (list_->parsed()) {
@@ -193,7 +222,7 @@ class PeerCommands final : public CommandGroup {
   CLI::App* peer_ = nullptr;
   CLI::App *self_ = nullptr, *add_ = nullptr, *list_ = nullptr, *show_ = nullptr,
            *suspend_ = nullptr, *resume_ = nullptr, *remove_ = nullptr, *sync_ = nullptr,
-           *alerts_ = nullptr, *sign_ = nullptr;
+           *alerts_ = nullptr, *sign_ = nullptr, *intros_ = nullptr;
   std::string url_, fingerprint_, id_, target_;
 };
 

@@ -36,7 +36,7 @@ Result<PeerState> ParseState(const std::string& s) {
 
 constexpr const char* kPeerCols =
     "node_id, base_url, public_key, state, cursor, received, applied, failures, last_error, "
-    "last_success, next_retry, created, updated";
+    "last_success, next_retry, created, updated, relay_cursor";
 
 std::string NormaliseUrl(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
@@ -87,8 +87,22 @@ Json Peer::ToJson() const {
             {"last_success", last_success ? Json(FormatRfc3339(*last_success)) : Json(nullptr)},
             {"next_retry", next_retry > 0 ? Json(FormatRfc3339(next_retry)) : Json(nullptr)},
             {"created", FormatRfc3339(created)},
-            {"updated", FormatRfc3339(updated)}};
+            {"updated", FormatRfc3339(updated)},
+            {"relay_cursor", relay_cursor}};
+  if (!introduction.empty()) j["introduction"] = introduction;
   return j;
+}
+
+Json IntroductionRecord::ToJson() const {
+  return {{"node_id", node_id},
+          {"fingerprint", node_id},
+          {"public_key", public_key},
+          {"name", name},
+          {"base_url", base_url},
+          {"state", state},
+          {"times", times},
+          {"received", FormatRfc3339(received)},
+          {"updated", FormatRfc3339(updated)}};
 }
 
 Json PullResult::ToJson() const {
@@ -124,10 +138,133 @@ Federation::~Federation() { Stop(); }
 // ---- peers -------------------------------------------------------------------
 
 Json Federation::Self() const {
+  std::lock_guard lock(name_mu_);
   return {{"node_id", self_.id},
           {"fingerprint", self_.id},
           {"public_key", crypto::Base64UrlEncode(self_.public_key)},
-          {"base_url", self_.base_url}};
+          {"base_url", self_.base_url},
+          {"name", name_}};
+}
+
+void Federation::SetName(std::string name) {
+  // At most 200 bytes, cut on a character boundary, no control characters.
+  std::erase_if(name, [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+  if (name.size() > 200) {
+    std::size_t n = 200;
+    while (n > 0 && (static_cast<unsigned char>(name[n]) & 0xC0) == 0x80) --n;
+    name.resize(n);
+  }
+  std::lock_guard lock(name_mu_);
+  name_ = std::move(name);
+}
+
+Result<std::vector<IntroductionRecord>> Federation::Introductions() {
+  auto rows = ENTENTE_TRY(
+      db_.Query("SELECT node_id, public_key, name, base_url, state, times, received, updated FROM "
+                "federation_introductions ORDER BY CASE state WHEN 'pending' THEN 0 ELSE 1 END, "
+                "received DESC, node_id LIMIT 2000"));
+  std::vector<IntroductionRecord> out;
+  for (const auto& r : rows) {
+    IntroductionRecord x;
+    x.node_id = r.Text(0);
+    x.public_key = r.Text(1);
+    x.name = r.Text(2);
+    x.base_url = r.Text(3);
+    x.state = r.Text(4);
+    x.times = r.Int(5);
+    x.received = r.Int(6);
+    x.updated = r.Int(7);
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+std::string Federation::IntroduceTo(const Peer& peer) {
+  Json body = Self();
+  body.erase("fingerprint");
+  std::string text = body.dump();
+  const std::string target = "/federation/v1/introduce";
+  auto headers =
+      SignRequest(secret_, self_.id, peer.node_id, "POST", target, text, clock_.NowMillis());
+  if (!headers) return "failed: " + headers.error().ToString();
+  (*headers).emplace("Content-Type", "application/json");
+  auto r = http::Send(peer.base_url, "POST", target, text, *headers, opts_.timeout_seconds);
+  if (!r) return "failed: cannot reach " + peer.base_url + ": " + r.error().message;
+  if (r->status != 200)
+    return "failed: HTTP " + std::to_string(r->status) + ": " + ProblemDetail(*r);
+  auto j = jcs::ParseUntrusted(r->body);
+  if (!j || !j->is_object() || !j->contains("state") || !(*j)["state"].is_string())
+    return "failed: the peer's answer is not an introduction receipt";
+  std::string st = (*j)["state"].get<std::string>();
+  if (st != "pending" && st != "accepted") return "failed: unknown state " + st.substr(0, 32);
+  return st;
+}
+
+Result<bool> Federation::ClaimNonce(const std::string& node, const std::string& nonce,
+                                    Millis date) {
+  std::int64_t inserted = 0;
+  Millis now = clock_.NowMillis();
+  ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
+    ENTENTE_TRY(tx.Exec("DELETE FROM federation_nonces WHERE expires < ?", {now}));
+    inserted = ENTENTE_TRY(
+        tx.Exec("INSERT INTO federation_nonces (node_id, nonce, expires) VALUES (?, ?, ?) "
+                "ON CONFLICT (node_id, nonce) DO NOTHING",
+                {node, nonce, date + 2 * kRequestWindowMs}));
+    return Ok();
+  }));
+  return inserted != 0;
+}
+
+Result<Json> Federation::Introduce(const http::Request& req) {
+  auto h = ENTENTE_TRY(ParseSignedHeaders(req.headers));
+  auto in = ParseIntroduction(req.body);
+  if (!in) return std::unexpected(in.error());
+  if (in->node_id != h.node)
+    return Fail(ErrorCode::kUnauthenticated,
+                "the introduction is not signed by the node it introduces", "Entente-Node");
+  auto key = crypto::Base64UrlDecode(in->public_key);
+  if (!key) return Invalid("must be a base64url Ed25519 key", "public_key");
+  Millis now = clock_.NowMillis();
+  ENTENTE_CHECK(VerifySignedRequest(h, *key, self_.id, req.method,
+                                    CanonicalTarget(req.path, req.query), req.body, now));
+  if (!ENTENTE_TRY(ClaimNonce(h.node, h.nonce, h.date)))
+    return Fail(ErrorCode::kUnauthenticated, "this request was already received (replay)",
+                "Entente-Nonce");
+  if (in->node_id == self_.id) return Invalid("is this node's own id", "node_id");
+  std::string state = "pending";
+  ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
+    auto peer =
+        ENTENTE_TRY(tx.Query("SELECT public_key FROM peers WHERE node_id = ?", {in->node_id}));
+    if (!peer.empty()) {
+      if (peer[0].Text(0) != in->public_key)
+        return Fail(ErrorCode::kConflict, "this node id is pinned here with another key",
+                    "public_key");
+      state = "accepted";
+    }
+    auto have = ENTENTE_TRY(
+        tx.Query("SELECT state FROM federation_introductions WHERE node_id = ?", {in->node_id}));
+    if (have.empty()) {
+      auto n = ENTENTE_TRY(
+          tx.Query("SELECT COUNT(*) FROM federation_introductions WHERE state = 'pending'"));
+      if (state == "pending" && n[0].Int(0) >= kMaxPendingIntroductions)
+        return Fail(ErrorCode::kResourceExhausted,
+                    "too many pending introductions on this node: ask its operator to peer");
+      ENTENTE_TRY(tx.Exec(
+          "INSERT INTO federation_introductions (node_id, public_key, name, base_url, state, "
+          "times, received, updated) VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
+          {in->node_id, in->public_key, in->name, in->base_url, state, now, now}));
+    } else {
+      if (have[0].Text(0) == "accepted") state = "accepted";
+      ENTENTE_TRY(
+          tx.Exec("UPDATE federation_introductions SET name = ?, base_url = ?, state = ?, "
+                  "times = times + 1, updated = ? WHERE node_id = ?",
+                  {in->name, in->base_url, state, now, in->node_id}));
+    }
+    return Ok();
+  }));
+  spdlog::info("federation: introduction from {} ({}, {}): {}", in->node_id.substr(0, 16), in->name,
+               in->base_url, state);
+  return Json{{"node_id", self_.id}, {"state", state}};
 }
 
 Result<Peer> Federation::AddPeer(const std::string& base_url_in, const std::string& fingerprint) {
@@ -166,7 +303,9 @@ Result<Peer> Federation::AddPeer(const std::string& base_url_in, const std::stri
     return Fail(ErrorCode::kPermissionDenied,
                 "the node at " + base_url + " claims an id that is not its key's fingerprint",
                 "fingerprint");
-  return AddPeerKnown(base_url, actual, key_b64);
+  auto p = ENTENTE_TRY(AddPeerKnown(base_url, actual, key_b64));
+  p.introduction = IntroduceTo(p);
+  return p;
 }
 
 Result<Peer> Federation::AddPeerKnown(const std::string& base_url_in, const std::string& node_id,
@@ -193,6 +332,11 @@ Result<Peer> Federation::AddPeerKnown(const std::string& base_url_in, const std:
         tx.Exec("INSERT INTO peers (node_id, base_url, public_key, state, created, updated) "
                 "VALUES (?, ?, ?, 'active', ?, ?)",
                 {node_id, base_url, public_key_b64, now, now}));
+    // An introduction from that node with the same key is now accepted.
+    ENTENTE_TRY(
+        tx.Exec("UPDATE federation_introductions SET state = 'accepted', updated = ? "
+                "WHERE node_id = ? AND public_key = ?",
+                {now, node_id, public_key_b64}));
     return Ok();
   }));
   { std::lock_guard lock(mu_); }
@@ -216,6 +360,7 @@ Result<Peer> PeerFromRow(const store::Row& r) {
   p.next_retry = r.Int(10);
   p.created = r.Int(11);
   p.updated = r.Int(12);
+  p.relay_cursor = r.Int(13);
   return p;
 }
 }  // namespace
@@ -308,16 +453,7 @@ Result<std::string> Federation::Authenticate(const http::Request& req) {
     ENTENTE_CHECK(CountRejection(h.node, kRejectRequestSignature, st.error().ToString()));
     return std::unexpected(st.error());
   }
-  std::int64_t inserted = 0;
-  ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
-    ENTENTE_TRY(tx.Exec("DELETE FROM federation_nonces WHERE expires < ?", {now}));
-    inserted = ENTENTE_TRY(
-        tx.Exec("INSERT INTO federation_nonces (node_id, nonce, expires) VALUES (?, ?, ?) "
-                "ON CONFLICT (node_id, nonce) DO NOTHING",
-                {h.node, h.nonce, h.date + 2 * kRequestWindowMs}));
-    return Ok();
-  }));
-  if (inserted == 0) {
+  if (!ENTENTE_TRY(ClaimNonce(h.node, h.nonce, h.date))) {
     ENTENTE_CHECK(CountRejection(h.node, kRejectRequestReplay, req.method + " " + req.path));
     return Fail(ErrorCode::kUnauthenticated, "this request was already received (replay)",
                 "Entente-Nonce");
@@ -325,7 +461,33 @@ Result<std::string> Federation::Authenticate(const http::Request& req) {
   return h.node;
 }
 
-Result<std::string> Federation::Feed(const std::string& peer, std::int64_t after, int limit) {
+Result<bool> Federation::NeedsRelay(const journal::Envelope& env, const std::string& to) {
+  std::set<std::string> direct;
+  bool loaded = false;
+  for (const auto& org : NamedOrgs(env)) {
+    std::string home = ENTENTE_TRY(audience_.HomeNode(org));
+    if (home.empty() || home == self_.id || home == to) continue;
+    if (!loaded) {
+      auto rows = ENTENTE_TRY(db_.Query("SELECT node_id FROM peers WHERE state = 'active'"));
+      for (const auto& r : rows) direct.insert(r.Text(0));
+      loaded = true;
+    }
+    if (!direct.contains(home)) return true;
+  }
+  return false;
+}
+
+Status Federation::KeepRelay(store::Tx& tx, const journal::Envelope& env,
+                             const std::string& canonical, const std::string& from) {
+  ENTENTE_TRY(tx.Exec(
+      "INSERT INTO federation_relay (id, envelope, from_peer, received) VALUES (?, ?, ?, ?) "
+      "ON CONFLICT (id) DO NOTHING",
+      {env.id, canonical, from, clock_.NowMillis()}));
+  return Ok();
+}
+
+Result<std::string> Federation::Feed(const std::string& peer, std::int64_t after, int limit,
+                                     std::int64_t relay_after) {
   limit = std::clamp(limit, 1, kMaxPageEntries);
   std::string entries;
   int count = 0;
@@ -345,7 +507,12 @@ Result<std::string> Federation::Feed(const std::string& peer, std::int64_t after
       next = e.seq;
       if (e.envelope.origin_node == peer) continue;  // it has it
       auto v = ENTENTE_TRY(MayHold(e.envelope, peer, audience_));
-      if (v != Verdict::kAllowed) continue;
+      // Not for the peer itself: only our own envelopes that it may carry
+      // to a destination we do not reach directly.
+      if (v != Verdict::kAllowed &&
+          !(v == Verdict::kDenied && e.envelope.origin_node == self_.id &&
+            audience_.Relayable(e.envelope) && ENTENTE_TRY(NeedsRelay(e.envelope, peer))))
+        continue;
       if (count > 0) entries += ',';
       entries += "{\"seq\":" + std::to_string(e.seq) + ",\"envelope\":" + e.canonical;
       entries += ENTENTE_TRY(HomeMember(e.envelope, e.canonical));
@@ -359,6 +526,35 @@ Result<std::string> Federation::Feed(const std::string& peer, std::int64_t after
   if (!more && count >= limit) {
     auto rest = ENTENTE_TRY(journal_.ReadAfter(next, 1));
     more = !rest.empty();
+  }
+  // What this node carries for others: to the peer that may hold it, or
+  // onward when its destination is not a peer of ours.
+  std::string relayed;
+  std::int64_t relay_next = relay_after;
+  {
+    const int kRelayPage = 500;
+    auto rows =
+        ENTENTE_TRY(db_.Query("SELECT seq, envelope, from_peer FROM federation_relay WHERE seq > ? "
+                              "ORDER BY seq LIMIT ?",
+                              {relay_after, static_cast<std::int64_t>(kRelayPage)}));
+    if (static_cast<int>(rows.size()) == kRelayPage) more = true;
+    int n = 0;
+    for (const auto& r : rows) {
+      relay_next = r.Int(0);
+      if (r.Text(2) == peer) continue;
+      auto j = jcs::ParseUntrusted(r.Text(1), {.max_bytes = 64u << 20,
+                                               .max_depth = 64,
+                                               .max_string_bytes = 64u << 20,
+                                               .max_elements = 10'000'000});
+      if (!j) continue;
+      auto env = journal::Envelope::FromJson(*j);
+      if (!env || env->origin_node == peer) continue;
+      auto v = ENTENTE_TRY(MayHold(*env, peer, audience_));
+      if (v != Verdict::kAllowed && !(v == Verdict::kDenied && ENTENTE_TRY(NeedsRelay(*env, peer))))
+        continue;
+      if (n++ > 0) relayed += ',';
+      relayed += "{\"seq\":" + std::to_string(r.Int(0)) + ",\"envelope\":" + r.Text(1) + "}";
+    }
   }
   Json sth = nullptr;
   auto latest = ENTENTE_TRY(log_.Latest());
@@ -376,7 +572,8 @@ Result<std::string> Federation::Feed(const std::string& peer, std::int64_t after
   std::string out = "{\"node\":\"" + self_.id + "\",\"after\":" + std::to_string(after) +
                     ",\"next\":" + std::to_string(next) + ",\"more\":" + (more ? "true" : "false") +
                     ",\"entries\":[" + entries + "],\"sth\":" + sth.dump() +
-                    ",\"heads\":" + heads.dump() + "}";
+                    ",\"heads\":" + heads.dump() + ",\"relay\":[" + relayed +
+                    "],\"relay_next\":" + std::to_string(relay_next) + "}";
   return out;
 }
 
@@ -482,9 +679,10 @@ Result<PullResult> Federation::PullOnce(const std::string& peer_id) {
     return Fail(ErrorCode::kFailedPrecondition,
                 "peer " + peer_id + " is " + std::string(PeerStateName(peer.state)));
   auto run = [&]() -> Result<PullResult> {
-    auto r = ENTENTE_TRY(SignedGet(
-        peer, "/federation/v1/feed",
-        {{"after", std::to_string(peer.cursor)}, {"limit", std::to_string(opts_.page_size)}}));
+    auto r = ENTENTE_TRY(SignedGet(peer, "/federation/v1/feed",
+                                   {{"after", std::to_string(peer.cursor)},
+                                    {"limit", std::to_string(opts_.page_size)},
+                                    {"relay_after", std::to_string(peer.relay_cursor)}}));
     auto page = ParseFeedPage(r.body);
     if (!page) {
       ENTENTE_CHECK(CountRejection(peer_id, kRejectMalformed, page.error().ToString()));
@@ -542,7 +740,12 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
   PullResult res;
   res.more = page.more;
   res.cursor = page.next;
-  res.received = static_cast<int>(page.entries.size());
+  res.received = static_cast<int>(page.entries.size() + page.relay.size());
+  // Entries of the journal, then those relayed by the peer: checked alike.
+  std::vector<const FeedEntry*> all;
+  all.reserve(page.entries.size() + page.relay.size());
+  for (const auto& e : page.entries) all.push_back(&e);
+  for (const auto& e : page.relay) all.push_back(&e);
   struct Candidate {
     journal::Envelope env;
     std::string canonical;
@@ -557,15 +760,16 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
     if (std::string(reason) != kRejectReplayed) res.rejected++;
   };
   std::vector<Candidate> pending;
+  std::vector<Candidate> relays;  // for others: kept, never applied
   std::set<std::string> ids_in_page;
   // What is already recorded under the ids of the page: one query per 200 ids
   // rather than one per envelope.
   std::map<std::string, std::string> recorded;  // id -> canonical bytes
   {
     std::vector<std::string> ids;
-    for (const auto& e : page.entries)
-      if (e.envelope.is_object())
-        if (auto it = e.envelope.find("id"); it != e.envelope.end() && it->is_string())
+    for (const auto* e : all)
+      if (e->envelope.is_object())
+        if (auto it = e->envelope.find("id"); it != e->envelope.end() && it->is_string())
           ids.push_back(it->get<std::string>());
     for (std::size_t i = 0; i < ids.size(); i += 200) {
       std::string sql = "SELECT id, envelope FROM journal WHERE id IN (";
@@ -579,7 +783,8 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
       for (const auto& r : rows) recorded[r.Text(0)] = r.Text(1);
     }
   }
-  for (const auto& e : page.entries) {
+  for (const auto* ep : all) {
+    const FeedEntry& e = *ep;
     auto env = journal::Envelope::FromJson(e.envelope);
     if (!env) {
       reject(kRejectMalformed, "seq " + std::to_string(e.seq) + ": " + env.error().ToString());
@@ -616,6 +821,11 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
     // Kept (to relay it) only when it was checked.
     std::optional<HomeEndorsement> endorsement = endorsed ? e.home : std::nullopt;
     auto v = ENTENTE_TRY(MayHold(*env, self_.id, audience_));
+    if (v == Verdict::kDenied && audience_.Relayable(*env)) {
+      if (ids_in_page.insert(env->id).second)
+        relays.push_back({std::move(*env), std::move(*canonical), std::nullopt});
+      continue;
+    }
     if (v == Verdict::kDenied) {
       reject(kRejectPolicy,
              env->id + " (" + env->type + ", TLP:" + env->tlp + ") is not allowed on this node");
@@ -638,12 +848,15 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
   // Fast path: every candidate and the cursor in one transaction.
   bool batch_ok = !cands.empty();
   auto advance = [&](store::Tx& tx) -> Status {
-    ENTENTE_TRY(tx.Exec(
-        "UPDATE peers SET cursor = ?, received = received + ?, applied = applied + ?, "
-        "failures = 0, last_error = '', next_retry = 0, last_success = ?, updated = ? "
-        "WHERE node_id = ? AND cursor <= ?",
-        {page.next, static_cast<std::int64_t>(res.received), static_cast<std::int64_t>(res.applied),
-         clock_.NowMillis(), clock_.NowMillis(), peer.node_id, page.next}));
+    ENTENTE_TRY(
+        tx.Exec("UPDATE peers SET cursor = ?, received = received + ?, applied = applied + ?, "
+                "failures = 0, last_error = '', next_retry = 0, last_success = ?, updated = ?, "
+                "relay_cursor = CASE WHEN relay_cursor < ? THEN ? ELSE relay_cursor END "
+                "WHERE node_id = ? AND cursor <= ?",
+                {page.next, static_cast<std::int64_t>(res.received),
+                 static_cast<std::int64_t>(res.applied), clock_.NowMillis(), clock_.NowMillis(),
+                 page.relay_next, page.relay_next, peer.node_id, page.next}));
+    for (const auto& c : relays) ENTENTE_TRY(KeepRelay(tx, c.env, c.canonical, peer.node_id));
     for (const auto& c : pending) {
       std::string home =
           c.home ? Json{{"key", c.home->key}, {"sig", c.home->sig}}.dump() : std::string();
@@ -755,7 +968,15 @@ Result<int> Federation::RetryPending() {
       } else {
         if (!endorsed) home.reset();
         auto v = ENTENTE_TRY(MayHold(*env, self_.id, audience_));
-        if (v == Verdict::kDenied) {
+        if (v == Verdict::kDenied && audience_.Relayable(*env)) {
+          ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
+            ENTENTE_TRY(KeepRelay(tx, *env, r.Text(2), peer));
+            ENTENTE_TRY(tx.Exec("DELETE FROM federation_pending WHERE id = ?", {id}));
+            return Ok();
+          }));
+          ++progress;
+          continue;
+        } else if (v == Verdict::kDenied) {
           reason = kRejectPolicy;
         } else if (v == Verdict::kAllowed && !ENTENTE_TRY(NamesUnknownOrg(*env))) {
           st = db_.Transact([&](store::Tx& tx) -> Status {

@@ -25,6 +25,17 @@
 //   heads it has seen of other nodes. Heads are verified with the pinned keys
 //   and checked against each other (same size, same root; different sizes, a
 //   consistency proof from the log's node). A fork is recorded as an alert.
+// - Introductions: after pinning a peer, AddPeer introduces this node to it
+//   (POST /federation/v1/introduce, signed by this node's key). The peer
+//   records the identity as a pending introduction that its operator sees
+//   (entente peer introductions) and accepts by running peer add with our
+//   fingerprint; an introduction grants nothing by itself.
+// - Relay: an envelope the next node may not hold (policy.h) but that the
+//   Audience says may be relayed (sealed communications and their events) is
+//   sent to peers for relay when the home node of one of its named
+//   organisations is not a direct peer. A relay keeps it in federation_relay
+//   (never applied, never read) and serves it to the peers that may hold it,
+//   or onward to other peers when the destination is not its own peer.
 //
 // Thread-safe. Several processes may share one database, but run the pullers
 // (Start) in one of them.
@@ -74,6 +85,23 @@ struct Peer {
   std::optional<Millis> last_success;
   Millis next_retry = 0;
   Millis created = 0;
+  Millis updated = 0;
+  std::int64_t relay_cursor = 0;
+  // Set by AddPeer only (not stored): how the introduction of this node to
+  // the peer went ("accepted", "pending" or "failed: ...").
+  std::string introduction;
+  Json ToJson() const;
+};
+
+// A node that introduced itself to this one (POST /federation/v1/introduce).
+struct IntroductionRecord {
+  std::string node_id;
+  std::string public_key;
+  std::string name;
+  std::string base_url;
+  std::string state;  // pending | accepted
+  std::int64_t times = 0;
+  Millis received = 0;
   Millis updated = 0;
   Json ToJson() const;
 };
@@ -133,15 +161,26 @@ class Federation {
   Result<std::vector<Peer>> ListPeers();
   Result<Peer> GetPeer(const std::string& node_id);
   Status SetState(const std::string& node_id, PeerState state);
-  // This node's identity as peers see it (id = fingerprint, key, URL).
+  // This node's identity as peers see it (id = fingerprint, key, URL, name).
   Json Self() const;
+  // The name shown to peers in introductions (the node's own organisation).
+  void SetName(std::string name);
+  // Introductions received, pending first.
+  Result<std::vector<IntroductionRecord>> Introductions();
 
   // ---- server side
   // The active peer that signed `req`; kUnauthenticated otherwise (counted
   // against the peer when it is known).
   Result<std::string> Authenticate(const http::Request& req);
-  // The feed page for `peer` after `after` (at most `limit` entries).
-  Result<std::string> Feed(const std::string& peer, std::int64_t after, int limit);
+  // Records the introduction `req` carries (signed by the key it presents).
+  // {"state": "pending"|"accepted"}; kUnauthenticated when the signature does
+  // not verify, kConflict when the node id is pinned with another key,
+  // kResourceExhausted when too many introductions are pending.
+  Result<Json> Introduce(const http::Request& req);
+  // The feed page for `peer` after `after` (at most `limit` entries), with
+  // the envelopes relayed for it after `relay_after`.
+  Result<std::string> Feed(const std::string& peer, std::int64_t after, int limit,
+                           std::int64_t relay_after = 0);
   Result<Json> Consistency(std::uint64_t first, std::uint64_t second);
 
   // ---- client side
@@ -174,6 +213,18 @@ class Federation {
   struct Worker;
   void ManagerLoop();
   void WorkerLoop(const std::string& peer, Worker* w);
+  // Sends this node's introduction to `peer`: "accepted", "pending", or
+  // "failed: ..." (peering works without it; the peer's operator must add us).
+  std::string IntroduceTo(const Peer& peer);
+  // Records the nonce of a verified request; false when already seen.
+  Result<bool> ClaimNonce(const std::string& node, const std::string& nonce, Millis date);
+  // Whether `env` must be relayed to reach one of its named organisations'
+  // home nodes: one is homed on a node that is neither `to`, this node nor an
+  // active peer of this node.
+  Result<bool> NeedsRelay(const journal::Envelope& env, const std::string& to);
+  // Stores envelopes received for relay (their form and origin checked).
+  Status KeepRelay(store::Tx& tx, const journal::Envelope& env, const std::string& canonical,
+                   const std::string& from);
   Status CountRejection(const std::string& peer, const std::string& reason,
                         const std::string& detail, std::int64_t n = 1);
   Status RecordFailure(const std::string& peer, const Error& e);
@@ -210,6 +261,8 @@ class Federation {
   bool stop_ = false;
   std::thread manager_;
   std::map<std::string, std::unique_ptr<Worker>> workers_;
+  mutable std::mutex name_mu_;
+  std::string name_;
   std::mutex checked_mu_;
   std::set<std::string> checked_pairs_;
 };
@@ -226,5 +279,7 @@ inline constexpr const char* kRejectInvalid = "invalid";
 inline constexpr const char* kRejectHomeClaim = "home_claim";
 inline constexpr const char* kRejectRequestSignature = "request_signature";
 inline constexpr const char* kRejectRequestReplay = "request_replayed";
+// Pending introductions kept at most (more are refused until some are accepted).
+inline constexpr int kMaxPendingIntroductions = 1000;
 
 }  // namespace entente::federation

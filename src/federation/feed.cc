@@ -1,7 +1,9 @@
 #include "federation/feed.h"
 
+#include <algorithm>
 #include <set>
 
+#include "crypto/crypto.h"
 #include "jcs/jcs.h"
 
 namespace entente::federation {
@@ -35,8 +37,8 @@ Result<FeedPage> ParseFeedPage(std::string_view text) {
   }
   const Json& j = *parsed;
   if (!j.is_object()) return Invalid("must be an object", "page");
-  static const std::set<std::string> kMembers = {"node",    "after", "next", "more",
-                                                 "entries", "sth",   "heads"};
+  static const std::set<std::string> kMembers = {"node", "after", "next",  "more",      "entries",
+                                                 "sth",  "heads", "relay", "relay_next"};
   for (const auto& [k, v] : j.items())
     if (!kMembers.contains(k)) return Invalid("unknown member", k);
   for (const char* k : {"node", "after", "next", "more", "entries"})
@@ -92,7 +94,67 @@ Result<FeedPage> ParseFeedPage(std::string_view text) {
       p.heads.push_back(j["heads"][i]);
     }
   }
+  if (j.contains("relay_next"))
+    p.relay_next = ENTENTE_TRY(NonNegative(j["relay_next"], "relay_next"));
+  if (j.contains("relay")) {
+    const Json& relay = j["relay"];
+    if (!relay.is_array()) return Invalid("must be an array", "relay");
+    if (relay.size() > kMaxPageEntries)
+      return Invalid("has more than " + std::to_string(kMaxPageEntries) + " entries", "relay");
+    std::int64_t prev = 0;
+    for (size_t i = 0; i < relay.size(); ++i) {
+      std::string f = "relay[" + std::to_string(i) + "]";
+      const Json& e = relay[i];
+      if (!e.is_object() || e.size() != 2 || !e.contains("seq") || !e.contains("envelope"))
+        return Invalid("must be {seq, envelope}", f);
+      std::int64_t seq = ENTENTE_TRY(NonNegative(e["seq"], f + ".seq"));
+      if (seq <= prev) return Invalid("must be greater than the previous seq", f + ".seq");
+      if (seq > p.relay_next) return Invalid("must not be greater than relay_next", f + ".seq");
+      if (!e["envelope"].is_object()) return Invalid("must be an object", f + ".envelope");
+      prev = seq;
+      p.relay.push_back({seq, e["envelope"], std::nullopt});
+    }
+  }
   return p;
+}
+
+Result<Introduction> ParseIntroduction(std::string_view text) {
+  auto parsed = jcs::ParseUntrusted(text, {.max_bytes = 4096, .max_depth = 4});
+  if (!parsed) {
+    Error e = parsed.error();
+    e.field = "body";
+    return std::unexpected(e);
+  }
+  const Json& j = *parsed;
+  if (!j.is_object()) return Invalid("must be an object", "body");
+  static const std::set<std::string> kMembers = {"node_id", "public_key", "name", "base_url"};
+  for (const auto& [k, v] : j.items())
+    if (!kMembers.contains(k)) return Invalid("unknown member", k);
+  for (const auto& k : kMembers) {
+    if (!j.contains(k)) return Invalid("is required", k);
+    if (!j[k].is_string()) return Invalid("must be a string", k);
+  }
+  Introduction in;
+  in.node_id = j["node_id"].get<std::string>();
+  in.public_key = j["public_key"].get<std::string>();
+  in.name = j["name"].get<std::string>();
+  in.base_url = j["base_url"].get<std::string>();
+  if (in.node_id.size() != 64 || !std::all_of(in.node_id.begin(), in.node_id.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+      }))
+    return Invalid("must be 64 lower-case hexadecimal digits", "node_id");
+  auto key = crypto::Base64UrlDecode(in.public_key);
+  if (!key || key->size() != 32) return Invalid("must be a base64url Ed25519 key", "public_key");
+  if (crypto::Fingerprint(*key) != in.node_id)
+    return Invalid("is not the fingerprint of public_key", "node_id");
+  if (in.name.size() > 200) return Invalid("must be at most 200 characters", "name");
+  for (unsigned char c : in.name)
+    if (c < 0x20 || c == 0x7f) return Invalid("must not contain control characters", "name");
+  const std::string& u = in.base_url;
+  if ((u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0) || u.size() > 512 ||
+      u.find_first_of(" ?#\r\n\t") != std::string::npos || u.substr(u.find("//") + 2).empty())
+    return Invalid("must be a base URL like https://node.example.org:8443", "base_url");
+  return in;
 }
 
 }  // namespace entente::federation

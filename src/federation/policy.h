@@ -42,6 +42,10 @@ class Audience {
     bool creation = false;
   };
   virtual Result<HomeClaim> ClaimedHome(const journal::Envelope& /*env*/) { return HomeClaim{}; }
+  // Whether a node that may not hold `env` may still carry it for others
+  // (relay): only envelopes whose content is sealed for their recipients, or
+  // that say no more than their headers. Default: sealed envelopes.
+  virtual bool Relayable(const journal::Envelope& env) { return env.sealed.has_value(); }
 };
 
 // What a node signs (with its node key) to endorse that an organisation

@@ -89,6 +89,8 @@ const std::map<std::string, std::string> kExpected = {
     // Node to node: signed by a peer's node key, never a user's credentials.
     {"GET /federation/v1/feed", "DDDDDDDD"},
     {"GET /federation/v1/consistency", "DDDDDDDD"},
+    {"POST /federation/v1/introduce", "DDDDDDDD"},
+    {"GET /api/v1/federation/introductions", "DDDDDDAD"},
     {"GET /api/v1/federation/self", "DDDDDDAD"},
     {"GET /api/v1/federation/peers", "DDDDDDAD"},
     {"POST /api/v1/federation/peers", "DDDDDDAD"},

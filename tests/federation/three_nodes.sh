@@ -167,15 +167,40 @@ for n in a b c; do
   FP[$n]=$(ent "$n" --json peer self | jq -r .fingerprint)
   ORG[$n]=$(q "$n" "SELECT id FROM orgs LIMIT 1")
 done
+# A wrong fingerprint is refused: nothing pinned, nothing introduced.
+if ent a peer add "$(url b)" --fingerprint "${FP[c]}" 2>"$W/err"; then fail "wrong fingerprint accepted"; fi
+grep -q "not the one given" "$W/err" || fail "unclear error: $(cat "$W/err")"
+[ "$(ent a --json peer list | jq length)" = 0 ] || fail "a peer was pinned with a wrong fingerprint"
+[ "$(ent b --json peer introductions | jq length)" = 0 ] || fail "B got an introduction from a refused peering"
+echo "identity: a wrong fingerprint is refused, nothing pinned or introduced"
+
+# Identity exchange: A pins B and introduces itself; B records the
+# introduction as pending (id, key, name, URL), which grants nothing until
+# B's operator adds A with the fingerprint read on A.
+ent a peer add "$(url b)" --fingerprint "${FP[b]}" >"$W/out" || fail "A could not add B"
+grep -q "pending until its operator runs" "$W/out" || fail "A was not told its introduction is pending: $(cat "$W/out")"
+ent b --json peer introductions >"$W/intro"
+jq -e --arg fp "${FP[a]}" --arg url "$(url a)" --arg name "${NAME[a]}" \
+  'length == 1 and .[0].fingerprint == $fp and .[0].state == "pending" and .[0].base_url == $url and .[0].name == $name' \
+  "$W/intro" >/dev/null || fail "B's introductions: $(cat "$W/intro")"
+ent b peer introductions | grep -q "pending" || fail "peer introductions does not show the pending one"
+[ "$(ent b --json peer list | jq length)" = 0 ] || fail "an introduction pinned a peer on B"
+if ent a peer sync "${FP[b]}" >"$W/out" 2>&1; then fail "A pulled from B before B peered with A"; fi
+grep -q "not an active peer" "$W/out" || fail "unclear refusal: $(cat "$W/out")"
+ent b peer add "$(url a)" --fingerprint "${FP[a]}" >"$W/out" || fail "B could not add A"
+grep -q "already peers with this node" "$W/out" || fail "B's introduction not accepted by A: $(cat "$W/out")"
+ent b --json peer introductions | jq -e 'length == 1 and .[0].state == "accepted"' >/dev/null ||
+  fail "A's introduction is not accepted on B"
+ent a --json peer introductions | jq -e --arg fp "${FP[b]}" 'length == 1 and .[0].fingerprint == $fp and .[0].state == "accepted"' >/dev/null ||
+  fail "B's introduction is not recorded as accepted on A"
+echo "identity: A added B (introduction pending on B), B added A (accepted on both)"
 for x in a b c; do
   for y in a b c; do
     [ "$x" = "$y" ] && continue
+    case "$x$y" in ab | ba) continue ;; esac
     ent "$x" peer add "$(url "$y")" --fingerprint "${FP[$y]}" >/dev/null
   done
 done
-# A wrong fingerprint is refused.
-if ent a peer add "$(url b)" --fingerprint "${FP[c]}" 2>"$W/err"; then fail "wrong fingerprint accepted"; fi
-grep -q "not the one given" "$W/err" || fail "unclear error: $(cat "$W/err")"
 
 # Random writes on every node.
 mkorgs() { # node count prefix

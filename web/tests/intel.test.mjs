@@ -13,7 +13,7 @@
 // of the console. axe-core on every screen.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ROOT, suite } from './harness.mjs';
+import { ROOT, fieldError, suite } from './harness.mjs';
 
 const S = suite({ name: 'intel-node', shots: 'intel' });
 const { scenario, axe, signIn } = S;
@@ -126,15 +126,18 @@ scenario('a member shares an indicator of the same domain and reports sightings'
   await page.getByText('No sightings that you may read.').waitFor();
   await page.locator('.correlation').getByRole('link', { name: BOREALIA.name }).waitFor();
   const form = page.getByRole('form', { name: 'Report a sighting' });
-  // A bad count is refused with the field named.
-  await form.getByLabel('Times seen').fill('0');
-  await form.getByLabel('First seen (UTC)').fill('2024-05-01T10:00');
-  await form.getByLabel('Last seen (UTC)').fill('2024-05-03T12:00');
+  // Last seen before first seen: the node refuses it, the field is named.
+  await form.getByLabel('Times seen').fill('5');
+  await form.getByLabel('First seen (UTC)').fill('2024-05-03T12:00');
+  await form.getByLabel('Last seen (UTC)').fill('2024-05-01T10:00');
   await form.getByLabel('Share in').selectOption({ index: 1 });
   await form.getByLabel('TLP').selectOption('green');
   await form.getByRole('button', { name: 'Report a sighting' }).click();
-  await form.getByRole('alert').filter({ hasText: 'sightings/0/count' }).waitFor();
-  await form.getByLabel('Times seen').fill('5');
+  await form.locator('p[role="alert"]').filter({ hasText: 'sightings/0/last_seen' }).waitFor();
+  await fieldError(form, 'Last seen (UTC)').filter({ hasText: 'before first_seen' }).waitFor();
+  await page.getByText('No sightings that you may read.').waitFor();
+  await form.getByLabel('First seen (UTC)').fill('2024-05-01T10:00');
+  await form.getByLabel('Last seen (UTC)').fill('2024-05-03T12:00');
   await form.getByLabel('Where / observed by').fill('Mail gateway, Borealia ministries');
   await form.getByRole('button', { name: 'Report a sighting' }).click();
   await form.getByText('The sighting is recorded.').waitFor();

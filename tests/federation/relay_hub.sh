@@ -83,7 +83,7 @@ poll has c "$RED" || fail "the TLP:RED message did not reach C"
 relays b "$AMBER" && relays b "$RED" || fail "B did not carry the messages in its relay table"
 has b "$AMBER" && fail "B recorded the amber message in its journal"
 has b "$RED" && fail "B recorded the TLP:RED message in its journal"
-[ -z "$(q b "SELECT id FROM message_recipients WHERE message_id IN ('$AMBER', '$RED')")" ] || fail "B applied a relayed message"
+[ "$(q b "SELECT COUNT(*) FROM message_recipients WHERE message_id IN ('$AMBER', '$RED')")" = 0 ] || fail "B applied a relayed message"
 # Sealed: the plaintext is nowhere in B's files; the relayed envelope holds ciphertext.
 q b "SELECT envelope FROM federation_relay WHERE id = '$AMBER'" | jq -e '.sealed.ciphertext | length > 0' >/dev/null || fail "relayed envelope is not sealed"
 if grep -rqa "$SECRET" "$W/b"; then fail "B's files contain the plaintext"; fi

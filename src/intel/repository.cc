@@ -142,6 +142,7 @@ struct Known {
   bool revoked = false;
   std::int64_t seq = 0;        // stored row; 0 when pending in this batch
   Pending* pending = nullptr;  // when pending
+  std::string owner_org;       // the organisation that first stored the id
 };
 
 constexpr size_t kBatch = 500;
@@ -236,7 +237,8 @@ class Importer {
     std::unordered_map<std::string, Known> known;
     {
       std::string sql =
-          "SELECT stix_id, version, content, revoked, seq FROM intel_objects WHERE is_latest = 1 "
+          "SELECT stix_id, version, content, revoked, seq, owner_org FROM intel_objects WHERE "
+          "is_latest = 1 "
           "AND stix_id IN (";
       store::Params params;
       for (const auto& p : batch_) {
@@ -249,14 +251,15 @@ class Importer {
       sql += ")";
       auto rows = ENTENTE_TRY(tx_.Query(sql, params));
       for (const auto& r : rows)
-        known[r.Text(0)] = Known{r.Text(1), r.Text(2), r.Int(3) != 0, r.Int(4), nullptr};
+        known[r.Text(0)] = Known{r.Text(1), r.Text(2), r.Int(3) != 0,
+                                 r.Int(4),  nullptr,   r.IsNull(5) ? std::string() : r.Text(5)};
     }
     std::vector<std::int64_t> demote;
     std::vector<Pending*> inserts;
     for (auto& p : batch_) {
       auto it = known.find(p.id);
       if (it == known.end()) {
-        known[p.id] = Known{p.version, p.content, p.revoked, 0, &p};
+        known[p.id] = Known{p.version, p.content, p.revoked, 0, &p, options_.owner_org};
         inserts.push_back(&p);
         Record(p, Fate::kAdded);
         continue;
@@ -278,6 +281,12 @@ class Importer {
         Record(p, Fate::kIgnoredOlder);
         continue;
       }
+      if (k.owner_org != options_.owner_org) {
+        Reject(p.index, p.id, p.modified, fmt::format("/objects/{}/id", p.index),
+               "this object belongs to another organisation: only the organisation that first "
+               "stored its id may add versions or revoke it");
+        continue;
+      }
       if (k.revoked) {
         Reject(p.index, p.id, p.modified, fmt::format("/objects/{}/modified", p.index),
                "the object was revoked; later versions are refused");
@@ -287,7 +296,7 @@ class Importer {
         k.pending->latest = false;
       else
         demote.push_back(k.seq);
-      k = Known{p.version, p.content, p.revoked, 0, &p};
+      k = Known{p.version, p.content, p.revoked, 0, &p, std::move(k.owner_org)};
       inserts.push_back(&p);
       Record(p, Fate::kAdded);
     }

@@ -240,6 +240,69 @@ TEST_P(IntelRepositoryTest, RevocationIsFinal) {
   EXPECT_TRUE(repo().List({})->at(0).revoked);
 }
 
+// Only the organisation that first stored an id adds versions of it or
+// revokes it; another one gets a rejection naming the object, and nothing of
+// its bundle is stored unless partial acceptance was asked for.
+TEST_P(IntelRepositoryTest, OnlyTheOwningOrganisationAddsVersionsOrRevokes) {
+  ImportOptions a{.owner_org = "org-a"};
+  ImportOptions b{.owner_org = "org-b"};
+  ASSERT_EQ(MustImport(Bundle({Indicator(1)}), a).added, 1u);
+  const std::string id = Indicator(1)["id"];
+  Json newer = Indicator(1, "2020-02-01T00:00:00.000Z", "hijacked.example");
+  Json revoked = Indicator(1, "2020-03-01T00:00:00.000Z");
+  revoked["revoked"] = true;
+
+  // All or nothing: B's own new object is not stored either.
+  auto report = MustImport(Bundle({Indicator(2), newer, revoked}), b);
+  EXPECT_FALSE(report.stored);
+  EXPECT_EQ(report.rejected, 2u);
+  std::vector<ObjectOutcome> rejected;
+  for (const auto& o : report.outcomes)
+    if (o.fate == Fate::kRejected) rejected.push_back(o);
+  ASSERT_EQ(rejected.size(), 2u);
+  EXPECT_EQ(rejected[0].index, 1u);
+  EXPECT_EQ(rejected[0].id, id);
+  EXPECT_EQ(rejected[0].version, "2020-02-01T00:00:00.000Z");
+  EXPECT_EQ(rejected[0].path, "/objects/1/id");
+  EXPECT_NE(rejected[0].reason.find("belongs to another organisation"), std::string::npos)
+      << rejected[0].reason;
+  EXPECT_EQ(rejected[1].index, 2u);
+  EXPECT_EQ(rejected[1].path, "/objects/2/id");
+  EXPECT_EQ(RowCount(), 1u);
+
+  // Partial: B's own object is stored, A's object keeps its one version.
+  ImportOptions bp = b;
+  bp.partial = true;
+  report = MustImport(Bundle({Indicator(2), newer, revoked}), bp);
+  EXPECT_TRUE(report.stored);
+  EXPECT_EQ(report.added, 1u);
+  EXPECT_EQ(report.rejected, 2u);
+  EXPECT_EQ(RowCount(), 2u);
+
+  // Identical or older copies store nothing and are not errors.
+  report = MustImport(Bundle({Indicator(1)}), b);
+  EXPECT_TRUE(report.stored);
+  EXPECT_EQ(report.unchanged, 1u);
+
+  // B's object is B's: A cannot version it either.
+  report = MustImport(Bundle({Indicator(2, "2020-05-01T00:00:00.000Z")}), a);
+  EXPECT_FALSE(report.stored);
+  EXPECT_EQ(report.rejected, 1u);
+
+  // The owner adds versions and revokes.
+  report = MustImport(Bundle({newer, revoked}), a);
+  EXPECT_TRUE(report.stored);
+  EXPECT_EQ(report.added, 2u);
+  ObjectFilter f;
+  f.ids = {id};
+  f.all_versions = true;
+  auto listed = repo().List(f);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 3u);
+  for (const auto& o : *listed) EXPECT_EQ(o.owner_org, "org-a");
+  EXPECT_TRUE(listed->back().revoked);
+}
+
 TEST_P(IntelRepositoryTest, TlpOwnerAndCommunity) {
   Json red = Indicator(1);
   red["object_marking_refs"] = Json::array({kTlpGreen2, kTlpRed2});

@@ -26,6 +26,23 @@ if(ENTENTE_SANITIZE)
   add_link_options(${ENTENTE_SANITIZE_FLAGS})
 endif()
 
+# A fuzzing build instruments every module once for libFuzzer's coverage
+# (-fsanitize=fuzzer-no-link), so the fuzz targets link the same module
+# libraries as the tests instead of a second, instrumented copy of each: one
+# compilation of the tree serves the test suite under the sanitizers and the
+# fuzzers. Executables that are not fuzz targets get the coverage callbacks'
+# default (empty) definitions from the sanitizer runtime.
+if(ENTENTE_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "ENTENTE_FUZZ needs clang (e.g. -DCMAKE_CXX_COMPILER=clang++-19)")
+  endif()
+  if(NOT ENTENTE_SANITIZE)
+    message(FATAL_ERROR "ENTENTE_FUZZ needs -DENTENTE_SANITIZE=address,undefined")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+  add_link_options(-fsanitize=fuzzer-no-link)
+endif()
+
 function(entente_apply_common target)
   target_compile_options(${target} PRIVATE ${ENTENTE_WARNINGS})
   target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/src)

@@ -178,6 +178,21 @@ Result<FeedSpec> ParseFeedSpec(std::string_view spec) {
 // ---- normaliser ----------------------------------------------------------------
 
 DomainNormalizer::DomainNormalizer() {
+  // The text list beside the distribution file: its rules give the deep
+  // suffixes, and libpsl reads the same file so both agree.
+  if (const char* dist = psl_dist_filename(); dist && *dist) {
+    std::string dat = dist;
+    if (dat.ends_with(".dafsa")) dat = dat.substr(0, dat.size() - 6) + ".dat";
+    if (dat.ends_with(".dat") && LoadRules(dat)) {
+      owned_ = psl_load_file(dat.c_str());
+      if (owned_) {
+        psl_ = owned_;
+        source_ = fmt::format("system ({})", dat);
+        return;
+      }
+      rules_.clear();
+    }
+  }
   owned_ = psl_latest(nullptr);
   if (owned_) {
     psl_ = owned_;
@@ -191,6 +206,134 @@ DomainNormalizer::DomainNormalizer() {
 
 DomainNormalizer::~DomainNormalizer() {
   if (owned_) psl_free(owned_);
+}
+
+bool DomainNormalizer::LoadRules(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0) {
+      close(fd);
+      return false;
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  size_t pos = 0, rules = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string_view line(text.data() + pos, end - pos);
+    pos = end + 1;
+    const size_t ws = line.find_first_of(" \t\r");
+    if (ws != std::string_view::npos) line = line.substr(0, ws);
+    if (line.empty() || line.starts_with("//")) continue;
+    const bool exception = line.starts_with("!");
+    if (exception) line.remove_prefix(1);
+    std::string rule(line);
+    const bool star = rule.starts_with("*.");
+    if (star) rule.erase(0, 2);
+    if (!std::all_of(rule.begin(), rule.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+      char* out = nullptr;  // U-labels to A-labels, as hosts are
+      if (idn2_to_ascii_8z(rule.c_str(), &out, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK) {
+        rules_.clear();  // a rule this code cannot place: no memo at all
+        return false;
+      }
+      rule = out;
+      idn2_free(out);
+    }
+    for (char& c : rule) c = Lower(c);
+    if (rule.empty() || rule.find('*') != std::string::npos) {
+      rules_.clear();  // a wildcard elsewhere than first: not handled
+      return false;
+    }
+    ++rules;
+    // libpsl counts the parent of a wildcard ("kawasaki.jp" for
+    // "*.kawasaki.jp") as a public suffix too.
+    rules_[rule] |= exception ? kRuleException : star ? kRuleWildcard | kRuleExact : kRuleExact;
+    // Every proper suffix of the rule (with its wildcard label) has a rule
+    // below it.
+    if (star) rules_[rule] |= kRuleDeep;
+    for (size_t dot = rule.find('.'); dot != std::string::npos; dot = rule.find('.', dot + 1))
+      rules_[rule.substr(dot + 1)] |= kRuleDeep;
+  }
+  if (rules < 1000) rules_.clear();  // not a Public Suffix List
+  return !rules_.empty();
+}
+
+std::vector<std::string> DomainNormalizer::KnownSuffixes() const {
+  std::vector<std::string> out;
+  out.reserve(rules_.size());
+  for (const auto& [suffix, flags] : rules_) out.push_back(suffix);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::uint8_t DomainNormalizer::RuleFlags(std::string_view suffix) const {
+  auto it = rules_.find(suffix);
+  return it == rules_.end() ? 0 : it->second;
+}
+
+int DomainNormalizer::PublicSuffixLabels(std::string_view suffix) const {
+  auto it = memo_.find(suffix);
+  if (it != memo_.end()) return it->second;
+  const std::string s(suffix);
+  const auto labels = [](std::string_view v) {
+    return static_cast<int>(std::count(v.begin(), v.end(), '.')) + 1;
+  };
+  int n = labels(s);
+  if (!psl_is_public_suffix(psl_, s.c_str())) {
+    const char* reg = psl_registrable_domain(psl_, s.c_str());
+    n = reg ? labels(reg) - 1 : n;
+  }
+  if (memo_.size() >= (size_t{1} << 16)) memo_.clear();
+  memo_.emplace(s, n);
+  return n;
+}
+
+std::optional<std::string> DomainNormalizer::Registrable(const std::string& host, bool memo) const {
+  if (!memo || rules_.empty()) {
+    const char* reg = psl_registrable_domain(psl_, host.c_str());
+    return reg ? std::optional<std::string>(reg) : std::nullopt;
+  }
+  const std::string_view h(host);
+  constexpr size_t npos = std::string_view::npos;
+  // Start of the last `k` labels of h, for k = 1, 2, ...
+  const auto start_of = [&](size_t dot) { return dot == npos ? 0 : dot + 1; };
+  size_t d1 = h.rfind('.');  // the dot before the last label
+  if (d1 == npos || d1 == 0) return std::nullopt;
+  for (;;) {
+    // S_{k-1} = h.substr(d1 + 1); S_k = h.substr(start_of(d0)).
+    const size_t d0 = h.rfind('.', d1 - 1);
+    const std::string_view sk = h.substr(start_of(d0));
+    const std::uint8_t flags = RuleFlags(sk);
+    if ((flags & kRuleDeep) && d0 != npos && d0 != 0) {
+      d1 = d0;
+      continue;
+    }
+    const std::string_view parent = h.substr(d1 + 1);
+    if (flags & kRuleException) return std::string(sk);  // its parent is the public suffix
+    if ((flags & kRuleExact) || (RuleFlags(parent) & kRuleWildcard)) {
+      if (d0 == npos || d0 == 0) return std::nullopt;  // the host is a public suffix
+      const size_t dm = h.rfind('.', d0 - 1);
+      return std::string(h.substr(start_of(dm)));
+    }
+    // No rule of k labels or more applies: the public suffix is S_{k-1}'s.
+    const int ps = PublicSuffixLabels(parent);
+    size_t begin = h.size();  // start of the last i labels
+    for (int i = 0; i <= ps && begin > 0; ++i) {
+      const size_t dot = begin == h.size() ? h.rfind('.')
+                         : begin >= 2      ? h.rfind('.', begin - 2)
+                                           : npos;
+      begin = dot == npos ? 0 : dot + 1;
+    }
+    return std::string(h.substr(begin));
+  }
 }
 
 DomainNormalizer::Result DomainNormalizer::FromHost(std::string_view in) const {
@@ -273,12 +416,12 @@ DomainNormalizer::Result DomainNormalizer::FromHost(std::string_view in) const {
     r.error = fmt::format("'{}' is a single label, not a registrable domain", host);
     return r;
   }
-  const char* reg = psl_registrable_domain(psl_, host.c_str());
+  auto reg = Registrable(host);
   if (!reg) {
     r.error = fmt::format("'{}' is a public suffix, not a registrable domain", host);
     return r;
   }
-  r.registrable = reg;
+  r.registrable = std::move(*reg);
   r.host = std::move(host);
   r.kind = Kind::kDomain;
   return r;
@@ -465,8 +608,7 @@ class FeedBuilder {
       return;
     }
     ++d_.listed;
-    auto [it, inserted] = seen_.try_emplace(r.registrable, d_.entries.size());
-    if (!inserted) {
+    if (!Insert(r.registrable)) {
       ++d_.duplicates;
       return;
     }
@@ -474,9 +616,45 @@ class FeedBuilder {
   }
 
  private:
+  // De-duplication of registrable domains: an open-addressing table of
+  // 64-bit fingerprints (DelegationCounter::Fingerprint) and entry indexes;
+  // equal fingerprints are confirmed on the stored name, so a collision
+  // never merges two domains. False when `name` is already an entry.
+  bool Insert(const std::string& name) {
+    if ((used_ + 1) * 2 > keys_.size()) Grow();
+    std::uint64_t h = DelegationCounter::Fingerprint(name);
+    if (h == 0) h = 1;
+    const size_t mask = keys_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      if (keys_[i] == 0) {
+        keys_[i] = h;
+        vals_[i] = static_cast<std::uint32_t>(d_.entries.size());
+        ++used_;
+        return true;
+      }
+      if (keys_[i] == h && d_.entries[vals_[i]].registrable == name) return false;
+    }
+  }
+  void Grow() {
+    std::vector<std::uint64_t> keys(std::max<size_t>(1024, keys_.size() * 2), 0);
+    std::vector<std::uint32_t> vals(keys.size(), 0);
+    const size_t mask = keys.size() - 1;
+    for (size_t j = 0; j < keys_.size(); ++j) {
+      if (keys_[j] == 0) continue;
+      size_t i = keys_[j] & mask;
+      while (keys[i] != 0) i = (i + 1) & mask;
+      keys[i] = keys_[j];
+      vals[i] = vals_[j];
+    }
+    keys_.swap(keys);
+    vals_.swap(vals);
+  }
+
   FeedData& d_;
   const DomainNormalizer& n_;
-  std::unordered_map<std::string, size_t> seen_;
+  std::vector<std::uint64_t> keys_;
+  std::vector<std::uint32_t> vals_;
+  size_t used_ = 0;
 };
 
 bool IsCommentOrBlank(std::string_view t) {

@@ -50,7 +50,22 @@ struct FeedSpec {
 // "category:source:format:FILE" (FILE may contain ':').
 Result<FeedSpec> ParseFeedSpec(std::string_view spec);
 
-// Host / URL to registrable domain. One instance per thread.
+// Host / URL to registrable domain. One instance per thread (it memoises).
+//
+// The list: the system's Public Suffix List in text form
+// (public_suffix_list.dat beside the distribution file) when present, else
+// libpsl's newest (psl_latest), else its built-in copy. With the text list
+// the registrable domain is memoised exactly: for a host, take the shortest
+// suffix S of two or more labels below which no rule of the list goes
+// deeper ("deep" suffixes are collected from the rules, wildcards and
+// exceptions counted as labels). If S is an exception rule, S is the
+// registrable domain; if S is a rule (or matches a wildcard; libpsl also
+// counts the parent of a wildcard as a suffix), S is a public suffix and the
+// registrable domain is S plus the host's next label; otherwise no rule of
+// S's length or longer applies, so the host's public suffix is that of S
+// without its first label, which libpsl gives once per such parent (few:
+// mostly TLDs) and is kept. Tests compare it with libpsl on every kind of
+// rule.
 class DomainNormalizer {
  public:
   DomainNormalizer();
@@ -69,11 +84,36 @@ class DomainNormalizer {
   Result FromUrl(std::string_view url) const;
   // Which list is in use: "system" (publicsuffix package) or "builtin".
   std::string_view list_source() const { return source_; }
+  // Whether registrable domains are memoised (the text list was read).
+  bool memoised() const { return !rules_.empty(); }
+  // The registrable domain of a normalised host (A-labels, lower case, two
+  // labels or more); nullopt for a public suffix. `memo` false: libpsl
+  // directly (the tests compare both).
+  std::optional<std::string> Registrable(const std::string& host, bool memo = true) const;
+  // The suffixes the memo knows (rules and the suffixes above them); empty
+  // when not memoised. For tests.
+  std::vector<std::string> KnownSuffixes() const;
 
  private:
+  bool LoadRules(const std::string& path);
+  std::uint8_t RuleFlags(std::string_view suffix) const;
+  int PublicSuffixLabels(std::string_view suffix) const;
+
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  static constexpr std::uint8_t kRuleExact = 1, kRuleWildcard = 2, kRuleException = 4,
+                                kRuleDeep = 8;
+
   const psl_ctx_t* psl_;
   psl_ctx_t* owned_ = nullptr;
   std::string source_;
+  // Suffix -> kRule* flags: a rule (exact, "*." + suffix, "!" + suffix), or
+  // a suffix below which a longer rule exists (deep).
+  std::unordered_map<std::string, std::uint8_t, Hash, std::equal_to<>> rules_;
+  // Suffix -> labels of its public suffix (libpsl's answer, kept).
+  mutable std::unordered_map<std::string, int, Hash, std::equal_to<>> memo_;
 };
 
 // The TLD (last label) of a canonical name.

@@ -55,6 +55,75 @@ TEST(Normalizer, RegistrableDomains) {
   EXPECT_FALSE(n.list_source().empty());
 }
 
+// The memoised registrable domain equals libpsl's on every kind of rule:
+// plain, two-level (co.uk), wildcard (*.ck) with its exception (!www.ck),
+// wildcard and exception below a second level (*.kawasaki.jp,
+// !city.kawasaki.jp), private suffixes, deep private rules, IDN TLDs, a TLD
+// unknown to the list, and public suffixes themselves; asked twice (the second
+// answer from the memo) and in both orders.
+TEST(Normalizer, MemoisedRegistrableDomainEqualsLibpsl) {
+  DomainNormalizer n;
+  EXPECT_TRUE(n.memoised()) << n.list_source();
+  const std::vector<std::string> hosts = {"evil.com",
+                                          "a.b.evil.com",
+                                          "evil.co.uk",
+                                          "x.evil.co.uk",
+                                          "co.uk",
+                                          "uk",
+                                          "x.y.ck",
+                                          "y.ck",
+                                          "a.www.ck",
+                                          "www.ck",
+                                          "ck",
+                                          "a.b.kawasaki.jp",
+                                          "b.kawasaki.jp",
+                                          "kawasaki.jp",
+                                          "city.kawasaki.jp",
+                                          "x.city.kawasaki.jp",
+                                          "evil.github.io",
+                                          "github.io",
+                                          "a.evil.github.io",
+                                          "a.b.c.compute.amazonaws.com",
+                                          "compute.amazonaws.com",
+                                          "x.s3.amazonaws.com",
+                                          "shop.blogspot.com",
+                                          "blogspot.com",
+                                          "xn--e1afmkfd.xn--p1ai",
+                                          "a.xn--e1afmkfd.xn--p1ai",
+                                          "foo.example",
+                                          "a.b.c.d.e.unknowntld",
+                                          "evil.kawasaki.miyagi.jp",
+                                          "a.b.c.d.e.f.co.uk"};
+  for (int round = 0; round < 2; ++round)
+    for (size_t k = 0; k < hosts.size(); ++k) {
+      const std::string& h = round == 0 ? hosts[k] : hosts[hosts.size() - 1 - k];
+      EXPECT_EQ(n.Registrable(h), n.Registrable(h, false)) << h;
+      EXPECT_EQ(n.Registrable(h), n.Registrable(h)) << h;
+    }
+  EXPECT_EQ(n.Registrable("x.y.ck"), "x.y.ck");
+  EXPECT_EQ(n.Registrable("a.www.ck"), "www.ck");
+  EXPECT_EQ(n.Registrable("x.city.kawasaki.jp"), "city.kawasaki.jp");
+  EXPECT_EQ(n.Registrable("a.b.kawasaki.jp"), "a.b.kawasaki.jp");
+  EXPECT_EQ(n.Registrable("x.evil.co.uk"), "evil.co.uk");
+  EXPECT_EQ(n.Registrable("co.uk"), std::nullopt);
+  EXPECT_EQ(n.Registrable("y.ck"), std::nullopt);
+
+  // Every suffix of the list, with one, two and three labels in front (and
+  // "www", "city" that exceptions use), against libpsl.
+  const auto suffixes = n.KnownSuffixes();
+  EXPECT_GT(suffixes.size(), 5000u);
+  size_t compared = 0, differ = 0;
+  for (const std::string& s : suffixes)
+    for (const std::string& host : {s, "x." + s, "y.x." + s, "z.y.x." + s, "www." + s, "a.www." + s,
+                                    "city." + s, "a.city." + s}) {
+      ++compared;
+      if (n.Registrable(host) != n.Registrable(host, false) && ++differ <= 10)
+        ADD_FAILURE() << host << ": memo " << n.Registrable(host).value_or("(none)") << ", libpsl "
+                      << n.Registrable(host, false).value_or("(none)");
+    }
+  EXPECT_EQ(differ, 0u) << "of " << compared;
+}
+
 TEST(Normalizer, Urls) {
   DomainNormalizer n;
   EXPECT_EQ(n.FromUrl("https://user:pw@Login.Bank.example.com:8443/path?q=1#f").registrable,

@@ -14,6 +14,7 @@
 #include "jcs/jcs.h"
 #include "match/feeds.h"
 #include "taxii/query.h"
+#include "taxii/store.h"
 
 namespace entente::api {
 
@@ -288,6 +289,11 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& opts) {
   n->communities_ = std::make_unique<intel::Communities>(*n->db_, *n->journal_, *n->keys_,
                                                          n->info_.id, *n->clock_);
   ENTENTE_CHECK(n->communities_->RegisterAppliers(*n->registry_));
+  // TAXII Delete an Object is a signed envelope (taxii/store.h); the applier
+  // holds no state, so one serves every node of the process.
+  static taxii::DeleteApplier taxii_delete_applier;
+  ENTENTE_CHECK(
+      n->registry_->Register(std::string(taxii::kDeleteEnvelopeType), &taxii_delete_applier));
   n->intel_ = std::make_unique<intel::IntelRepository>(*n->db_, *n->clock_);
   n->feeds_ = std::make_unique<match::FeedService>(*n->db_, *n->clock_);
   n->auth_ = std::make_unique<auth::Auth>(*n->db_, *n->master_, *n->clock_);

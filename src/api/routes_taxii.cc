@@ -25,6 +25,7 @@
 
 #include "api/node.h"
 #include "api/route_helpers.h"
+#include "core/ids.h"
 #include "intel/access.h"
 #include "intel/repository.h"
 #include "taxii/query.h"
@@ -413,7 +414,7 @@ void Node::RegisterTaxiiRoutes() {
   // ---- 5.7 Delete an Object
   router_.Add(
       {"DELETE", "/taxii2/api1/collections/{id}/objects/{object_id}/", Permission::kIntelWrite,
-       [find, store, object_id](Context& ctx) -> Result<http::Response> {
+       [this, find, store, object_id](Context& ctx) -> Result<http::Response> {
          if (!taxii::AcceptsTaxii(ctx.req.Header("Accept"), false)) return NotAcceptable();
          auto q = taxii::ParseQuery(ctx.req.query, taxii::Endpoint::kDelete);
          if (!q) return BadQuery(q.error());
@@ -422,7 +423,31 @@ void Node::RegisterTaxiiRoutes() {
          if (!c) return CollectionNotFound();
          auto id = object_id(ctx);
          if (!id) return TaxiiError(404, "no such object in this collection", "not_found");
-         switch (ENTENTE_TRY(store().Delete(*c, s.reader, *id, *q))) {
+         // The deletion is an envelope signed by the organisation, recorded
+         // in the journal (and applied) in the deletion's transaction.
+         const std::string org = ctx.principal->org_id;
+         auto secret = ENTENTE_TRY(keys_->SigningSecret(org));
+         auto record = [&](store::Tx& tx, const Json& body) -> Status {
+           journal::Envelope env;
+           env.type = std::string(taxii::kDeleteEnvelopeType);
+           env.id = NewUuidV7(*clock_);
+           env.origin_node = info_.id;
+           env.author_org = org;
+           env.created = clock_->NowMillis();
+           env.tlp = "amber";
+           if (c->IsPrivate()) {
+             env.distribution.kind = journal::DistributionKind::kOrg;
+           } else {
+             env.distribution.kind = journal::DistributionKind::kCommunity;
+             env.distribution.community = c->community_id;
+           }
+           env.body = body;
+           ENTENTE_CHECK(journal::SignEnvelope(env, secret));
+           ENTENTE_TRY(journal_->Record(tx, env, *id));
+           return Ok();
+         };
+         switch (
+             ENTENTE_TRY(store().Delete(*c, s.reader, *id, *q, ctx.principal->user_id, record))) {
            case taxii::DeleteResult::kNotFound:
              return TaxiiError(404, "no such object (or version) in this collection", "not_found");
            case taxii::DeleteResult::kNotOwner:

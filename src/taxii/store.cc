@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "intel/stix.h"
+
 namespace entente::taxii {
 
 namespace {
@@ -173,7 +175,9 @@ Result<bool> TaxiiStore::Exists(const Collection& collection, const Reader& read
 }
 
 Result<DeleteResult> TaxiiStore::Delete(const Collection& collection, const Reader& reader,
-                                        const std::string& object_id, const Query& query) const {
+                                        const std::string& object_id, const Query& query,
+                                        const std::string& user_id,
+                                        const RecordDelete& record) const {
   Query q = query;
   q.after_seq = 0;
   q.added_after_ms.reset();
@@ -186,37 +190,154 @@ Result<DeleteResult> TaxiiStore::Delete(const Collection& collection, const Read
     if (db_.backend() == store::Backend::kPostgres)
       ENTENTE_TRY(tx.Exec("LOCK TABLE intel_objects IN SHARE ROW EXCLUSIVE MODE"));
     store::Params params;
-    std::string sql = "SELECT o.seq, o.owner_org FROM intel_objects o WHERE " +
-                      SelectionSql(collection, reader, q, object_id, params);
+    std::string sql = "SELECT o.version, o.owner_org FROM intel_objects o WHERE " +
+                      SelectionSql(collection, reader, q, object_id, params) +
+                      " ORDER BY o.version";
     auto rows = ENTENTE_TRY(tx.Query(sql, params));
     if (rows.empty()) {
       result = DeleteResult::kNotFound;
       return Ok();
     }
-    std::string del = "DELETE FROM intel_objects WHERE seq IN (";
-    store::Params seqs;
+    Json versions = Json::array();
     for (const auto& r : rows) {
-      if (r.Text(1) != reader.org_id) {
+      if (r.IsNull(1) || r.Text(1) != reader.org_id) {
         result = DeleteResult::kNotOwner;
         return Ok();
       }
-      del += seqs.empty() ? "?" : ",?";
-      seqs.emplace_back(r.Int(0));
+      versions.push_back(r.Text(0));
     }
-    ENTENTE_TRY(tx.Exec(del + ")", seqs));
-    auto latest = ENTENTE_TRY(
-        tx.Query("SELECT seq FROM intel_objects WHERE stix_id = ? AND is_latest = 1", {object_id}));
-    if (latest.empty()) {
-      auto newest = ENTENTE_TRY(
-          tx.Query("SELECT seq FROM intel_objects WHERE stix_id = ? ORDER BY version DESC LIMIT 1",
-                   {object_id}));
-      if (!newest.empty())
-        ENTENTE_TRY(
-            tx.Exec("UPDATE intel_objects SET is_latest = 1 WHERE seq = ?", {newest[0].Int(0)}));
-    }
-    return Ok();
+    Json actor = {{"org", reader.org_id}};
+    if (!user_id.empty()) actor["user"] = user_id;
+    Json body = {
+        {"collection", collection.id},
+        {"community", collection.IsPrivate() ? Json(nullptr) : Json(collection.community_id)},
+        {"object_id", object_id},
+        {"versions", std::move(versions)},
+        {"actor", std::move(actor)}};
+    return record(tx, body);
   }));
   return result;
+}
+
+namespace {
+
+struct DeleteBody {
+  std::string community, object_id;
+  std::vector<std::string> versions;
+};
+
+Result<DeleteBody> ReadDeleteBody(const journal::Envelope& env) {
+  auto bad = [](std::string_view what) {
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("taxii.delete: {}", what), "body");
+  };
+  if (!env.body || !env.body->is_object()) return bad("the body must be an object");
+  const Json& b = *env.body;
+  for (const auto& [k, v] : b.items())
+    if (k != "collection" && k != "community" && k != "object_id" && k != "versions" &&
+        k != "actor")
+      return bad("unknown member " + k);
+  DeleteBody out;
+  auto c = b.find("community");
+  if (c == b.end() || !(c->is_null() || c->is_string())) return bad("community");
+  if (c->is_string()) out.community = c->get<std::string>();
+  auto col = b.find("collection");
+  if (col == b.end() || !col->is_string()) return bad("collection");
+  // A private collection is the author organisation's own.
+  if (out.community.empty() ? col->get<std::string>() != env.author_org
+                            : col->get<std::string>() != out.community)
+    return bad("the collection is not the community or the author's own");
+  auto id = b.find("object_id");
+  if (id == b.end() || !id->is_string() || !intel::IsStixIdentifier(id->get<std::string>()))
+    return bad("object_id");
+  out.object_id = id->get<std::string>();
+  auto v = b.find("versions");
+  if (v == b.end() || !v->is_array() || v->empty() || v->size() > 100'000) return bad("versions");
+  for (const auto& x : *v) {
+    if (!x.is_string()) return bad("versions");
+    out.versions.push_back(x.get<std::string>());
+  }
+  auto a = b.find("actor");
+  if (a == b.end() || !a->is_object() || !a->contains("org") || !(*a)["org"].is_string() ||
+      (*a)["org"].get<std::string>() != env.author_org)
+    return bad("actor.org must be the author organisation");
+  return out;
+}
+
+// "stix_id = ? AND version IN (...) AND <collection>" for the body's rows.
+std::string DeleteRowsSql(const DeleteBody& d, const std::string& author, store::Params& params) {
+  std::string sql = "stix_id = ?";
+  params.emplace_back(d.object_id);
+  InList(sql, params, "version", d.versions);
+  if (d.community.empty()) {
+    sql += " AND community_id IS NULL AND owner_org = ?";
+    params.emplace_back(author);
+  } else {
+    sql += " AND community_id = ?";
+    params.emplace_back(d.community);
+  }
+  return sql;
+}
+
+}  // namespace
+
+Status DeleteApplier::Validate(store::Tx& tx, const journal::Envelope& env) {
+  auto d = ENTENTE_TRY(ReadDeleteBody(env));
+  store::Params params;
+  params.emplace_back(env.author_org);
+  auto rows = ENTENTE_TRY(tx.Query(
+      "SELECT COUNT(*) FROM intel_objects WHERE (owner_org IS NULL OR owner_org <> ?) AND " +
+          DeleteRowsSql(d, env.author_org, params),
+      params));
+  if (rows[0].Int(0) != 0)
+    return Fail(ErrorCode::kPermissionDenied,
+                "taxii.delete: only the organisation that added an object deletes it");
+  return Ok();
+}
+
+Status DeleteApplier::Apply(store::Tx& tx, const journal::Envelope& env) {
+  auto d = ENTENTE_TRY(ReadDeleteBody(env));
+  store::Params params;
+  std::string where = DeleteRowsSql(d, env.author_org, params);
+  auto seqs = ENTENTE_TRY(tx.Query("SELECT seq FROM intel_objects WHERE " + where, params));
+  if (seqs.empty()) return Ok();  // already gone (a replay)
+  std::string in = "(";
+  store::Params seq_params;
+  for (const auto& r : seqs) {
+    in += seq_params.empty() ? "?" : ",?";
+    seq_params.emplace_back(r.Int(0));
+  }
+  in += ")";
+  ENTENTE_TRY(tx.Exec("DELETE FROM intel_observables WHERE obj_seq IN " + in, seq_params));
+  ENTENTE_TRY(tx.Exec("DELETE FROM intel_sightings WHERE obj_seq IN " + in, seq_params));
+  ENTENTE_TRY(tx.Exec("DELETE FROM intel_objects WHERE seq IN " + in, seq_params));
+  auto latest = ENTENTE_TRY(
+      tx.Query("SELECT seq FROM intel_objects WHERE stix_id = ? AND is_latest = 1", {d.object_id}));
+  if (!latest.empty()) return Ok();
+  auto newest = ENTENTE_TRY(tx.Query(
+      "SELECT seq, type, content FROM intel_objects WHERE stix_id = ? ORDER BY version DESC "
+      "LIMIT 1",
+      {d.object_id}));
+  if (newest.empty()) return Ok();
+  std::int64_t seq = newest[0].Int(0);
+  ENTENTE_TRY(tx.Exec("UPDATE intel_objects SET is_latest = 1 WHERE seq = ?", {seq}));
+  if (newest[0].Text(1) != "sighting") return Ok();
+  // The sighting row follows the version that is the latest again.
+  Json obj = Json::parse(newest[0].Text(2), nullptr, false);
+  if (!obj.is_object() || !obj.contains("sighting_of_ref") || !obj["sighting_of_ref"].is_string())
+    return Ok();
+  auto ts = [&](const char* k) -> store::Value {
+    auto it = obj.find(k);
+    if (it == obj.end() || !it->is_string()) return store::Null{};
+    return intel::VersionKey(it->get<std::string>());
+  };
+  auto c = obj.find("count");
+  std::int64_t count = c != obj.end() && c->is_number_integer() ? c->get<std::int64_t>() : 1;
+  ENTENTE_TRY(
+      tx.Exec("INSERT INTO intel_sightings (stix_id, obj_seq, sighting_of_ref, sighting_count, "
+              "first_seen, last_seen) VALUES (?,?,?,?,?,?)",
+              {d.object_id, seq, obj["sighting_of_ref"].get<std::string>(), count, ts("first_seen"),
+               ts("last_seen")}));
+  return Ok();
 }
 
 Status TaxiiStore::SaveStatus(const std::string& id, const std::string& org_id,

@@ -27,10 +27,19 @@
 // is `last` (section 3.4.1). All stored objects are STIX 2.1 (2.0 bundles
 // are refused at import), so match[spec_version] selects all or nothing.
 //
+// Delete an Object is a signed journal envelope of type "taxii.delete"
+// (kDeleteEnvelopeType) like the node's other writes: the caller signs it
+// with the deleting organisation's key (RecordDelete) and the journal
+// applies it with DeleteApplier in the same transaction, so the deletion is
+// verifiable in the journal and its transparency log. Its body:
+//   {"collection": ID, "community": ID|null, "object_id": ID,
+//    "versions": [version keys of the rows deleted], "actor": {"org", "user"?}}
+//
 // Thread-safety: holds references only; as safe as the Database.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,12 +47,14 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "intel/access.h"
+#include "journal/journal.h"
 #include "store/store.h"
 #include "taxii/query.h"
 
 namespace entente::taxii {
 
 using intel::Reader;
+using Json = nlohmann::json;
 
 struct Collection {
   std::string id;
@@ -72,6 +83,26 @@ struct Page {
 // What Delete did.
 enum class DeleteResult { kDeleted, kNotFound, kNotOwner };
 
+inline constexpr std::string_view kDeleteEnvelopeType = "taxii.delete";
+
+// Signs the envelope of a deletion with `body` (see above) and records it in
+// the journal inside `tx` (journal::Journal::Record), which applies it.
+using RecordDelete = std::function<Status(store::Tx& tx, const Json& body)>;
+
+// The applier of "taxii.delete": Validate checks that the author
+// organisation owns every listed row that still exists in the collection;
+// Apply deletes those rows (and their correlation postings and sighting
+// rows) and makes the newest remaining version of the id the latest. Rows
+// already gone are skipped, so replaying the journal is idempotent. It owns
+// no table (intel_objects is written by imports), so Reset does nothing.
+class DeleteApplier final : public journal::Applier {
+ public:
+  Status Validate(store::Tx& tx, const journal::Envelope& env) override;
+  Status Apply(store::Tx& tx, const journal::Envelope& env) override;
+  Status Reset(store::Tx&) override { return Ok(); }
+  std::vector<std::string> Tables() const override { return {}; }
+};
+
 class TaxiiStore {
  public:
   TaxiiStore(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
@@ -96,10 +127,13 @@ class TaxiiStore {
 
   // Deletes the versions of `object_id` that `query.version` selects (all of
   // them when match[version] is absent) from the collection, if every one
-  // is owned by the reader's organisation. The newest remaining version of
-  // the id becomes the latest again.
+  // is owned by the reader's organisation, through `record` (the signed
+  // envelope, applied by DeleteApplier) in one transaction. The newest
+  // remaining version of the id becomes the latest again. `user_id` (may be
+  // empty) is the acting user, named in the envelope.
   Result<DeleteResult> Delete(const Collection& collection, const Reader& reader,
-                              const std::string& object_id, const Query& query) const;
+                              const std::string& object_id, const Query& query,
+                              const std::string& user_id, const RecordDelete& record) const;
 
   // Status resources (section 4.3), readable by the organisation that posted.
   Status SaveStatus(const std::string& id, const std::string& org_id,

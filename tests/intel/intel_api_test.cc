@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include "api/node_fixture.h"
+#include "crypto/crypto.h"
+#include "journal/envelope.h"
 
 namespace entente::testing {
 namespace {
@@ -326,6 +328,98 @@ TEST_P(IntelApiTest, CommunityRoutes) {
   auto analyst = Post("/api/v1/communities", analyst_["A"], Json{{"name", "x"}}.dump());
   EXPECT_EQ(analyst.status, 403);
   GetJson("/api/v1/communities/not-a-uuid", analyst_["A"], 404);
+}
+
+// Only the organisation that first stored an id adds versions or revokes
+// it: through the bundle API (422 naming the object, nothing stored) and
+// TAXII Add Objects (a failure in the status); TAXII Delete an Object is the
+// owner's only, and is a journal envelope signed by the owner's key.
+TEST_P(IntelApiTest, OwnershipOnImportAndTaxiiAndSignedTaxiiDelete) {
+  const std::string q = "?community=" + community_;
+  Json mine = Indicator(1, kGreen, "owned.example", "phishing");
+  auto r = Post("/api/v1/intel/bundles" + q, analyst_["A"], Bundle({mine}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string id = mine["id"];
+  Json newer = mine;
+  newer["modified"] = "2021-01-01T00:00:00.000Z";
+  newer["name"] = "hijacked";
+  ASSERT_EQ(Stored(), 1);
+
+  // The bundle API: the whole bundle refused, the object named.
+  r = Post("/api/v1/intel/bundles" + q, analyst_["B"],
+           Bundle({Indicator(2, kGreen, "b.example", "x"), newer}));
+  EXPECT_EQ(r.status, 422) << r.body;
+  Json problem = Json::parse(r.body, nullptr, false);
+  ASSERT_EQ(problem["errors"].size(), 1u) << problem.dump();
+  EXPECT_EQ(problem["errors"][0]["id"].get<std::string>(), id);
+  EXPECT_EQ(problem["errors"][0]["path"].get<std::string>(), "/objects/1/id");
+  EXPECT_NE(problem["errors"][0]["reason"].get<std::string>().find("another organisation"),
+            std::string::npos);
+  EXPECT_EQ(Stored(), 1);
+
+  // TAXII Add Objects: the newer version fails, B's own object is added.
+  const std::string taxii = "application/taxii+json;version=2.1";
+  const std::string col = "/taxii2/api1/collections/" + community_ + "/objects/";
+  http::Headers h = {{"Accept", taxii}, {"Content-Type", taxii}};
+  Json b_own = Indicator(3, kGreen, "b-own.example", "x");
+  r = Call("POST", col, analyst_["B"], Json{{"objects", {newer, b_own}}}.dump(), h);
+  ASSERT_EQ(r.status, 202) << r.body;
+  Json status = Json::parse(r.body);
+  EXPECT_EQ(status["success_count"].get<int>(), 1);
+  ASSERT_EQ(status["failure_count"].get<int>(), 1);
+  EXPECT_EQ(status["failures"][0]["id"].get<std::string>(), id);
+  EXPECT_NE(status["failures"][0]["message"].get<std::string>().find("another organisation"),
+            std::string::npos);
+  EXPECT_EQ(Stored(), 2);
+  auto names = node_->db().Query("SELECT content FROM intel_objects WHERE stix_id = ?", {id});
+  ASSERT_TRUE(names);
+  ASSERT_EQ(names->size(), 1u);
+  EXPECT_EQ(Json::parse((*names)[0].Text(0))["name"], mine["name"]);
+
+  // TAXII Delete: B may not; nothing journaled. A may: one signed envelope.
+  auto journaled = [&] {
+    auto rows =
+        node_->db().Query("SELECT envelope FROM journal WHERE type = 'taxii.delete' ORDER BY seq");
+    EXPECT_TRUE(rows);
+    std::vector<journal::Envelope> out;
+    if (!rows) return out;
+    for (const auto& row : *rows) {
+      auto env = journal::Envelope::FromJson(Json::parse(row.Text(0)));
+      EXPECT_TRUE(env) << env.error().ToString();
+      if (env) out.push_back(*env);
+    }
+    return out;
+  };
+  r = Call("DELETE", col + id + "/", analyst_["B"], "", {{"Accept", taxii}});
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_TRUE(journaled().empty());
+  r = Call("DELETE", col + id + "/", analyst_["A"], "", {{"Accept", taxii}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Stored(), 1);
+  auto envs = journaled();
+  ASSERT_EQ(envs.size(), 1u);
+  const journal::Envelope& env = envs[0];
+  EXPECT_EQ(env.author_org, org_["A"]);
+  EXPECT_EQ(env.distribution.kind, journal::DistributionKind::kCommunity);
+  EXPECT_EQ(env.distribution.community, community_);
+  ASSERT_TRUE(env.body);
+  EXPECT_EQ((*env.body)["object_id"].get<std::string>(), id);
+  EXPECT_EQ((*env.body)["versions"].size(), 1u);
+  EXPECT_EQ((*env.body)["actor"]["org"].get<std::string>(), org_["A"]);
+  auto key = node_->db().Query("SELECT sign_public FROM org_keys WHERE org_id = ?", {org_["A"]});
+  ASSERT_TRUE(key);
+  ASSERT_EQ(key->size(), 1u);
+  auto pub = crypto::Base64UrlDecode((*key)[0].Text(0));
+  ASSERT_TRUE(pub);
+  EXPECT_TRUE(journal::VerifyEnvelope(env, *pub));
+  journal::Envelope forged = env;
+  (*forged.body)["versions"] = Json::array({"2099-01-01T00:00:00.000Z"});
+  forged.signed_here.clear();
+  EXPECT_FALSE(journal::VerifyEnvelope(forged, *pub));
+  // Deleting again: nothing left, nothing journaled.
+  r = Call("DELETE", col + id + "/", analyst_["A"], "", {{"Accept", taxii}});
+  EXPECT_EQ(r.status, 404) << r.body;
+  EXPECT_EQ(journaled().size(), 1u);
 }
 
 ENTENTE_INSTANTIATE_BACKENDS(IntelApiTest);

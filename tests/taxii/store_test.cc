@@ -150,28 +150,70 @@ TEST_P(TaxiiStoreTest, AccessRuleOnEveryRowAndLastIsPerReader) {
   EXPECT_TRUE(Versions(Query{}, "org-c").empty());  // not a member
 }
 
+// The journal envelope a deletion records, applied as the journal would
+// (signature checks are the journal's, tested with the node in
+// tests/intel/intel_api_test.cc): the applier's own checks and effect.
+RecordDelete ApplyAs(const std::string& org, std::vector<Json>* bodies = nullptr) {
+  return [org, bodies](store::Tx& tx, const Json& body) -> Status {
+    if (bodies) bodies->push_back(body);
+    journal::Envelope env;
+    env.type = std::string(kDeleteEnvelopeType);
+    env.author_org = org;
+    env.body = body;
+    DeleteApplier applier;
+    ENTENTE_TRY(applier.Validate(tx, env));
+    return applier.Apply(tx, env);
+  };
+}
+
 TEST_P(TaxiiStoreTest, DeleteOwnerOnlyAndLatestRestored) {
   Import({Indicator(1, "2020-01-01T00:00:00.000Z"), Indicator(1, "2020-02-01T00:00:00.000Z")});
   TaxiiStore s(db(), clock_);
   std::string id = Indicator(1)["id"];
+  std::vector<Json> bodies;
   Query last;
-  auto r = s.Delete(Community(), ReaderOf("org-b"), id, last);
+  auto r = s.Delete(Community(), ReaderOf("org-b"), id, last, "", ApplyAs("org-b", &bodies));
   ASSERT_TRUE(r);
   EXPECT_EQ(*r, DeleteResult::kNotOwner);
+  EXPECT_TRUE(bodies.empty());  // nothing recorded
   last.version.last = true;
-  r = s.Delete(Community(), ReaderOf("org-a"), id, last);
+  r = s.Delete(Community(), ReaderOf("org-a"), id, last, "user-1", ApplyAs("org-a", &bodies));
   ASSERT_TRUE(r);
   EXPECT_EQ(*r, DeleteResult::kDeleted);
+  ASSERT_EQ(bodies.size(), 1u);
+  EXPECT_EQ(bodies[0]["object_id"].get<std::string>(), id);
+  EXPECT_EQ(bodies[0]["community"].get<std::string>(), "comm-1");
+  EXPECT_EQ(bodies[0]["versions"].size(), 1u);
+  EXPECT_EQ(bodies[0]["actor"], (Json{{"org", "org-a"}, {"user", "user-1"}}));
   EXPECT_EQ(Versions(Query{}), (std::vector<std::string>{"01@2020-01-01T00:00:00.000Z"}));
   auto latest = db().Query("SELECT COUNT(*) FROM intel_objects WHERE is_latest = 1");
   ASSERT_TRUE(latest);
   EXPECT_EQ((*latest)[0].Int(0), 1);
-  r = s.Delete(Community(), ReaderOf("org-a"), id, Query{});
+  // The applier checks ownership itself: an envelope of org-b naming
+  // org-a's rows is refused and changes nothing.
+  auto remaining = db().Query("SELECT version FROM intel_objects WHERE stix_id = ?", {id});
+  ASSERT_TRUE(remaining);
+  ASSERT_EQ(remaining->size(), 1u);
+  const std::string kept = (*remaining)[0].Text(0);
+  auto forged = db().Transact([&](store::Tx& tx) -> Status {
+    return ApplyAs("org-b")(tx, Json{{"collection", "comm-1"},
+                                     {"community", "comm-1"},
+                                     {"object_id", id},
+                                     {"versions", Json::array({kept})},
+                                     {"actor", {{"org", "org-b"}}}});
+  });
+  EXPECT_FALSE(forged);
+  EXPECT_EQ(Versions(Query{}), (std::vector<std::string>{"01@2020-01-01T00:00:00.000Z"}));
+  r = s.Delete(Community(), ReaderOf("org-a"), id, Query{}, "", ApplyAs("org-a"));
   ASSERT_TRUE(r);
   EXPECT_EQ(*r, DeleteResult::kDeleted);
-  r = s.Delete(Community(), ReaderOf("org-a"), id, Query{});
+  r = s.Delete(Community(), ReaderOf("org-a"), id, Query{}, "", ApplyAs("org-a"));
   ASSERT_TRUE(r);
   EXPECT_EQ(*r, DeleteResult::kNotFound);
+  // A replay of the first deletion (rows already gone) changes nothing.
+  auto replay =
+      db().Transact([&](store::Tx& tx) -> Status { return ApplyAs("org-a")(tx, bodies[0]); });
+  EXPECT_TRUE(replay) << replay.error().ToString();
 }
 
 TEST_P(TaxiiStoreTest, StatusIsForThePostingOrganisation) {

@@ -451,6 +451,21 @@ check(len(env.get("objects", [])) == 1, "3.4 added_after in the past keeps every
 env = get_objects(TOKEN_B, {"added_after": "9999-12-31T23:59:59.999999Z"}).json()
 check("objects" not in env, "3.4 added_after in the future: empty envelope")
 
+# ---- Ownership: only the organisation that first added an id adds versions -----
+hijack = dict(v3, modified="2024-04-01T00:00:00.000Z", name="hijacked")
+revoke = dict(v3, modified="2024-04-02T00:00:00.000Z", revoked=True)
+mine = indicator(501)
+st = add_ok(TOKEN_B, [hijack, revoke, mine])
+check(st["total_count"] == 3 and st["success_count"] == 1 and st["failure_count"] == 2,
+      f"ownership: B's versions of A's object fail, B's own object is added: {st}")
+check([f["id"] for f in st["failures"]] == [vid, vid] and
+      all("another organisation" in f.get("message", "") for f in st["failures"]),
+      f"ownership: each failure names the object and the reason: {st['failures']}")
+check(request("GET", OBJ + "versions/", TOKEN_A).json()["versions"] ==
+      [v1["modified"], v2["modified"], v3["modified"]], "ownership: no version was added")
+check([o["name"] for o in request("GET", OBJ, TOKEN_A).json()["objects"]] == ["third"],
+      "ownership: A's latest version is unchanged and not revoked")
+
 # ---- 5.7 Delete an Object ------------------------------------------------------
 check_error(request("DELETE", OBJ, TOKEN_B), 403, "5.7 B may read but not delete A's object")
 check_error(request("DELETE", OBJ, TOKEN_C), 404, "5.7 the outsider: 404")

@@ -119,6 +119,89 @@ TEST_P(FedTest, PeeringChecksTheFingerprintAndRequestsAreSignedByActivePeers) {
   EXPECT_NE(b.fed().GetPeer(a.id())->last_error.find("401"), std::string::npos);
 }
 
+TEST_P(FedTest, PeerAddIntroducesTheNodeWhichWaitsForTheOtherOperator) {
+  auto& a = AddNode("Alpha CERT", "FR");
+  auto& b = AddNode("Beta CERT", "DE");
+  // A wrong fingerprint: nothing pinned, nothing introduced.
+  ASSERT_FALSE(a.fed().AddPeer(b.url, std::string(64, 'a')));
+  EXPECT_TRUE(b.fed().Introductions()->empty());
+  auto p = a.fed().AddPeer(b.url, b.id());
+  ASSERT_TRUE(p) << p.error().ToString();
+  EXPECT_EQ(p->introduction, "pending");
+  auto xs = b.fed().Introductions();
+  ASSERT_TRUE(xs);
+  ASSERT_EQ(xs->size(), 1u);
+  EXPECT_EQ((*xs)[0].node_id, a.id());
+  EXPECT_EQ((*xs)[0].state, "pending");
+  EXPECT_EQ((*xs)[0].name, "Alpha CERT");
+  EXPECT_EQ((*xs)[0].public_key, a.fed().Self()["public_key"].get<std::string>());
+  // A pending introduction grants nothing.
+  EXPECT_TRUE(b.fed().ListPeers()->empty());
+  EXPECT_FALSE(a.fed().PullOnce(b.id()));
+  // The other operator peers back: accepted on both sides.
+  auto q = b.fed().AddPeer(a.url, a.id());
+  ASSERT_TRUE(q) << q.error().ToString();
+  EXPECT_EQ(q->introduction, "accepted");
+  EXPECT_EQ((*b.fed().Introductions())[0].state, "accepted");
+  EXPECT_EQ((*a.fed().Introductions())[0].state, "accepted");
+  EXPECT_TRUE(a.fed().PullOnce(b.id()));
+
+  // Bad introductions: each refused, nothing recorded.
+  auto other = crypto::GenerateSigningKey();
+  std::string other_id = crypto::Fingerprint(other.public_key);
+  const std::string target = "/federation/v1/introduce";
+  auto body_of = [&](const std::string& id) {
+    return Json{{"node_id", id},
+                {"public_key", crypto::Base64UrlEncode(other.public_key)},
+                {"name", "Other"},
+                {"base_url", "http://127.0.0.1:9"}}
+        .dump();
+  };
+  auto send = [&](const std::string& signer, const std::string& body,
+                  const std::string& signed_body) {
+    auto h = federation::SignRequest(other.secret_key, signer, b.id(), "POST", target, signed_body,
+                                     clock_.NowMillis());
+    EXPECT_TRUE(h);
+    h->emplace("Content-Type", "application/json");
+    auto r = http::Send(b.url, "POST", target, body, *h);
+    EXPECT_TRUE(r);
+    return r ? r->status : 0;
+  };
+  std::string good = body_of(other_id);
+  auto r = http::Send(b.url, "POST", target, good, {{"Content-Type", "application/json"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401) << "unsigned";
+  EXPECT_EQ(send(a.id(), body_of(a.id()), body_of(a.id())), 401) << "a key that is not A's";
+  EXPECT_EQ(send(other_id, good, body_of(other_id).replace(good.find("Other"), 5, "Forge")), 401)
+      << "body altered after signing";
+  std::string unknown = good;
+  unknown.insert(1, "\"extra\":1,");
+  EXPECT_EQ(send(other_id, unknown, unknown), 422) << "unknown member";
+  std::string bad_url = Json{
+      {"node_id", other_id},
+      {"public_key", crypto::Base64UrlEncode(other.public_key)},
+      {"name", "Other"},
+      {"base_url",
+       "ftp://x"}}.dump();
+  EXPECT_EQ(send(other_id, bad_url, bad_url), 422) << "not an http(s) URL";
+  EXPECT_EQ(b.fed().Introductions()->size(), 1u);
+  // Replay: the same signed request twice.
+  auto h = federation::SignRequest(other.secret_key, other_id, b.id(), "POST", target, good,
+                                   clock_.NowMillis());
+  ASSERT_TRUE(h);
+  r = http::Send(b.url, "POST", target, good, *h);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  r = http::Send(b.url, "POST", target, good, *h);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401) << "replayed";
+  xs = b.fed().Introductions();
+  ASSERT_EQ(xs->size(), 2u);
+  EXPECT_EQ((*xs)[0].node_id, other_id);
+  EXPECT_EQ((*xs)[0].state, "pending");
+  EXPECT_EQ((*xs)[0].times, 1);
+}
+
 TEST_P(FedTest, DirectoryAndMessagesReplicateUnderDistributionAndTlp) {
   auto& a = AddNode("Alpha CERT", "FR");
   auto& b = AddNode("Beta CERT", "DE");

@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
               "INSERT INTO intel_objects (seq, stix_id, version, type, "
               "created_by_ref, owner_org, community_id, tlp, added_at, content) "
               "VALUES (?, ?, '2024-01-01T00:00:00.000000000Z', 'indicator', NULL, ?, ?, "
-              "'green', 0, '{}')",
+              "'green', 0, ?)",
               -1, &obj, nullptr),
           db, "prepare objects");
     Check(sqlite3_prepare_v2(db,
@@ -127,14 +127,16 @@ int main(int argc, char** argv) {
       sqlite3_bind_text(obj, 3, owner.data(), static_cast<int>(owner.size()), SQLITE_TRANSIENT);
       sqlite3_bind_text(obj, 4, community.data(), static_cast<int>(community.size()),
                         SQLITE_TRANSIENT);
-      Check(sqlite3_step(obj), db, "insert object");
-      sqlite3_reset(obj);
+      // The object's content names its observables in its pattern, as an
+      // imported indicator does: Correlate reads an object's keys from it.
+      std::vector<intel::Observable> values;
       for (int k = 0; k < 10; ++k) {
         const double x = u(rng);
         intel::Observable o;
         if (x < 0.10) {
           o = {"domain-name", "hot.example", ""};
-          if (!hot_object) hot_object = i;
+          // The first object holding it that the reader below may read.
+          if (!hot_object && (i % 50 == 1 || (i % 20 >= 1 && i % 20 <= 5))) hot_object = i;
         } else if (x < 0.50) {
           o = {"domain-name", fmt::format("warm{}.example", rng() % 1000), ""};
         } else if (x < 0.60) {
@@ -142,6 +144,19 @@ int main(int argc, char** argv) {
         } else {
           o = {"domain-name", fmt::format("d{}.example", rng() % (observables + 1)), ""};
         }
+        values.push_back(std::move(o));
+      }
+      std::string pattern = "[";
+      for (const auto& o : values)
+        pattern +=
+            fmt::format("{}{}:value = '{}'", pattern.size() > 1 ? " OR " : "", o.type, o.value);
+      pattern += "]";
+      const std::string content =
+          Json{{"type", "indicator"}, {"pattern_type", "stix"}, {"pattern", pattern}}.dump();
+      sqlite3_bind_text(obj, 5, content.data(), static_cast<int>(content.size()), SQLITE_TRANSIENT);
+      Check(sqlite3_step(obj), db, "insert object");
+      sqlite3_reset(obj);
+      for (const auto& o : values) {
         auto key = intel::ObservableKeyOf(o);
         sqlite3_bind_text(post, 1, key->kind.data(), static_cast<int>(key->kind.size()),
                           SQLITE_TRANSIENT);

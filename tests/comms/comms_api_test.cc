@@ -118,7 +118,7 @@ TEST_P(CommsApiTest, SendReadAcknowledgeAndVerifyOverHttp) {
   auto t = Call("GET", "/api/v1/comms/templates?lang=ar", bob);
   ASSERT_EQ(t.status, 200);
   EXPECT_EQ(Body(t)["language"], "ar");
-  EXPECT_EQ(Body(t)["templates"].size(), 7u);
+  EXPECT_EQ(Body(t)["templates"].size(), 8u);
   EXPECT_EQ(Body(Call("GET", "/api/v1/overdue", alice))["items"].size(), 0u);
   EXPECT_EQ(Call("GET", "/api/v1/overdue?scope=node", alice).status, 403);
   std::string admin = MakeToken(MakeUser(a.id, "admin-a", auth::Role::kAdmin).id);

@@ -44,40 +44,11 @@ int HttpStatus(const Error& e) {
   return 500;
 }
 
-namespace {
-const char* Title(int status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 409:
-      return "Conflict";
-    case 413:
-      return "Content Too Large";
-    case 422:
-      return "Unprocessable Content";
-    case 429:
-      return "Too Many Requests";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Internal Server Error";
-  }
-}
-}  // namespace
-
 http::Response Problem(const Error& e, const std::string& instance) {
   int status = HttpStatus(e);
   Json j = {
       {"type", "urn:entente:problem:" + std::string(ErrorCodeName(e.code))},
-      {"title", Title(status)},
+      {"title", http::StatusTitle(status)},
       {"status", status},
       {"detail", status >= 500 && e.code == ErrorCode::kInternal ? "internal error" : e.message},
       {"instance", instance}};

@@ -48,40 +48,9 @@ http::Response TaxiiJson(int status, const Json& body) {
   return r;
 }
 
-const char* Title(int status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 406:
-      return "Not Acceptable";
-    case 409:
-      return "Conflict";
-    case 413:
-      return "Content Too Large";
-    case 415:
-      return "Unsupported Media Type";
-    case 422:
-      return "Unprocessable Content";
-    case 429:
-      return "Too Many Requests";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Internal Server Error";
-  }
-}
-
 http::Response TaxiiError(int status, const std::string& description,
                           const std::string& code = "") {
-  Json j = {{"title", Title(status)}, {"http_status", std::to_string(status)}};
+  Json j = {{"title", http::StatusTitle(status)}, {"http_status", std::to_string(status)}};
   if (!description.empty()) j["description"] = description;
   if (!code.empty()) j["error_code"] = code;
   auto r = TaxiiJson(status, j);

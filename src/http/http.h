@@ -99,4 +99,9 @@ Result<ClientResponse> Send(const std::string& base_url, const std::string& meth
 // Percent-decoding / encoding for path segments and query values.
 std::string UrlEncode(std::string_view s);
 
+// The reason phrase of an error status the node answers with (RFC 9110,
+// e.g. 404 -> "Not Found"), used as the title of problem and TAXII error
+// documents; any other status reads "Internal Server Error".
+const char* StatusTitle(int status);
+
 }  // namespace entente::http

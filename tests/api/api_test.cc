@@ -168,6 +168,8 @@ TEST_P(ApiTest, BadInputGetsProblemJsonNamingTheFieldAndStoresNothing) {
     EXPECT_EQ(p["status"], c.status);
     EXPECT_EQ(p.value("field", ""), c.field) << res.body;
     EXPECT_TRUE(p["type"].get<std::string>().rfind("urn:entente:problem:", 0) == 0);
+    EXPECT_EQ(p["title"].get<std::string>(),
+              c.status == 400 ? "Bad Request" : "Unprocessable Content");
   }
   // Oversize body: refused by the transport limit.
   std::string big = "{\"name\":\"" + std::string(2 << 20, 'x') + "\"}";

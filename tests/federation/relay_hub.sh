@@ -26,16 +26,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-fail() { echo "FAIL: $*" >&2; for n in a b c; do echo "--- log $n"; tail -20 "$W/$n.log" >&2 || true; done; exit 1; }
-export ENTENTE_OPERATOR_PASSWORD="correct horse battery staple"
-poll() {
-  local i
-  for i in $(seq 600); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  return 1
-}
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 declare -A ADDR=([a]=127.0.0.5 [b]=127.0.0.6 [c]=127.0.0.7) PORT
 for n in a b c; do
   PORT[$n]=$(python3 -c "import socket;s=socket.socket();s.bind(('${ADDR[$n]}',0));print(s.getsockname()[1])")

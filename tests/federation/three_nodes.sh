@@ -57,18 +57,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-fail() { echo "FAIL: $*" >&2; for n in a b c; do echo "--- log $n"; tail -20 "$W/$n.log" >&2 || true; done; exit 1; }
-export ENTENTE_OPERATOR_PASSWORD="correct horse battery staple"
-
-# poll CMD... : runs CMD until it succeeds, at most ~60 s (600 tries).
-poll() {
-  local i
-  for i in $(seq 600); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  return 1
-}
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # ---- network --------------------------------------------------------------
 declare -A ADDR PORT PID

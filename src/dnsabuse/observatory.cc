@@ -4,9 +4,12 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <memory>
+#include <optional>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "dnsabuse/zone.h"
@@ -178,42 +181,85 @@ Result<DayResult> ComputeDay(const IngestRequest& req, const std::vector<OpenLis
   out.rules = Rules(req.new_days);
 
   // Feeds: duplicates (same category and source, or the same content) refused.
-  std::vector<FeedData> feeds;
   std::set<std::pair<int, std::string>> names;
-  for (const FeedSpec& spec : req.feeds) {
+  for (const FeedSpec& spec : req.feeds)
     if (!names.emplace(static_cast<int>(spec.category), spec.source).second)
       return Invalid(
           fmt::format("feed {}:{} is given twice", CategoryName(spec.category), spec.source),
           "feed");
-    FeedData d = ENTENTE_TRY(ReadFeed(spec, normalizer));
+
+  // The feeds and the registration files are independent: they are read on
+  // two threads (this one and a helper), each taking the next input in turn,
+  // registrations first (the largest). The helper has its own
+  // DomainNormalizer (the same list; the memo of public suffixes is not
+  // shared between threads). Errors are reported in the order of a
+  // sequential reading: feeds in order (an identical feed right after the
+  // first), then the registrars, then the registrations.
+  std::vector<std::optional<Result<FeedData>>> read(req.feeds.size());
+  RegistrarList registrars;
+  bool have_registrars = false;
+  RegistrationData regs;
+  Status regs_status = Ok();
+  {
+    std::atomic<size_t> next{0};
+    const size_t tasks = req.feeds.size() + 1;
+    auto work = [&](const DomainNormalizer& norm) {
+      for (size_t t; (t = next.fetch_add(1)) < tasks;) {
+        if (t == 0) {  // registrars, then registrations (which name them)
+          if (!req.registrars.empty()) {
+            auto text = ReadInputFile(req.registrars, std::uint64_t{256} << 20);
+            if (!text) {
+              regs_status = std::unexpected(text.error());
+              continue;
+            }
+            registrars = ParseRegistrars(*text);
+            have_registrars = true;
+          }
+          if (!req.registrations.empty()) {
+            auto text = ReadInputFile(req.registrations, std::uint64_t{64} << 30);
+            if (!text) {
+              regs_status = std::unexpected(text.error());
+              continue;
+            }
+            regs = ParseRegistrations(*text, have_registrars ? &registrars : nullptr, norm);
+          }
+        } else {
+          read[t - 1] = ReadFeed(req.feeds[t - 1], norm);
+        }
+      }
+    };
+    std::thread helper([&] {
+      const DomainNormalizer own;
+      work(own);
+    });
+    work(normalizer);
+    helper.join();
+  }
+  std::vector<FeedData> feeds;
+  for (size_t i = 0; i < read.size(); ++i) {
+    if (!*read[i]) return std::unexpected((*read[i]).error());
+    FeedData d = std::move(**read[i]);
     for (const FeedData& other : feeds)
       if (other.sha256 == d.sha256)
         return Invalid(fmt::format("feeds {}:{} and {}:{} have identical content (SHA-256 {}); "
                                    "a duplicate feed would count its domains twice",
                                    CategoryName(other.spec.category), other.spec.source,
-                                   CategoryName(spec.category), spec.source, d.sha256),
+                                   CategoryName(d.spec.category), d.spec.source, d.sha256),
                        "feed");
     feeds.push_back(std::move(d));
   }
+  read.clear();
+  if (!regs_status) return std::unexpected(regs_status.error());
   const Millis feeds_read = now;
 
-  RegistrarList registrars;
-  bool have_registrars = false;
   Json inputs = {{"day", req.day}, {"psl", std::string(normalizer.list_source())}};
-  if (!req.registrars.empty()) {
-    std::string text = ENTENTE_TRY(ReadInputFile(req.registrars, std::uint64_t{256} << 20));
-    registrars = ParseRegistrars(text);
-    have_registrars = true;
+  if (have_registrars)
     inputs["registrars"] = {{"file", req.registrars},
                             {"sha256", registrars.sha256},
                             {"registrars", registrars.by_id.size()},
                             {"invalid", registrars.invalid},
                             {"issues", IssuesJson(registrars.issues)}};
-  }
-  RegistrationData regs;
-  if (!req.registrations.empty()) {
-    std::string text = ENTENTE_TRY(ReadInputFile(req.registrations, std::uint64_t{64} << 30));
-    regs = ParseRegistrations(text, have_registrars ? &registrars : nullptr, normalizer);
+  if (!req.registrations.empty())
     inputs["registrations"] = {{"file", req.registrations},
                                {"sha256", regs.sha256},
                                {"rows", regs.rows},
@@ -222,7 +268,6 @@ Result<DayResult> ComputeDay(const IngestRequest& req, const std::vector<OpenLis
                                {"unknown_registrar", regs.unknown_registrar},
                                {"duplicates", regs.duplicates},
                                {"issues", IssuesJson(regs.issues)}};
-  }
 
   // The watched domains: today's listings and the open episodes.
   size_t expected = open.size();

@@ -64,8 +64,17 @@ const TypeInfo* LookupType(std::string_view tok, TypeInfo& generic) {
     case 1:
       if (Upper(tok[0]) == 'A') return &kTypes[0];
       break;
-    case 2:
-      if (Upper(tok[0]) == 'N' && Upper(tok[1]) == 'S') return &kTypes[1];
+    case 2: {
+      const char a = Upper(tok[0]), b = Upper(tok[1]);
+      if (a == 'N' && b == 'S') return &kTypes[1];
+      if (a == 'D' && b == 'S') return &kTypes[36];
+      break;
+    }
+    case 4:
+      if (EqualsUpper(tok, "AAAA")) return &kTypes[26];
+      break;
+    case 5:
+      if (EqualsUpper(tok, "RRSIG")) return &kTypes[39];
       break;
     default:
       break;
@@ -96,6 +105,17 @@ bool IsClass(std::string_view tok) {
 // A TTL: decimal seconds or BIND units (1w2d3h4m5s). Returns false if not one.
 bool ParseTtl(std::string_view tok, std::uint32_t& out) {
   if (tok.empty() || tok[0] < '0' || tok[0] > '9') return false;
+  if (tok.size() <= 9) {  // plain seconds, the usual form (cannot overflow)
+    std::uint32_t v = 0;
+    size_t i = 0;
+    for (; i < tok.size() && tok[i] >= '0' && tok[i] <= '9'; ++i)
+      v = v * 10 + static_cast<std::uint32_t>(tok[i] - '0');
+    if (i == tok.size()) {
+      if (v > 0x7fffffffU) return false;  // RFC 2181: TTLs are 31-bit
+      out = v;
+      return true;
+    }
+  }
   std::uint64_t total = 0, cur = 0;
   bool digits = false, units = false;
   for (char c : tok) {
@@ -184,6 +204,56 @@ inline size_t PlainEnd(const char* data, size_t q, size_t n) {
   while (q < n && kClass[static_cast<unsigned char>(data[q])] == kPlain) ++q;
   return q;
 }
+
+#if defined(__SSE2__)
+// The common record: one line holding none of ; ( ) " \ before its newline.
+// Its tokens are the runs of bytes between blanks (space, tab, CR), found 16
+// bytes at a time from the masks of blanks and specials. Appends them to
+// `tokens` and returns the offset after the newline, or 0 when the general
+// tokenizer must decide (a special byte before the newline, or no newline
+// within the whole 16-byte blocks before n); `tokens` then holds garbage.
+inline size_t FastLine(const char* data, size_t p, size_t n,
+                       std::vector<std::string_view>& tokens) {
+  const __m128i nl = _mm_set1_epi8('\n'), sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t'),
+                cr = _mm_set1_epi8('\r'), quote = _mm_set1_epi8('"'), open = _mm_set1_epi8('('),
+                close = _mm_set1_epi8(')'), semi = _mm_set1_epi8(';'), escape = _mm_set1_epi8('\\');
+  size_t q = p, start = p;
+  unsigned carry = 0;  // 1 when the byte before q is inside a token
+  while (q + 16 <= n) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + q));
+    const unsigned special = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, nl), _mm_cmpeq_epi8(v, quote)),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, open), _mm_cmpeq_epi8(v, close))),
+        _mm_or_si128(_mm_cmpeq_epi8(v, semi), _mm_cmpeq_epi8(v, escape)))));
+    unsigned blank = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, sp), _mm_cmpeq_epi8(v, tab)), _mm_cmpeq_epi8(v, cr))));
+    unsigned stop = 16;
+    if (special) {
+      stop = static_cast<unsigned>(__builtin_ctz(special));
+      if (data[q + stop] != '\n') return 0;
+      blank |= 0xffffu << stop;  // the newline and what follows end the last token
+      blank &= 0xffffu;
+    }
+    const unsigned word = ~blank & 0xffffu;
+    const unsigned before = ((word << 1) | carry) & 0xffffu;  // bit i: byte i-1 in a token
+    const unsigned starts = word & ~before, ends = blank & before;
+    for (unsigned edges = starts | ends; edges; edges &= edges - 1) {
+      const unsigned i = static_cast<unsigned>(__builtin_ctz(edges));
+      if ((starts >> i) & 1u)
+        start = q + i;
+      else
+        tokens.emplace_back(data + start, q + i - start);
+    }
+    if (special) return q + stop + 1;
+    carry = word >> 15;
+    q += 16;
+  }
+  return 0;
+}
+#endif
+
+bool SimpleName(std::string_view text, std::string_view origin, bool has_origin,
+                std::string* out);
 
 bool RawNameByte(unsigned char c) {
   return c > 0x20 && c < 0x7f && c != '.' && c != ';' && c != '\\' && c != '(' && c != ')' &&
@@ -294,6 +364,15 @@ class Parser {
       tokens_.clear();
       const bool indented = kClass[static_cast<unsigned char>(data[p])] == kSpace;
       const std::uint64_t first_line = line;
+#if defined(__SSE2__)
+      if (const size_t end = FastLine(data, p, n, tokens_)) {
+        ++line;
+        if (!tokens_.empty()) Record(src, depth, indented, first_line);
+        pos = end;
+        continue;
+      }
+      tokens_.clear();
+#endif
       std::uint64_t lines_in_record = 0;
       int parens = 0;
       bool complete = false;
@@ -553,8 +632,11 @@ class Parser {
                 fmt::format("{} record takes one name, has {} fields", type.name, rdata_.size()));
           return false;
         }
-        std::string err = rdata_[0] == "@"
-                              ? (has_origin_ ? "" : "'@' but no $ORIGIN")
+        // Checked only (the name is not handed over): the fast path
+        // without a copy, the full canonicalisation when it cannot decide.
+        std::string err = rdata_[0] == "@" ? (has_origin_ ? "" : "'@' but no $ORIGIN")
+                          : SimpleName(rdata_[0], origin_, has_origin_, nullptr)
+                              ? ""
                               : CanonicalName(rdata_[0], origin_, has_origin_, scratch_);
         if (!err.empty()) {
           Issue(src.file, line, fmt::format("{} target '{}': {}", type.name, Clip(rdata_[0]), err));
@@ -754,6 +836,110 @@ std::vector<std::pair<std::string, std::uint64_t>> ZoneStats::RecordsByType() co
 }
 
 namespace {
+// Fast path: lower-case letters, digits, '-', '_', '*' and single dots, no
+// escapes. Returns false when the slow path must decide. With `out` null,
+// only checks (the name is valid when it returns true).
+#if defined(__SSE2__)
+// 16 bytes at a time: a mask of the bytes outside [a-z0-9-_*.], and the dots.
+inline unsigned NotSimple(__m128i v, unsigned& dots) {
+  const __m128i dot = _mm_cmpeq_epi8(v, _mm_set1_epi8('.'));
+  const __m128i x = _mm_sub_epi8(v, _mm_set1_epi8('a'));
+  const __m128i lower = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(25)), x);
+  const __m128i y = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+  const __m128i digit = _mm_cmpeq_epi8(_mm_min_epu8(y, _mm_set1_epi8(9)), y);
+  const __m128i other =
+      _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
+                                _mm_cmpeq_epi8(v, _mm_set1_epi8('_'))),
+                   _mm_cmpeq_epi8(v, _mm_set1_epi8('*')));
+  dots = static_cast<unsigned>(_mm_movemask_epi8(dot));
+  return ~static_cast<unsigned>(_mm_movemask_epi8(
+             _mm_or_si128(_mm_or_si128(lower, digit), _mm_or_si128(other, dot)))) &
+         0xffffu;
+}
+
+constexpr std::array<std::uint8_t, 256> MakeNameClass() {
+  std::array<std::uint8_t, 256> t{};
+  t.fill(2);  // needs the slow path
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<size_t>(c)] = 0;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = 0;
+  t['-'] = t['_'] = t['*'] = 0;
+  t['.'] = 1;
+  return t;
+}
+constexpr auto kNameClass = MakeNameClass();
+
+bool SimpleName(std::string_view text, std::string_view origin, bool has_origin,
+                std::string* out) {
+  const char* p = text.data();
+  const size_t n = text.size();
+  if (n == 0 || n > 255) return false;
+  bool absolute = false;
+  if (n < 16) {
+    // Short names byte by byte.
+    size_t label = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const std::uint8_t c = kNameClass[static_cast<unsigned char>(p[i])];
+      if (c == 0) {
+        ++label;
+      } else if (c == 1 && label > 0) {
+        label = 0;
+      } else {
+        return false;
+      }
+    }
+    absolute = label == 0;
+  } else if (n <= 63) {
+    // Up to 63 bytes no label can be longer than 63: the masks of the whole
+    // name (16-byte loads, the last one overlapping) tell everything.
+    std::uint64_t bad = 0, dots = 0;
+    for (size_t i = 0;; i += 16) {
+      const size_t at = i + 16 <= n ? i : n - 16;
+      unsigned d = 0;
+      bad |= static_cast<std::uint64_t>(
+                 NotSimple(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at)), d))
+             << at;
+      dots |= static_cast<std::uint64_t>(d) << at;
+      if (at + 16 >= n) break;
+    }
+    if (bad || (dots & ((dots << 1) | 1))) return false;  // an empty label
+    absolute = (dots >> (n - 1)) & 1;
+  } else {
+    size_t label_start = 0;
+    unsigned prev_dot = 1;  // the start of the name counts as a dot
+    for (size_t i = 0; i < n; i += 16) {
+      const size_t at = i + 16 <= n ? i : n - 16;  // the last load overlaps
+      unsigned dots = 0;
+      const unsigned fresh = 0xffffu << (i - at);  // bytes not seen before
+      if (NotSimple(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at)), dots) & fresh)
+        return false;
+      dots &= fresh;
+      if (dots & ((dots << 1) | (prev_dot << (i - at)))) return false;  // an empty label
+      prev_dot = (dots >> 15) & 1u;
+      for (unsigned d = dots; d; d &= d - 1) {
+        const size_t pos = at + static_cast<size_t>(__builtin_ctz(d));
+        if (pos - label_start > 63) return false;
+        label_start = pos + 1;
+      }
+    }
+    absolute = label_start == n;
+    if (!absolute && n - label_start > 63) return false;
+  }
+  if (!absolute && !has_origin) return false;
+  const size_t len = absolute ? n - 1 : n;
+  // Wire length: presentation length + 2 (first length byte, root) when
+  // there are no escapes; the origin may hold escapes, so count precisely
+  // only when near the limit.
+  const size_t total = absolute || origin.empty() ? len : len + 1 + origin.size();
+  if (total + 2 > 255) return false;
+  if (!out) return true;
+  out->assign(p, len);
+  if (!absolute && !origin.empty()) {
+    *out += '.';
+    *out += origin;
+  }
+  return true;
+}
+#else
 constexpr std::array<bool, 256> MakeSimple() {
   std::array<bool, 256> t{};
   for (int c = 'a'; c <= 'z'; ++c) t[static_cast<size_t>(c)] = true;
@@ -763,16 +949,15 @@ constexpr std::array<bool, 256> MakeSimple() {
 }
 constexpr auto kSimple = MakeSimple();
 
-// Fast path: lower-case letters, digits, '-', '_', '*' and single dots, no
-// escapes. Returns false when the slow path must decide.
-bool SimpleName(std::string_view text, std::string_view origin, bool has_origin, std::string& out) {
-  size_t label = 0, labels = 0;
+bool SimpleName(std::string_view text, std::string_view origin, bool has_origin,
+                std::string* out) {
+  if (text.empty()) return false;
+  size_t label = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
     if (c == '.') {
       if (label == 0) return false;
       label = 0;
-      ++labels;
       continue;
     }
     if (!kSimple[c] || ++label > 63) return false;
@@ -780,24 +965,22 @@ bool SimpleName(std::string_view text, std::string_view origin, bool has_origin,
   const bool absolute = label == 0;
   if (!absolute && !has_origin) return false;
   const size_t len = absolute ? text.size() - 1 : text.size();
-  // Wire length: presentation length + 2 (first length byte, root) when
-  // there are no escapes; the origin may hold escapes, so count precisely
-  // only when near the limit.
   const size_t total = absolute || origin.empty() ? len : len + 1 + origin.size();
   if (total + 2 > 255) return false;
-  out.assign(text.data(), len);
+  if (!out) return true;
+  out->assign(text.data(), len);
   if (!absolute && !origin.empty()) {
-    out += '.';
-    out += origin;
+    *out += '.';
+    *out += origin;
   }
-  (void)labels;
   return true;
 }
+#endif
 }  // namespace
 
 std::string CanonicalName(std::string_view text, std::string_view origin, bool has_origin,
                           std::string& out) {
-  if (!text.empty() && text != "." && SimpleName(text, origin, has_origin, out)) return "";
+  if (SimpleName(text, origin, has_origin, &out)) return "";
   out.clear();
   if (text.empty()) return "empty name";
   if (text == ".") return "";
@@ -875,10 +1058,25 @@ bool IsBelow(std::string_view name, std::string_view apex) {
 }
 
 std::uint64_t DelegationCounter::Fingerprint(std::string_view name) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (char c : name) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ULL;
+  // Eight bytes at a time: each step ((h ^ word) * odd, then h ^= h >> 29)
+  // is a bijection of h, so two names of one length that differ in a single
+  // word never collide; the length is mixed in first, the finaliser below
+  // spreads the bits.
+  const char* p = name.data();
+  const size_t n = name.size();
+  std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0xff51afd7ed558ccdULL);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 29;
+  }
+  if (i < n) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, p + i, n - i);
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 29;
   }
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdULL;

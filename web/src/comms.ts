@@ -70,6 +70,8 @@ export interface FieldSpec {
   vocabulary?: string;
   max_length?: number;
   max_items?: number;
+  // Required when another (choice) field has one of these values.
+  required_when?: Record<string, string[]>;
 }
 
 export interface Template {

@@ -184,6 +184,8 @@ scenario('the recipient reads it in Arabic and acknowledges it; both timelines s
   await page.getByRole('button', { name: 'الرد', exact: true }).click();
   const form = page.getByRole('form', { name: 'ردك' });
   await form.locator('#respond-language').selectOption('en');
+  // An incident notification is not a request: no outcome fields.
+  assert.equal(await form.locator('#respond-outcome, #respond-action_taken, #respond-reason').count(), 0);
   await form.locator('#respond-summary').fill('Received; we are blocking the address and investigating.');
   await axe(page, '12-respond-ar');
   await form.getByRole('button', { name: 'إرسال الرد' }).click();

@@ -4,8 +4,10 @@
 // and a report routed to the demo registrar Northwind Names Ltd (IANA id
 // 1001): abuse rates by TLD and registrar sorted by clicking a column, the
 // trend table, the monthly report links, the registrar's own view of the
-// report addressed to it with its deadlines, the filer's view; axe-core on
-// every state.
+// report addressed to it with its deadlines, the filer's view, the
+// registrar's answer (the outcome fields shown where they apply: the action
+// taken once something was done, the reason only when declined, and then
+// required); axe-core on every state.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { suite, ROOT } from './harness.mjs';
@@ -82,4 +84,43 @@ scenario('the filing CERT sees its report, in Arabic too', async (page) => {
   await page.getByRole('heading', { name: 'إساءة استخدام DNS', level: 1 }).waitFor();
   assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl');
   await axe(page, '03-dns-filer-ar');
+});
+
+scenario('the registrar answers the report: the outcome fields where they apply', async (page) => {
+  await signIn(page, 'registrar-one.officer');
+  await page.goto(S.base + '/#/dns');
+  await page.locator('#dns-reports tbody tr', { hasText: 'evil.arc' }).getByRole('link', { name: 'Open the message' }).click();
+  await page.getByRole('button', { name: 'Respond', exact: true }).click();
+  const form = page.getByRole('form', { name: 'Your response' });
+  // A request for assistance: the outcome is asked; nothing else before it is chosen.
+  await form.locator('#respond-outcome').waitFor();
+  assert.equal(await form.locator('#respond-action_taken').count(), 0);
+  assert.equal(await form.locator('#respond-reason').count(), 0);
+  await form.locator('#respond-outcome').selectOption('suspended');
+  await form.locator('#respond-action_taken').waitFor();
+  assert.equal(await form.locator('#respond-reason').count(), 0);
+  await form.locator('#respond-action_taken').fill('clientHold set on the domain');
+  await axe(page, '04-dns-respond-suspended');
+  // Declined: the reason appears, required; the action taken goes (and is not sent).
+  await form.locator('#respond-outcome').selectOption('declined');
+  await form.locator('#respond-reason').waitFor();
+  assert.equal(await form.locator('#respond-action_taken').count(), 0);
+  await form.locator('label[for="respond-reason"]', { hasText: 'Reason (required)' }).waitFor();
+  await form.locator('#respond-summary').fill('We decline to act on this domain.');
+  await form.getByRole('button', { name: 'Send the response' }).click();
+  await form.locator('.alert-error', { hasText: '1 field(s) need your attention.' }).waitFor();
+  assert.equal(await form.locator('#respond-reason').getAttribute('aria-invalid'), 'true');
+  await axe(page, '05-dns-respond-declined-no-reason');
+  await form.locator('#respond-reason').fill('The page is an awareness exercise run by the registrant.');
+  await form.getByRole('button', { name: 'Send the response' }).click();
+  await page.locator('.alert-ok', { hasText: 'Response sent.' }).waitFor();
+  const answer = page.locator('article.message', { hasText: 'We decline to act on this domain.' });
+  await answer.locator('dt', { hasText: 'Reason' }).waitFor();
+  assert.equal(await answer.locator('dt', { hasText: 'Action taken' }).count(), 0);
+  // The registrar's view of the report: declined, with the reason.
+  await page.goto(S.base + '/#/dns');
+  const row = page.locator('#dns-reports tbody tr', { hasText: 'evil.arc' });
+  await row.getByText('Declined').waitFor();
+  await row.getByText(/awareness exercise/).waitFor();
+  await axe(page, '06-dns-registrar-declined');
 });

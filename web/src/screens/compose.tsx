@@ -561,6 +561,26 @@ export function Compose({ session, params }: { session: Session; params: Record<
   );
 }
 
+// The outcome fields of the response template (version 2) apply to a
+// recipient's answer to a request for assistance, the kind abuse reports are
+// sent as; within them, the action taken once something was done, and a
+// field with `required_when` (the reason) only when its condition holds, and
+// then as required. Fields not shown are not sent.
+const OUTCOME_FIELDS = ['outcome', 'action_taken', 'reason'];
+export function applicableFields(tpl: Template, values: Values, request: boolean): Template {
+  const outcome: string = values.outcome ?? '';
+  const fields = tpl.fields.flatMap((f) => {
+    if (OUTCOME_FIELDS.includes(f.name) && !request) return [];
+    if (f.required_when) {
+      const holds = Object.entries(f.required_when).every(([other, when]) => when.includes(values[other] ?? ''));
+      return holds ? [{ ...f, required: true }] : [];
+    }
+    if (f.name === 'action_taken') return outcome && outcome !== 'declined' ? [f] : [];
+    return [f];
+  });
+  return { ...tpl, fields };
+}
+
 // The answer to a message, from the "response" template.
 export function RespondForm({ session, message, onDone }: { session: Session; message: MessageSummary; onDone: (sent: boolean) => void }) {
   const [tx, setTx] = useState<Templates | null>(null);
@@ -579,8 +599,10 @@ export function RespondForm({ session, message, onDone }: { session: Session; me
   }, [tx !== null]);
   useFocusFirstError(errors, form);
   // The latest version of the response template (version 2 states an outcome).
-  const tpl = tx?.templates.filter((x) => x.kind === 'response').sort((a, b) => b.version - a.version)[0];
-  if (!tx || !tpl) return errors.length ? <Alert>{errorText(errors[0])}</Alert> : <p>{t('common.loading')}</p>;
+  const latest = tx?.templates.filter((x) => x.kind === 'response').sort((a, b) => b.version - a.version)[0];
+  if (!tx || !latest) return errors.length ? <Alert>{errorText(errors[0])}</Alert> : <p>{t('common.loading')}</p>;
+  const request = message.kind === 'request_for_assistance' && message.author_org !== session.user.org;
+  const tpl = applicableFields(latest, values, request);
   const submit = async (e: Event) => {
     e.preventDefault();
     const { fields, errors: mine } = buildFields(tpl, values);

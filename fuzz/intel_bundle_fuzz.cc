@@ -1,7 +1,10 @@
 // Fuzzes the bundle importer's validation path: the streaming envelope
 // reader, the per-object strict JSON parser and the STIX validator (schemas
 // and specification rules), with small limits. Every rejection must carry a
-// message; nothing may crash, hang or leak.
+// message; nothing may crash, hang or leak. Differential: the validator
+// gives the same answer with and without the hand-written checks of the
+// common shapes (fast_shape.h), and whatever those accept the interpreted
+// schema accepts.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -25,9 +28,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (j.error().message.empty()) std::abort();
       return Ok();
     }
-    if (auto problem = validator.Validate(*j)) {
-      if (problem->reason.empty()) std::abort();
-    }
+    auto problem = validator.Validate(*j);
+    if (problem && problem->reason.empty()) std::abort();
+    ValidationOptions interpreted;
+    interpreted.fast_shapes = false;
+    auto reference = validator.Validate(*j, interpreted);
+    if (problem.has_value() != reference.has_value()) std::abort();
+    if (problem && (problem->path != reference->path || problem->reason != reference->reason))
+      std::abort();
     ValidationOptions interop;
     interop.interop_profile = true;
     (void)validator.Validate(*j, interop);

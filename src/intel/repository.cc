@@ -3,7 +3,13 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "intel/access.h"
@@ -131,6 +137,230 @@ struct Pending {
   bool latest = true;
   std::vector<ObservableKey> keys;  // correlation postings (correlation.h)
   std::optional<SightingRow> sighting;
+  std::vector<std::string> marking_ids;     // object_marking_refs, for the TLP
+  std::optional<std::string> declared_tlp;  // a marking definition's own TLP
+};
+
+// One element of "objects" after the work that needs nothing but its text
+// (strict parsing, validation, canonical form, correlation keys): either an
+// object for the writer or why it is rejected.
+struct Prepared {
+  size_t index = 0;
+  std::optional<Pending> pending;
+  std::string id, version, path, reason;  // when rejected
+};
+
+std::string VersionText(const Json& obj) {
+  if (!obj.is_object()) return "";
+  for (const char* key : {"modified", "created"}) {
+    auto it = obj.find(key);
+    if (it != obj.end() && it->is_string()) return it->get<std::string>();
+  }
+  return "";
+}
+
+// Depends on nothing but its arguments: runs on any thread.
+Prepared Prepare(size_t index, std::string_view text, const ImportOptions& options) {
+  Prepared out;
+  out.index = index;
+  auto reject = [&](std::string id, std::string version, std::string_view path,
+                    std::string reason) {
+    out.id = std::move(id);
+    out.version = std::move(version);
+    out.path = fmt::format("/objects/{}{}", index, path);
+    out.reason = std::move(reason);
+    return std::move(out);
+  };
+  auto parsed = ParseObject(text, options.limits);
+  if (!parsed) return reject("", "", parsed.error().field, parsed.error().message);
+  Json& obj = *parsed;
+  std::string id;
+  if (obj.is_object()) {
+    if (auto it = obj.find("id"); it != obj.end() && it->is_string()) id = it->get<std::string>();
+  }
+  std::optional<Pattern> pattern;
+  if (auto problem = StixValidator::Default().Validate(obj, options.validation, &pattern))
+    return reject(std::move(id), VersionText(obj), problem->path, std::move(problem->reason));
+  auto canonical = jcs::Canonicalize(obj);
+  if (!canonical)
+    return reject(std::move(id), VersionText(obj), canonical.error().field,
+                  canonical.error().message);
+  Pending& p = out.pending.emplace();
+  p.index = index;
+  p.id = std::move(id);
+  p.type = obj["type"].get<std::string>();
+  p.modified = VersionText(obj);
+  p.version = p.modified.empty() ? "" : VersionKey(p.modified);
+  // The validator has checked these on every known type; custom types
+  // are checked against the generic schemas only, so test kinds here.
+  if (auto c = obj.find("created_by_ref"); c != obj.end() && c->is_string())
+    p.created_by_ref = c->get<std::string>();
+  if (auto r = obj.find("revoked"); r != obj.end()) p.revoked = r->is_boolean() && r->get<bool>();
+  if (auto m = obj.find("object_marking_refs"); m != obj.end() && m->is_array()) {
+    p.marking_refs = m->dump();
+    for (const auto& ref : *m)
+      if (ref.is_string()) p.marking_ids.push_back(ref.get<std::string>());
+  }
+  if (p.type == "marking-definition") p.declared_tlp = TlpDeclaredBy(obj);
+  // The validator parsed an indicator's STIX pattern already.
+  p.keys = pattern ? ObservableKeysOfPattern(*pattern) : ObservableKeysOf(obj);
+  if (p.type == "sighting") {
+    SightingRow row;
+    if (auto r = obj.find("sighting_of_ref"); r != obj.end() && r->is_string())
+      row.sighting_of_ref = r->get<std::string>();
+    if (auto c = obj.find("count"); c != obj.end() && c->is_number_integer())
+      row.count = c->get<std::int64_t>();
+    if (auto f = obj.find("first_seen"); f != obj.end() && f->is_string())
+      row.first_seen = VersionKey(f->get<std::string>());
+    if (auto l = obj.find("last_seen"); l != obj.end() && l->is_string())
+      row.last_seen = VersionKey(l->get<std::string>());
+    if (!row.sighting_of_ref.empty()) p.sighting = std::move(row);
+  }
+  p.content = std::move(*canonical);
+  return out;
+}
+
+// Reads a bundle and prepares its objects on worker threads, handing them
+// to the one consumer in bundle order, in chunks. The reader runs ahead of
+// the consumer by at most kMaxChunks chunks, so memory stays bounded.
+class PreparePipeline {
+ public:
+  static constexpr size_t kChunk = 256;
+  static constexpr size_t kMaxChunks = 16;
+
+  PreparePipeline(std::string_view text, const ImportOptions& options, size_t workers)
+      : text_(text), options_(options) {
+    (void)StixValidator::Default();  // compiled once, before the threads share it
+    threads_.emplace_back([this] { Read(); });
+    for (size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { Work(); });
+  }
+
+  ~PreparePipeline() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+
+  PreparePipeline(const PreparePipeline&) = delete;
+  PreparePipeline& operator=(const PreparePipeline&) = delete;
+
+  // The next chunk in bundle order; false at the end, or as soon as the
+  // reading failed (then Finish() says why).
+  bool Next(std::vector<Prepared>& out) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] {
+      return failed_ || (!chunks_.empty() && chunks_.front()->ready) ||
+             (read_done_ && chunks_.empty());
+    });
+    if (failed_ || chunks_.empty()) return false;
+    out = std::move(chunks_.front()->output);
+    chunks_.pop_front();
+    cv_.notify_all();
+    return true;
+  }
+
+  // After Next() returned false: the envelope, or why the bundle is unreadable.
+  Result<BundleEnvelope> Finish() {
+    std::lock_guard lock(mu_);
+    if (worker_error_) return std::unexpected(*worker_error_);
+    if (!read_result_) return Fail(ErrorCode::kInternal, "the bundle reader did not finish");
+    return *read_result_;
+  }
+
+ private:
+  struct Chunk {
+    std::vector<std::pair<size_t, std::string_view>> input;
+    std::vector<Prepared> output;
+    bool taken = false;
+    bool ready = false;
+  };
+
+  void Read() {
+    std::vector<std::pair<size_t, std::string_view>> current;
+    auto push = [&]() -> bool {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stop_ || failed_ || chunks_.size() < kMaxChunks; });
+      if (stop_ || failed_) return false;
+      auto chunk = std::make_unique<Chunk>();
+      chunk->input = std::move(current);
+      chunks_.push_back(std::move(chunk));
+      ++queued_;
+      current.clear();
+      cv_.notify_all();
+      return true;
+    };
+    auto env = ReadBundle(text_, options_.limits, [&](size_t index, std::string_view text) {
+      current.emplace_back(index, text);
+      if (current.size() >= kChunk && !push())
+        return Status(Fail(ErrorCode::kUnavailable, "the import stopped"));
+      return Ok();
+    });
+    if (env && !current.empty()) (void)push();
+    {
+      std::lock_guard lock(mu_);
+      read_result_ = env;
+      read_done_ = true;
+      if (!env) failed_ = true;
+    }
+    cv_.notify_all();
+  }
+
+  void Work() {
+    for (;;) {
+      Chunk* chunk = nullptr;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || failed_ || queued_ > 0 || read_done_; });
+        if (stop_ || failed_ || queued_ == 0) return;
+        for (auto& c : chunks_) {
+          if (!c->taken) {
+            chunk = c.get();
+            break;
+          }
+        }
+        chunk->taken = true;
+        --queued_;
+      }
+      std::vector<Prepared> output;
+      std::optional<Error> error;
+      try {
+        output.reserve(chunk->input.size());
+        for (const auto& [index, text] : chunk->input)
+          output.push_back(Prepare(index, text, options_));
+      } catch (const std::exception& e) {  // allocation failures
+        error = Error(ErrorCode::kResourceExhausted,
+                      fmt::format("cannot prepare the bundle's objects: {}", e.what()));
+      }
+      {
+        std::lock_guard lock(mu_);
+        if (error) {
+          if (!worker_error_) worker_error_ = std::move(error);
+          failed_ = true;
+        } else {
+          chunk->output = std::move(output);
+          chunk->ready = true;
+        }
+      }
+      cv_.notify_all();
+    }
+  }
+
+  const std::string_view text_;
+  const ImportOptions& options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  // Guarded by mu_:
+  std::deque<std::unique_ptr<Chunk>> chunks_;  // in bundle order
+  size_t queued_ = 0;                          // chunks no worker has taken
+  bool read_done_ = false;
+  bool failed_ = false;  // the reader or a worker failed: stop everything
+  bool stop_ = false;
+  std::optional<Result<BundleEnvelope>> read_result_;
+  std::optional<Error> worker_error_;
+  std::vector<std::thread> threads_;
 };
 
 // Postings and sighting rows of the objects of a batch, once their seq is known.
@@ -152,80 +382,37 @@ class Importer {
   Importer(store::Tx& tx, const ImportOptions& options, Millis now, ImportReport& report)
       : tx_(tx), options_(options), now_(now), report_(report) {}
 
-  // One element of "objects". Errors returned are database failures.
-  Status Add(size_t index, std::string_view text) {
+  // One element of "objects", in bundle order. Errors returned are
+  // database failures.
+  Status Add(Prepared&& prepared) {
     ++report_.total;
-    const std::string base = fmt::format("/objects/{}", index);
-    auto parsed = ParseObject(text, options_.limits);
-    if (!parsed) {
-      Reject(index, "", "", base + parsed.error().field, parsed.error().message);
+    if (!prepared.pending) {
+      Reject(prepared.index, std::move(prepared.id), std::move(prepared.version),
+             std::move(prepared.path), std::move(prepared.reason));
       return Ok();
     }
-    Json& obj = *parsed;
-    std::string id = obj.is_object() && obj.contains("id") && obj["id"].is_string()
-                         ? obj["id"].get<std::string>()
-                         : "";
-    if (auto problem = StixValidator::Default().Validate(obj, options_.validation)) {
-      Reject(index, id, VersionText(obj), base + problem->path, problem->reason);
-      return Ok();
-    }
-    auto canonical = jcs::Canonicalize(obj);
-    if (!canonical) {
-      Reject(index, id, VersionText(obj), base + canonical.error().field,
-             canonical.error().message);
-      return Ok();
-    }
-    Pending p;
-    p.index = index;
-    p.id = std::move(id);
-    p.type = obj["type"].get<std::string>();
-    p.modified = VersionText(obj);
-    p.version = p.modified.empty() ? "" : VersionKey(p.modified);
-    // The validator has checked these on every known type; custom types
-    // are checked against the generic schemas only, so test kinds here.
-    if (auto c = obj.find("created_by_ref"); c != obj.end() && c->is_string())
-      p.created_by_ref = c->get<std::string>();
-    if (auto r = obj.find("revoked"); r != obj.end()) p.revoked = r->is_boolean() && r->get<bool>();
-    if (auto m = obj.find("object_marking_refs"); m != obj.end() && m->is_array()) {
-      p.marking_refs = m->dump();
-      int best = 0;
-      for (const auto& ref : *m) {
-        if (!ref.is_string()) continue;
-        const auto& rid = ref.get_ref<const std::string&>();
-        std::optional<std::string> tlp;
-        if (auto known = TlpOfMarking(rid))
-          tlp = std::string(*known);
-        else if (auto it = bundle_tlp_.find(rid); it != bundle_tlp_.end())
-          tlp = it->second;
-        if (tlp && TlpRank(*tlp) > best) {
-          best = TlpRank(*tlp);
-          p.tlp = tlp;
-        }
+    Pending& p = *prepared.pending;
+    // TLP: the specification's marking definitions, or one earlier in this
+    // bundle; the most restrictive wins.
+    int best = 0;
+    for (const auto& rid : p.marking_ids) {
+      std::optional<std::string> tlp;
+      if (auto known = TlpOfMarking(rid))
+        tlp = std::string(*known);
+      else if (auto it = bundle_tlp_.find(rid); it != bundle_tlp_.end())
+        tlp = it->second;
+      if (tlp && TlpRank(*tlp) > best) {
+        best = TlpRank(*tlp);
+        p.tlp = tlp;
       }
     }
-    if (p.type == "marking-definition") {
-      if (auto tlp = TlpDeclaredBy(obj)) bundle_tlp_[p.id] = *tlp;
-    }
+    if (p.declared_tlp) bundle_tlp_[p.id] = *p.declared_tlp;
     if (options_.max_tlp && p.tlp && TlpRank(*p.tlp) > TlpRank(*options_.max_tlp)) {
-      Reject(index, p.id, p.modified, base + "/object_marking_refs",
+      Reject(p.index, p.id, p.modified, fmt::format("/objects/{}/object_marking_refs", p.index),
              fmt::format("TLP:{} is above TLP:{}, the highest the community's charter allows",
                          *p.tlp, *options_.max_tlp));
       return Ok();
     }
-    p.keys = ObservableKeysOf(obj);
-    if (p.type == "sighting") {
-      SightingRow row;
-      if (auto r = obj.find("sighting_of_ref"); r != obj.end() && r->is_string())
-        row.sighting_of_ref = r->get<std::string>();
-      if (auto c = obj.find("count"); c != obj.end() && c->is_number_integer())
-        row.count = c->get<std::int64_t>();
-      if (auto f = obj.find("first_seen"); f != obj.end() && f->is_string())
-        row.first_seen = VersionKey(f->get<std::string>());
-      if (auto l = obj.find("last_seen"); l != obj.end() && l->is_string())
-        row.last_seen = VersionKey(l->get<std::string>());
-      if (!row.sighting_of_ref.empty()) p.sighting = std::move(row);
-    }
-    p.content = std::move(*canonical);
     batch_.push_back(std::move(p));
     if (batch_.size() >= kBatch) return Flush();
     return Ok();
@@ -362,15 +549,6 @@ class Importer {
   }
 
  private:
-  static std::string VersionText(const Json& obj) {
-    if (!obj.is_object()) return "";
-    for (const char* key : {"modified", "created"}) {
-      auto it = obj.find(key);
-      if (it != obj.end() && it->is_string()) return it->get<std::string>();
-    }
-    return "";
-  }
-
   void Record(const Pending& p, Fate fate) {
     switch (fate) {
       case Fate::kAdded:
@@ -458,6 +636,9 @@ Status WriteProjections(store::Tx& tx, const std::vector<std::pair<Pending*, std
 constexpr size_t kBigBundleBytes = size_t{8} << 20;
 constexpr std::int64_t kBigBundleCacheKib = 256 * 1024;
 
+// Bundles from this size on are prepared on worker threads by default.
+constexpr size_t kParallelBundleBytes = size_t{1} << 20;
+
 // Marks the rollback of a rejected all-or-nothing import.
 constexpr std::string_view kRejectedMarker = "intel import rejected";
 
@@ -474,6 +655,12 @@ Result<ImportReport> IntelRepository::Import(std::string_view bundle_text,
   const bool big_sqlite =
       db_.backend() == store::Backend::kSqlite && bundle_text.size() >= kBigBundleBytes;
   std::optional<std::int64_t> cache_before;
+  size_t workers = 0;
+  if (options.prepare_threads) {
+    workers = *options.prepare_threads;
+  } else if (bundle_text.size() >= kParallelBundleBytes) {
+    workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  }
   auto st = db_.Transact([&](store::Tx& tx) -> Status {
     report = ImportReport{};
     if (big_sqlite && !cache_before) {
@@ -482,9 +669,19 @@ Result<ImportReport> IntelRepository::Import(std::string_view bundle_text,
       ENTENTE_TRY(tx.Exec(fmt::format("PRAGMA cache_size = -{}", kBigBundleCacheKib)));
     }
     Importer importer(tx, options, clock_.NowMillis(), report);
-    auto env = ReadBundle(bundle_text, options.limits, [&](size_t index, std::string_view text) {
-      return importer.Add(index, text);
-    });
+    Result<BundleEnvelope> env;
+    if (workers == 0) {
+      env = ReadBundle(bundle_text, options.limits, [&](size_t index, std::string_view text) {
+        return importer.Add(Prepare(index, text, options));
+      });
+    } else {
+      PreparePipeline pipeline(bundle_text, options, workers);
+      std::vector<Prepared> chunk;
+      while (pipeline.Next(chunk)) {
+        for (auto& prepared : chunk) ENTENTE_CHECK(importer.Add(std::move(prepared)));
+      }
+      env = pipeline.Finish();
+    }
     if (!env) {
       read_error = env.error();
       return std::unexpected(env.error());

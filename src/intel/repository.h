@@ -21,8 +21,14 @@
 //
 // Import runs in one transaction: nothing of a rejected bundle is stored
 // unless `partial` is set, in which case valid objects are stored and
-// rejected ones reported. Memory stays bounded by the largest object and a
-// batch of 500 rows (the outcomes list aside, see record_stored).
+// rejected ones reported. Memory stays bounded by the largest object, a
+// batch of 500 rows and the objects prepared ahead of the writer (at most
+// 16 chunks of 256; the outcomes list aside, see record_stored).
+//
+// Large bundles are read, parsed, validated and canonicalised on worker
+// threads (ImportOptions::prepare_threads) while the calling thread, the
+// only one that touches the database, resolves TLP and versions in bundle
+// order and writes; outcomes do not depend on the number of threads.
 //
 // Thread-safety: an IntelRepository holds references only; concurrent use
 // is as safe as the Database's (each Import is one transaction).
@@ -72,6 +78,11 @@ struct ImportOptions {
   // Record outcomes of stored/unchanged/ignored objects too (rejections are
   // always recorded). Off for very large imports that need only counts.
   bool record_stored = true;
+  // Threads that parse, validate and canonicalise objects while the calling
+  // thread writes to the database (the outcome is the same either way).
+  // nullopt: automatic (none below 1 MiB of bundle, else one per core, at
+  // most 8); 0: everything on the calling thread.
+  std::optional<size_t> prepare_threads;
 };
 
 struct StoredObject {

@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 
+#include "intel/fast_shape.h"
 #include "intel/pattern.h"
 #include "jcs/jcs.h"
 
@@ -196,16 +197,23 @@ std::string VersionKey(std::string_view t) {
   if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) || num(11, 2) > 23 ||
       num(14, 2) > 59 || num(17, 2) > 60)
     return "";
-  std::string frac;
   size_t i = 19;
+  std::string_view frac;
   if (t[i] == '.') {
-    ++i;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9') frac.push_back(t[i++]);
+    const size_t start = ++i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+    frac = t.substr(start, i - start);
     if (frac.empty()) return "";
   }
   if (i + 1 != t.size() || t[i] != 'Z') return "";
-  frac.resize(9, '0');
-  return fmt::format("{}.{}Z", t.substr(0, 19), frac);
+  std::string out;
+  out.reserve(30);
+  out.append(t.substr(0, 19));
+  out.push_back('.');
+  out.append(frac.substr(0, 9));
+  out.append(9 - std::min<size_t>(frac.size(), 9), '0');
+  out.push_back('Z');
+  return out;
 }
 
 const StixValidator& StixValidator::Default() {
@@ -234,6 +242,12 @@ Result<std::unique_ptr<StixValidator>> StixValidator::Create(
 
 std::optional<ObjectProblem> StixValidator::Validate(const Json& object,
                                                      const ValidationOptions& options) const {
+  return Validate(object, options, nullptr);
+}
+
+std::optional<ObjectProblem> StixValidator::Validate(const Json& object,
+                                                     const ValidationOptions& options,
+                                                     std::optional<Pattern>* pattern_out) const {
   if (!object.is_object()) return ObjectProblem{"", "a STIX object must be a JSON object"};
   auto type_it = object.find("type");
   if (type_it == object.end()) return ObjectProblem{"/type", "required property is missing"};
@@ -259,9 +273,15 @@ std::optional<ObjectProblem> StixValidator::Validate(const Json& object,
     return ObjectProblem{"/id", fmt::format("identifier prefix '{}' differs from the type '{}'",
                                             id.substr(0, id.find("--")), type)};
 
-  // Schema.
+  // Schema: the hand-written checks of the common shapes when they
+  // certainly accept the object (fast_shape.h), else the interpreted schema,
+  // which gives every error.
   const SchemaNode* schema = nullptr;
-  if (custom) {
+  const bool fast = options.fast_shapes && !custom && !options.interop_profile &&
+                    FastSchemaAccepts(object);
+  if (fast) {
+    // The official schema accepts the object.
+  } else if (custom) {
     schema =
         schemas_->Find(object.contains("created") ? "schemas/common/core.json"
                                                   : "schemas/common/cyber-observable-core.json");
@@ -271,8 +291,10 @@ std::optional<ObjectProblem> StixValidator::Validate(const Json& object,
     }
     if (!schema) schema = schemas_->Find(schema_path);
   }
-  if (!schema) return ObjectProblem{"/type", fmt::format("no schema for type '{}'", type)};
-  if (auto v = schemas_->Validate(schema, object)) return ObjectProblem{v->path, v->reason};
+  if (!fast) {
+    if (!schema) return ObjectProblem{"/type", fmt::format("no schema for type '{}'", type)};
+    if (auto v = schemas_->Validate(schema, object)) return ObjectProblem{v->path, v->reason};
+  }
 
   // Spec version.
   const bool observable = IsCyberObservableType(type) || (custom && !object.contains("created"));
@@ -311,6 +333,7 @@ std::optional<ObjectProblem> StixValidator::Validate(const Json& object,
       auto parsed = ParsePattern(p->get_ref<const std::string&>());
       if (!parsed)
         return ObjectProblem{"/pattern", "invalid STIX pattern: " + parsed.error().message};
+      if (pattern_out) *pattern_out = std::move(*parsed);
     }
   }
 

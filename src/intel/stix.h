@@ -31,6 +31,7 @@
 
 #include "core/error.h"
 #include "intel/json_schema.h"
+#include "intel/pattern.h"
 
 namespace entente::intel {
 
@@ -43,6 +44,10 @@ struct ValidationOptions {
   bool interop_profile = false;
   // Accept objects of custom `x-` types (validated as generic objects).
   bool allow_custom_types = true;
+  // Check the common shapes by hand when that certainly accepts them
+  // (fast_shape.h); the outcome is the same either way. Off: always the
+  // interpreted schema (the differential test and fuzz target compare both).
+  bool fast_shapes = true;
 };
 
 struct ObjectProblem {
@@ -63,6 +68,11 @@ class StixValidator {
   // The first problem of `object`, or nullopt when it is a valid STIX 2.1 object.
   std::optional<ObjectProblem> Validate(const Json& object,
                                         const ValidationOptions& options = {}) const;
+  // The same, and when `object` is an indicator with pattern_type "stix",
+  // its parsed pattern in `*pattern` (the importer needs it again for the
+  // correlation keys; parsing once is cheaper).
+  std::optional<ObjectProblem> Validate(const Json& object, const ValidationOptions& options,
+                                        std::optional<Pattern>* pattern) const;
 
  private:
   explicit StixValidator(std::unique_ptr<SchemaSet> schemas) : schemas_(std::move(schemas)) {}

@@ -369,6 +369,101 @@ TEST_P(IntelRepositoryTest, CustomObservableWithOddPropertiesImports) {
     EXPECT_NE(o.fate, Fate::kRejected) << o.path << ": " << o.reason;
 }
 
+// A bundle of 1,300 objects crossing chunk (256) and batch (500) boundaries:
+// a marking definition declaring TLP:AMBER that later objects use, invalid
+// patterns, conflicting duplicates, newer and older versions of earlier
+// objects. Ids start with `prefix` (8 hex digits) so two copies do not meet.
+std::string MixedBundle(std::string_view prefix) {
+  auto id = [&](int n) { return fmt::format("indicator--{}-0000-4000-8000-{:012d}", prefix, n); };
+  const std::string md_id = fmt::format("marking-definition--{}-2222-4333-8444-555555555555", prefix);
+  std::vector<Json> objects;
+  objects.push_back(Json::parse(fmt::format(R"({{"type": "marking-definition", "spec_version": "2.1",
+    "id": "{}", "created": "2020-01-01T00:00:00.000Z", "name": "TLP:AMBER",
+    "extensions": {{"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d": {{
+      "extension_type": "property-extension", "tlp_2_0": "amber"}}}}}})",
+                                            md_id)));
+  for (int i = 1; i < 1300; ++i) {
+    Json o = Indicator(i, "2020-01-01T00:00:00.000Z", fmt::format("d{}.example", i));
+    if (i % 101 == 7 && i > 300) {  // same version as an earlier one, other content
+      o = Indicator(i - 300, "2020-01-01T00:00:00.000Z", "conflict.example");
+    } else if (i % 103 == 9 && i > 260) {  // newer version of an earlier one
+      o = Indicator(i - 260, "2021-01-01T00:00:00.000Z", fmt::format("n{}.example", i));
+    } else if (i % 89 == 3 && i > 200) {  // older version of an earlier one
+      o = Indicator(i - 200, "2019-01-01T00:00:00.000Z", "old.example");
+      o["created"] = "2019-01-01T00:00:00.000Z";
+    }
+    o["id"] = id(std::stoi(o["id"].get<std::string>().substr(o["id"].get<std::string>().size() - 12)));
+    if (i % 97 == 5) o["pattern"] = "[domain-name:value = ";
+    if (i % 7 == 0) o["object_marking_refs"] = Json::array({kTlpGreen2});
+    if (i % 50 == 0) o["object_marking_refs"] = Json::array({md_id});
+    if (i % 211 == 17) o["indicator_types"] = Json::array();  // schema violation
+    objects.push_back(std::move(o));
+  }
+  return Bundle(objects);
+}
+
+std::string Replaced(std::string s, std::string_view from, std::string_view to) {
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
+  return s;
+}
+
+// Preparing objects on worker threads changes nothing: same report (fates,
+// paths, reasons), same rows, same errors, nothing stored on a rejection.
+TEST_P(IntelRepositoryTest, ThreadedImportMatchesTheInlineImport) {
+  auto stored = [&](std::string_view prefix) {
+    ObjectFilter f;
+    f.all_versions = true;
+    std::string out;
+    auto listed = repo().List(f);
+    EXPECT_TRUE(listed);
+    for (const auto& o : *listed) {
+      if (o.id.find(prefix) == std::string::npos) continue;
+      out += fmt::format("{} {} {} {} {} {}\n", o.id, o.version, o.latest, o.revoked,
+                         o.tlp.value_or("-"), o.content);
+    }
+    return out;
+  };
+  for (bool partial : {false, true}) {
+    ImportOptions inline_options;
+    inline_options.partial = partial;
+    inline_options.owner_org = "org-a";
+    inline_options.max_tlp = "amber";
+    inline_options.prepare_threads = 0;
+    ImportOptions threaded = inline_options;
+    threaded.prepare_threads = 3;
+    const std::string a = partial ? "aaaaaaaa" : "cccccccc";
+    const std::string b = partial ? "bbbbbbbb" : "dddddddd";
+    auto ra = MustImport(MixedBundle(a), inline_options);
+    auto rb = MustImport(MixedBundle(b), threaded);
+    EXPECT_EQ(ra.stored, partial);
+    EXPECT_GT(ra.rejected, 20u);
+    EXPECT_GT(ra.ignored, 3u);
+    EXPECT_EQ(Replaced(ImportReportJson(ra).dump(), a, b), ImportReportJson(rb).dump());
+    EXPECT_EQ(Replaced(stored(a), a, b), stored(b));
+    EXPECT_EQ(stored(b).empty(), !partial);
+  }
+  // With a limit on TLP below the marking definition's, a rejected bundle.
+  ImportOptions strict;
+  strict.max_tlp = "green";
+  strict.prepare_threads = 2;
+  auto r = MustImport(MixedBundle("eeeeeeee"), strict);
+  EXPECT_FALSE(r.stored);
+  EXPECT_TRUE(stored("eeeeeeee").empty());
+  // A bundle cut short after many objects: the same error, nothing stored.
+  std::string cut = MixedBundle("ffffffff");
+  cut.resize(cut.size() - 40);
+  for (size_t threads : {0, 1, 2}) {
+    ImportOptions o;
+    o.prepare_threads = threads;
+    o.partial = true;
+    auto e = repo().Import(cut, o);
+    ASSERT_FALSE(e) << threads;
+    EXPECT_NE(e.error().message.find("malformed bundle"), std::string::npos) << e.error().message;
+  }
+  EXPECT_TRUE(stored("ffffffff").empty());
+}
+
 ENTENTE_INSTANTIATE_BACKENDS(IntelRepositoryTest);
 
 }  // namespace

@@ -188,6 +188,7 @@ DomainNormalizer::DomainNormalizer() {
       if (owned_) {
         psl_ = owned_;
         source_ = fmt::format("system ({})", dat);
+        BuildRuleTable();
         return;
       }
       rules_.clear();
@@ -274,9 +275,33 @@ std::vector<std::string> DomainNormalizer::KnownSuffixes() const {
   return out;
 }
 
+void DomainNormalizer::BuildRuleTable() {
+  size_t cap = 1024;
+  while (cap < rules_.size() * 2) cap *= 2;
+  rule_table_.assign(cap, RuleSlot{});
+  rule_names_.clear();
+  const size_t mask = cap - 1;
+  for (const auto& [suffix, flags] : rules_) {
+    const std::uint64_t h = DelegationCounter::Fingerprint(suffix) | 1;
+    size_t i = h & mask;
+    while (rule_table_[i].fp) i = (i + 1) & mask;
+    rule_table_[i] = {h, static_cast<std::uint32_t>(rule_names_.size()),
+                      static_cast<std::uint32_t>(suffix.size()), flags};
+    rule_names_ += suffix;
+  }
+}
+
 std::uint8_t DomainNormalizer::RuleFlags(std::string_view suffix) const {
-  auto it = rules_.find(suffix);
-  return it == rules_.end() ? 0 : it->second;
+  if (rule_table_.empty()) return 0;
+  const std::uint64_t h = DelegationCounter::Fingerprint(suffix) | 1;
+  const size_t mask = rule_table_.size() - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    const RuleSlot& s = rule_table_[i];
+    if (s.fp == 0) return 0;
+    if (s.fp == h && s.len == suffix.size() &&
+        std::memcmp(rule_names_.data() + s.off, suffix.data(), s.len) == 0)
+      return s.flags;
+  }
 }
 
 int DomainNormalizer::PublicSuffixLabels(std::string_view suffix) const {

@@ -112,6 +112,18 @@ class DomainNormalizer {
   // Suffix -> kRule* flags: a rule (exact, "*." + suffix, "!" + suffix), or
   // a suffix below which a longer rule exists (deep).
   std::unordered_map<std::string, std::uint8_t, Hash, std::equal_to<>> rules_;
+  // The same rules as a flat table probed by fingerprint (RuleFlags runs
+  // several times per host): slots of fingerprint, the suffix's place in
+  // rule_names_ (compared on equal fingerprints) and its flags.
+  struct RuleSlot {
+    std::uint64_t fp = 0;
+    std::uint32_t off = 0;
+    std::uint32_t len = 0;
+    std::uint8_t flags = 0;
+  };
+  void BuildRuleTable();
+  std::vector<RuleSlot> rule_table_;
+  std::string rule_names_;
   // Suffix -> labels of its public suffix (libpsl's answer, kept).
   mutable std::unordered_map<std::string, int, Hash, std::equal_to<>> memo_;
 };

@@ -5,6 +5,7 @@
 # beside what a user would otherwise run on the same file: Python's json +
 # sqlite3 (load, insert id + text), and a C++ loop parsing each object with
 # nlohmann and inserting it with one prepared sqlite3 statement, no checks.
+# INTEL_BENCH_THREADS sets ImportOptions::prepare_threads (default: automatic).
 # Usage: bench/run-intel.sh BUILD_DIR
 set -euo pipefail
 BUILD=$1
@@ -46,6 +47,10 @@ if "postgres_per_second" in r:
     print(f"{'entente import, PostgreSQL (CPU: this process only)':<52} {pg:>10,.0f} {r['postgres_per_cpu_second']:>10,.0f} {r['postgres_seconds']:>8.2f} {pg/e:>6.2f}x")
 print(f"{'python3 json.load + sqlite3 executemany (no checks)':<52} {p['per_second']:>10,.0f} {p['per_cpu_second']:>10,.0f} {p['seconds']:>8.2f} {p['per_second']/e:>6.2f}x")
 print(f"{'C++ nlohmann parse + sqlite3 insert (no checks)':<52} {r['plain_per_second']:>10,.0f} {r['plain_per_cpu_second']:>10,.0f} {r['plain_seconds']:>8.2f} {r['plain_per_second']/e:>6.2f}x")
+if "prepare_per_cpu_second" in r:
+    print(f"preparation alone, one thread (read, strict parse, validation, canonical JSON): "
+          f"{r['prepare_per_cpu_second']:,.0f} objects per CPU-s; with the interpreted schema "
+          f"for every object: {r['prepare_interpreted_per_cpu_second']:,.0f}")
 print(f"target: >= 100,000 objects/s on SQLite (wall): {'met' if e >= 100000 else 'NOT met'}")
 print(f"peak memory: entente process {r['rss_peak_kb']/1024:.0f} MiB "
       f"(of which {r['rss_after_generating_kb']/1024:.0f} MiB is the generated bundle text); "

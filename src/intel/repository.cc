@@ -368,11 +368,12 @@ Status WriteProjections(store::Tx& tx, const std::vector<std::pair<Pending*, std
 
 struct Known {
   std::string version;
-  std::string content;
+  const std::string* content = nullptr;  // stored_content or the pending object's
   bool revoked = false;
   std::int64_t seq = 0;        // stored row; 0 when pending in this batch
   Pending* pending = nullptr;  // when pending
   std::string owner_org;       // the organisation that first stored the id
+  std::string stored_content;  // of the stored row
 };
 
 constexpr size_t kBatch = 500;
@@ -437,23 +438,26 @@ class Importer {
       known.clear();
       sql += ")";
       auto rows = ENTENTE_TRY(tx_.Query(sql, params));
-      for (const auto& r : rows)
-        known[r.Text(0)] = Known{r.Text(1), r.Text(2), r.Int(3) != 0,
-                                 r.Int(4),  nullptr,   r.IsNull(5) ? std::string() : r.Text(5)};
+      for (const auto& r : rows) {
+        Known& k = known[r.Text(0)];  // nodes stay put: k.content may point into k
+        k = Known{r.Text(1), nullptr, r.Int(3) != 0, r.Int(4),
+                  nullptr,   r.IsNull(5) ? std::string() : r.Text(5), r.Text(2)};
+        k.content = &k.stored_content;
+      }
     }
     std::vector<std::int64_t> demote;
     std::vector<Pending*> inserts;
     for (auto& p : batch_) {
       auto it = known.find(p.id);
       if (it == known.end()) {
-        known[p.id] = Known{p.version, p.content, p.revoked, 0, &p, options_.owner_org};
+        known[p.id] = Known{p.version, &p.content, p.revoked, 0, &p, options_.owner_org, {}};
         inserts.push_back(&p);
         Record(p, Fate::kAdded);
         continue;
       }
       Known& k = it->second;
       if (p.version == k.version) {
-        if (p.content == k.content) {
+        if (p.content == *k.content) {
           Record(p, Fate::kUnchanged);
         } else {
           Reject(p.index, p.id, p.modified, fmt::format("/objects/{}", p.index),
@@ -483,7 +487,7 @@ class Importer {
         k.pending->latest = false;
       else
         demote.push_back(k.seq);
-      k = Known{p.version, p.content, p.revoked, 0, &p, std::move(k.owner_org)};
+      k = Known{p.version, &p.content, p.revoked, 0, &p, std::move(k.owner_org), {}};
       inserts.push_back(&p);
       Record(p, Fate::kAdded);
     }

@@ -103,8 +103,12 @@ for label, r in (("SQLite", sqlite), ("PostgreSQL", pg)):
         print(f"{label}: skipped (set ENTENTE_BENCH_PG_URL)")
         continue
     r = json.loads(r)
-    print(f"{'same aggregation in ' + label + ' (query only, s) vs daily computation':<58} "
-          f"{sqlday['seconds']:>10.2f} s   {r['query_seconds']:>10.2f} s   {r['query_seconds']/sqlday['seconds']:>6.2f}x")
+    # Two fair pairs: the query alone against the same aggregation in C++
+    # over the same rows already loaded (both start from loaded tables), and
+    # load + query against the daily computation (both read the files).
+    print(f"{'same aggregation, loaded rows: C++ vs ' + label + ' query (s)':<58} "
+          f"{r['cpp_aggregate_seconds']:>10.3f} s   {r['query_seconds']:>10.2f} s   "
+          f"{r['query_seconds']/max(r['cpp_aggregate_seconds'], 1e-3):>6.1f}x")
     print(f"{'  ' + label + ' load + query (s) vs daily computation':<58} "
           f"{sqlday['seconds']:>10.2f} s   {r['load_seconds'] + r['query_seconds']:>10.2f} s   "
           f"{(r['load_seconds'] + r['query_seconds'])/sqlday['seconds']:>6.2f}x")

@@ -86,6 +86,30 @@ Json Envelope::ToJson() const {
 
 Result<std::string> Envelope::Canonical() const { return jcs::Canonicalize(ToJson()); }
 
+Result<CanonicalForms> CanonicalFormsOf(const Envelope& env) {
+  CanonicalForms f;
+  f.signed_bytes = ENTENTE_TRY(jcs::Canonicalize(env.UnsignedJson()));
+  // The members that sort after "sig", as Canonicalize writes them.
+  std::string tail;
+  if (env.supersedes)
+    tail += ",\"supersedes\":" + ENTENTE_TRY(jcs::Canonicalize(Json(*env.supersedes)));
+  tail += ",\"tlp\":" + ENTENTE_TRY(jcs::Canonicalize(Json(env.tlp)));
+  tail += ",\"type\":" + ENTENTE_TRY(jcs::Canonicalize(Json(env.type)));
+  tail += ",\"v\":" + std::to_string(env.v) + "}";
+  const std::string& u = f.signed_bytes;
+  if (u.size() > tail.size() + 1 && u.ends_with(tail)) {
+    std::string sig = ENTENTE_TRY(jcs::Canonicalize(Json(env.sig)));
+    f.stored.reserve(u.size() + sig.size() + 7);
+    f.stored.append(u, 0, u.size() - tail.size());
+    f.stored += ",\"sig\":";
+    f.stored += sig;
+    f.stored += tail;
+  } else {
+    f.stored = ENTENTE_TRY(env.Canonical());
+  }
+  return f;
+}
+
 Result<Envelope> Envelope::FromJson(const Json& j) {
   if (!j.is_object()) return Invalid("envelope must be a JSON object");
   static const std::set<std::string> kAllowed = {
@@ -195,17 +219,22 @@ Status SignEnvelope(Envelope& env, const crypto::SecretBytes& author_secret_key)
 }
 
 Status VerifyEnvelope(const Envelope& env, std::span<const std::uint8_t> author_public_key) {
-  auto sig = crypto::Base64UrlDecode(env.sig);
-  if (!sig) return Fail(ErrorCode::kDataLoss, "signature is not base64url", "sig");
   auto msg = jcs::Canonicalize(env.UnsignedJson());
   if (!msg) return std::unexpected(msg.error());
+  return VerifyEnvelope(env, *msg, author_public_key);
+}
+
+Status VerifyEnvelope(const Envelope& env, std::string_view msg,
+                      std::span<const std::uint8_t> author_public_key) {
+  auto sig = crypto::Base64UrlDecode(env.sig);
+  if (!sig) return Fail(ErrorCode::kDataLoss, "signature is not base64url", "sig");
   if (env.signed_here.size() == crypto_generichash_BYTES &&
       sodium_memcmp(env.signed_here.data(),
-                    SignedHereDigest(*msg, env.sig, author_public_key).data(),
+                    SignedHereDigest(msg, env.sig, author_public_key).data(),
                     crypto_generichash_BYTES) == 0) {
     return Ok();  // signed by this process, with this key, over these bytes
   }
-  if (!crypto::Verify(author_public_key, crypto::AsBytes(*msg), *sig))
+  if (!crypto::Verify(author_public_key, crypto::AsBytes(msg), *sig))
     return Fail(ErrorCode::kDataLoss,
                 "signature does not verify for envelope " + env.id + " by " + env.author_org,
                 "sig");

@@ -70,10 +70,27 @@ struct Envelope {
   static Result<Envelope> FromJson(const Json& j);
 };
 
+// The two canonical byte strings of an envelope: what its signature covers
+// (RFC 8785 form of every member but `sig`) and what the journal stores (the
+// form of every member, Canonical()). Computed with one canonicalization:
+// `sig` sorts between `sealed` and `supersedes`, and every member after it is
+// a short string or `v`, so the stored form is the signed form with the `sig`
+// member spliced in before that known tail (checked; otherwise computed
+// twice). For receivers of many envelopes (federation).
+struct CanonicalForms {
+  std::string signed_bytes;
+  std::string stored;
+};
+Result<CanonicalForms> CanonicalFormsOf(const Envelope& env);
+
 // Fills `sig`. Fails when the body does not canonicalize.
 Status SignEnvelope(Envelope& env, const crypto::SecretBytes& author_secret_key);
 // kDataLoss "signature does not verify" when any byte differs.
 Status VerifyEnvelope(const Envelope& env, std::span<const std::uint8_t> author_public_key);
+// The same with the signed bytes already computed: `signed_bytes` must be
+// CanonicalFormsOf(env)->signed_bytes (the caller computed it from `env`).
+Status VerifyEnvelope(const Envelope& env, std::string_view signed_bytes,
+                      std::span<const std::uint8_t> author_public_key);
 
 std::string_view DistributionKindName(DistributionKind k);
 

@@ -24,11 +24,14 @@ std::vector<Applier*> ApplierRegistry::All() const { return order_; }
 namespace {
 
 Status VerifyAndApply(store::Tx& tx, ApplierRegistry& registry, KeyResolver& keys,
-                      const Envelope& env) {
+                      const Envelope& env, const CanonicalForms* forms = nullptr) {
   Applier* applier = registry.Find(env.type);
   if (!applier) return Invalid("no module handles envelope type '" + env.type + "'", "type");
   auto key = ENTENTE_TRY(keys.SigningKey(tx, env));
-  ENTENTE_CHECK(VerifyEnvelope(env, key));
+  if (forms)
+    ENTENTE_CHECK(VerifyEnvelope(env, forms->signed_bytes, key));
+  else
+    ENTENTE_CHECK(VerifyEnvelope(env, key));
   ENTENTE_CHECK(applier->Validate(tx, env));
   ENTENTE_CHECK(applier->Apply(tx, env));
   return Ok();
@@ -39,12 +42,14 @@ constexpr const char* kSelect = "SELECT seq, subject, envelope FROM journal ";
 }  // namespace
 
 Result<std::int64_t> Journal::Record(store::Tx& tx, const Envelope& env,
-                                     const std::string& subject) {
-  std::string canonical = ENTENTE_TRY(env.Canonical());
+                                     const std::string& subject, const CanonicalForms* forms) {
+  std::string computed;
+  if (!forms) computed = ENTENTE_TRY(env.Canonical());
+  const std::string& canonical = forms ? forms->stored : computed;
   auto existing = ENTENTE_TRY(tx.Query("SELECT seq FROM journal WHERE id = ?", {env.id}));
   if (!existing.empty())
     return Fail(ErrorCode::kAlreadyExists, "envelope " + env.id + " is already recorded", "id");
-  ENTENTE_CHECK(VerifyAndApply(tx, registry_, keys_, env));
+  ENTENTE_CHECK(VerifyAndApply(tx, registry_, keys_, env, forms));
   if (db_.backend() == store::Backend::kPostgres) {
     // Serialize appends (held to commit) so that sequence numbers are gapless
     // and their order is commit order, across processes.

@@ -80,7 +80,10 @@ class Journal {
   // back by the caller (Database::Transact does). Returns the sequence number:
   // gapless from 1, in commit order, also across processes on PostgreSQL.
   // kAlreadyExists when an envelope with the same id is already recorded.
-  Result<std::int64_t> Record(store::Tx& tx, const Envelope& env, const std::string& subject);
+  // `forms`, when given, must be CanonicalFormsOf(env) (a receiver that
+  // computed them already, e.g. federation: saves canonicalizing twice).
+  Result<std::int64_t> Record(store::Tx& tx, const Envelope& env, const std::string& subject,
+                              const CanonicalForms* forms = nullptr);
 
   // Convenience: Record in its own transaction.
   Result<std::int64_t> RecordOne(const Envelope& env, const std::string& subject);

@@ -103,6 +103,38 @@ TEST(Envelope, RoundTripsThroughCanonicalJson) {
   EXPECT_TRUE(VerifyEnvelope(*back, key.public_key));
 }
 
+// CanonicalFormsOf splices `sig` into the signed form: both forms must be
+// exactly what the two canonicalizations give, whatever members are present.
+TEST(Envelope, CanonicalFormsAreTheSignedAndStoredForms) {
+  ASSERT_TRUE(crypto::Init());
+  auto key = crypto::GenerateSigningKey();
+  std::vector<Envelope> cases;
+  cases.push_back(Sample());
+  cases.push_back(Sample());
+  cases.back().supersedes = cases.back().author_org;
+  cases.back().pap.reset();
+  cases.push_back(Sample());
+  cases.back().body.reset();
+  cases.back().sealed = Json{{"sig", "x"}, {"tlp", "red"}, {"v", 1}};  // decoy member names
+  cases.back().type = "comms.\"odd\\type\u00e9,\"sig\":";
+  cases.push_back(Sample());
+  cases.back().distribution.kind = DistributionKind::kPublic;
+  cases.back().distribution.orgs.clear();
+  cases.back().tlp = "clear";
+  for (auto& e : cases) {
+    ASSERT_TRUE(SignEnvelope(e, key.secret_key));
+    auto f = CanonicalFormsOf(e);
+    ASSERT_TRUE(f) << f.error().ToString();
+    EXPECT_EQ(f->stored, *e.Canonical());
+    EXPECT_EQ(f->signed_bytes, *jcs::Canonicalize(e.UnsignedJson()));
+    e.signed_here.clear();  // verify with Ed25519, not the digest of this process
+    EXPECT_TRUE(VerifyEnvelope(e, f->signed_bytes, key.public_key));
+    std::string other = f->signed_bytes;
+    other[other.size() / 2] ^= 1;
+    EXPECT_FALSE(VerifyEnvelope(e, other, key.public_key));
+  }
+}
+
 TEST(Envelope, StrictDecodingNamesTheMember) {
   Envelope e = Sample();
   e.sig = "AAAA";

@@ -33,4 +33,16 @@ std::string Redact(std::string text, std::string_view secret) {
   return text;
 }
 
+std::string Printable(std::string_view text, size_t max, char replacement) {
+  std::string out;
+  for (char c : text) {
+    if (out.size() >= max) {
+      out += "...";
+      break;
+    }
+    out += (c >= 0x20 && c <= 0x7E) ? c : replacement;
+  }
+  return out;
+}
+
 }  // namespace entente::mail::internal

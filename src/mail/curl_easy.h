@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/error.h"
 
@@ -35,5 +36,9 @@ Status AppendTo(CurlSlist& list, const std::string& item);
 // `text` with every occurrence of `secret` replaced by "***" (no-op for an
 // empty secret): a last guard so a password can never reach an error.
 std::string Redact(std::string text, std::string_view secret);
+
+// At most `max` characters of `text` for an error message or a log line, each
+// byte outside printable ASCII replaced by `replacement`, "..." when cut.
+std::string Printable(std::string_view text, size_t max, char replacement);
 
 }  // namespace entente::mail::internal

@@ -108,18 +108,6 @@ struct Transcript {
   std::string refusal;
 };
 
-std::string Printable(std::string_view s, size_t max) {
-  std::string out;
-  for (char c : s) {
-    if (out.size() >= max) {
-      out += "...";
-      break;
-    }
-    out += (c >= 0x20 && c <= 0x7E) ? c : '?';
-  }
-  return out;
-}
-
 std::string_view TrimEol(std::string_view s) {
   while (!s.empty() && (s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
   return s;
@@ -134,12 +122,12 @@ std::string WithheldCredentials(std::string_view line) {
   std::string_view verb = line.substr(0, line.find(' '));
   if (verb.size() == 4 && strncasecmp(verb.data(), "AUTH", 4) == 0) {
     std::string_view rest = line.size() > 5 ? line.substr(5) : std::string_view();
-    return "AUTH " + Printable(rest.substr(0, rest.find(' ')), 40);
+    return "AUTH " + internal::Printable(rest.substr(0, rest.find(' ')), 40, '?');
   }
   for (const char* known :
        {"EHLO", "HELO", "MAIL", "RCPT", "DATA", "STARTTLS", "QUIT", "RSET", "NOOP"}) {
     if (verb.size() == std::strlen(known) && strncasecmp(verb.data(), known, verb.size()) == 0)
-      return Printable(line, 300);
+      return internal::Printable(line, 300, '?');
   }
   return std::string(kSaslData);  // not a command libcurl sends outside SASL; keep it out
 }
@@ -165,7 +153,7 @@ int OnDebug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
       }
       if (t->reply.size() < 600) {
         if (!t->reply.empty()) t->reply += ' ';
-        t->reply += Printable(line, 300);
+        t->reply += internal::Printable(line, 300, '?');
       }
       // The last line of a reply is "NNN text" (or "NNN"); others are "NNN-text".
       if (line.size() == 3 || (line.size() > 3 && line[3] == ' ')) {
@@ -362,10 +350,11 @@ Result<SmtpConfig> SmtpConfig::FromUrl(std::string_view url) {
     auto value =
         PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
     if (!value)
-      return Invalid("malformed percent-encoding in parameter " + Printable(key, 40),
+      return Invalid("malformed percent-encoding in parameter " + internal::Printable(key, 40, '?'),
                      std::string(kField));
     if (!params.emplace(key, std::move(*value)).second)
-      return Invalid("parameter " + Printable(key, 40) + " given twice", std::string(kField));
+      return Invalid("parameter " + internal::Printable(key, 40, '?') + " given twice",
+                     std::string(kField));
   }
   bool starttls = false;
   for (const auto& [key, value] : params) {
@@ -392,7 +381,7 @@ Result<SmtpConfig> SmtpConfig::FromUrl(std::string_view url) {
       if (!ok || ms <= 0) return Invalid("timeout_ms must be a positive number", "timeout");
       c.timeout = std::chrono::milliseconds(ms);
     } else {
-      return Invalid("unknown parameter " + Printable(key, 40) +
+      return Invalid("unknown parameter " + internal::Printable(key, 40, '?') +
                          " (known: from, from_name, starttls, helo, timeout_ms, ca_file)",
                      std::string(kField));
     }
@@ -444,8 +433,8 @@ Status SmtpConfig::Validate() const {
 
 std::string SmtpConfig::Describe() const {
   std::string s = security == SmtpSecurity::kTls ? "smtps://" : "smtp://";
-  if (!username.empty()) s += Printable(username, 100) + "@";
-  s += HostForUrl(Printable(host, 253)) + ":" + std::to_string(port);
+  if (!username.empty()) s += internal::Printable(username, 100, '?') + "@";
+  s += HostForUrl(internal::Printable(host, 253, '?')) + ":" + std::to_string(port);
   if (security == SmtpSecurity::kStartTls) s += " (starttls)";
   return s;
 }

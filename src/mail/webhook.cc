@@ -45,18 +45,6 @@ std::string SignedPayload(std::string_view timestamp, std::string_view body) {
   return s;
 }
 
-std::string Printable(std::string_view s, size_t max) {
-  std::string out;
-  for (char c : s) {
-    if (out.size() >= max) {
-      out += "...";
-      break;
-    }
-    out += (c >= 0x20 && c <= 0x7E) ? c : ' ';
-  }
-  return out;
-}
-
 struct CurlUrlDeleter {
   void operator()(CURLU* u) const { curl_url_cleanup(u); }
 };
@@ -312,7 +300,7 @@ Status WebhookSender::Post(const std::string& url, const std::string& secret,
     return Fail(ErrorCode::kFailedPrecondition,
                 message + " (a redirect; redirects are not followed)");
   }
-  if (!response.empty()) message += ": " + Printable(response, 200);
+  if (!response.empty()) message += ": " + internal::Printable(response, 200, ' ');
   bool transient = status >= 500 || status == 408 || status == 429;
   return Fail(transient ? ErrorCode::kUnavailable : ErrorCode::kFailedPrecondition, message);
 }

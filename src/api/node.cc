@@ -194,7 +194,8 @@ class Node::FederationWiring final : public federation::Audience, public federat
     return (env.type == "comms.message" && env.sealed) || env.type == "comms.event";
   }
 
-  Status Record(store::Tx& tx, const journal::Envelope& env) override {
+  Status Record(store::Tx& tx, const journal::Envelope& env,
+                const journal::CanonicalForms* forms) override {
     if (env.type.rfind("comms.", 0) == 0) return n_.comms_->Receive(tx, env);
     std::string subject = env.id;
     if (env.body && env.body->is_object()) {
@@ -211,7 +212,7 @@ class Node::FederationWiring final : public federation::Audience, public federat
                b["community"].is_string())
         subject = b["community"].get<std::string>();
     }
-    ENTENTE_TRY(n_.journal_->Record(tx, env, subject));
+    ENTENTE_TRY(n_.journal_->Record(tx, env, subject, forms));
     return Ok();
   }
 

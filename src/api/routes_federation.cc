@@ -96,10 +96,20 @@ void Node::RegisterFederationRoutes() {
                  Json body = ENTENTE_TRY(ParseBody(ctx.req));
                  if (!body.is_object()) return Invalid("must be an object", "body");
                  for (const auto& [k, v] : body.items())
-                   if (k != "url" && k != "fingerprint") return Invalid("unknown member", k);
+                   if (k != "url" && k != "fingerprint" && k != "relay")
+                     return Invalid("unknown member", k);
                  std::string url = ENTENTE_TRY(RequiredString(body, "url", 512));
                  std::string fp = ENTENTE_TRY(RequiredString(body, "fingerprint", 128));
+                 bool relay = false;
+                 if (auto it = body.find("relay"); it != body.end()) {
+                   if (!it->is_boolean()) return Invalid("must be true or false", "relay");
+                   relay = it->get<bool>();
+                 }
                  auto p = ENTENTE_TRY(federation_->AddPeer(url, fp));
+                 if (relay) {
+                   ENTENTE_CHECK(federation_->SetRelay(p.node_id, true));
+                   p.relay = true;
+                 }
                  return JsonResponse(201, p.ToJson());
                }});
   router_.Add({"GET", "/api/v1/federation/peers/{id}", Permission::kNodeAdmin,

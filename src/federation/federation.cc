@@ -36,7 +36,7 @@ Result<PeerState> ParseState(const std::string& s) {
 
 constexpr const char* kPeerCols =
     "node_id, base_url, public_key, state, cursor, received, applied, failures, last_error, "
-    "last_success, next_retry, created, updated, relay_cursor";
+    "last_success, next_retry, created, updated, relay_cursor, relay, relay_acked";
 
 std::string NormaliseUrl(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
@@ -88,7 +88,9 @@ Json Peer::ToJson() const {
             {"next_retry", next_retry > 0 ? Json(FormatRfc3339(next_retry)) : Json(nullptr)},
             {"created", FormatRfc3339(created)},
             {"updated", FormatRfc3339(updated)},
-            {"relay_cursor", relay_cursor}};
+            {"relay_cursor", relay_cursor},
+            {"relay", relay},
+            {"relay_acked", relay_acked}};
   if (!introduction.empty()) j["introduction"] = introduction;
   return j;
 }
@@ -361,6 +363,8 @@ Result<Peer> PeerFromRow(const store::Row& r) {
   p.created = r.Int(11);
   p.updated = r.Int(12);
   p.relay_cursor = r.Int(13);
+  p.relay = r.Int(14) != 0;
+  p.relay_acked = r.Int(15);
   return p;
 }
 }  // namespace
@@ -399,6 +403,30 @@ Status Federation::SetState(const std::string& node_id, PeerState state) {
   }));
   cv_.notify_all();
   return Ok();
+}
+
+Status Federation::SetRelay(const std::string& node_id, bool relay) {
+  ENTENTE_TRY(GetPeer(node_id));
+  return db_.Transact([&](store::Tx& tx) -> Status {
+    ENTENTE_TRY(tx.Exec("UPDATE peers SET relay = ?, updated = ? WHERE node_id = ?",
+                        {static_cast<std::int64_t>(relay ? 1 : 0), clock_.NowMillis(), node_id}));
+    return Ok();
+  });
+}
+
+Result<int> Federation::PruneRelay() {
+  std::int64_t n = 0;
+  ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
+    auto acked =
+        ENTENTE_TRY(tx.Query("SELECT COUNT(*), MIN(relay_acked) FROM peers WHERE state = 'active'"));
+    std::int64_t upto = !acked.empty() && acked[0].Int(0) > 0 ? acked[0].Int(1) : 0;
+    Millis now = clock_.NowMillis();
+    n = ENTENTE_TRY(tx.Exec(
+        "DELETE FROM federation_relay WHERE (seq <= ? AND received < ?) OR received < ?",
+        {upto, now - opts_.relay_min_age_ms, now - opts_.relay_max_age_ms}));
+    return Ok();
+  }));
+  return static_cast<int>(n);
 }
 
 Status Federation::CountRejection(const std::string& peer, const std::string& reason,
@@ -489,6 +517,21 @@ Status Federation::KeepRelay(store::Tx& tx, const journal::Envelope& env,
 Result<std::string> Federation::Feed(const std::string& peer, std::int64_t after, int limit,
                                      std::int64_t relay_after) {
   limit = std::clamp(limit, 1, kMaxPageEntries);
+  // The peer holds every relayed envelope up to relay_after (PruneRelay).
+  bool relay_link = false;
+  {
+    auto rows =
+        ENTENTE_TRY(db_.Query("SELECT relay, relay_acked FROM peers WHERE node_id = ?", {peer}));
+    relay_link = !rows.empty() && rows[0].Int(0) != 0;
+    if (!rows.empty() && rows[0].Int(1) < relay_after) {
+      ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
+        ENTENTE_TRY(
+            tx.Exec("UPDATE peers SET relay_acked = ? WHERE node_id = ? AND relay_acked < ?",
+                    {relay_after, peer, relay_after}));
+        return Ok();
+      }));
+    }
+  }
   std::string entries;
   int count = 0;
   std::int64_t next = after;
@@ -510,7 +553,7 @@ Result<std::string> Federation::Feed(const std::string& peer, std::int64_t after
       // Not for the peer itself: only our own envelopes that it may carry
       // to a destination we do not reach directly.
       if (v != Verdict::kAllowed &&
-          !(v == Verdict::kDenied && e.envelope.origin_node == self_.id &&
+          !(v == Verdict::kDenied && relay_link && e.envelope.origin_node == self_.id &&
             audience_.Relayable(e.envelope) && ENTENTE_TRY(NeedsRelay(e.envelope, peer))))
         continue;
       if (count > 0) entries += ',';
@@ -550,7 +593,8 @@ Result<std::string> Federation::Feed(const std::string& peer, std::int64_t after
       auto env = journal::Envelope::FromJson(*j);
       if (!env || env->origin_node == peer) continue;
       auto v = ENTENTE_TRY(MayHold(*env, peer, audience_));
-      if (v != Verdict::kAllowed && !(v == Verdict::kDenied && ENTENTE_TRY(NeedsRelay(*env, peer))))
+      if (v != Verdict::kAllowed &&
+          !(v == Verdict::kDenied && relay_link && ENTENTE_TRY(NeedsRelay(*env, peer))))
         continue;
       if (n++ > 0) relayed += ',';
       relayed += "{\"seq\":" + std::to_string(r.Int(0)) + ",\"envelope\":" + r.Text(1) + "}";
@@ -748,7 +792,7 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
   for (const auto& e : page.relay) all.push_back(&e);
   struct Candidate {
     journal::Envelope env;
-    std::string canonical;
+    journal::CanonicalForms forms;  // signed and stored bytes, computed once
     std::optional<HomeEndorsement> home;
   };
   std::vector<Candidate> cands;
@@ -790,13 +834,13 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
       reject(kRejectMalformed, "seq " + std::to_string(e.seq) + ": " + env.error().ToString());
       continue;
     }
-    auto canonical = env->Canonical();
-    if (!canonical) {
+    auto forms = journal::CanonicalFormsOf(*env);
+    if (!forms) {
       reject(kRejectMalformed, "seq " + std::to_string(e.seq) + ": does not canonicalize");
       continue;
     }
     if (auto have = recorded.find(env->id); have != recorded.end()) {
-      if (have->second == *canonical)
+      if (have->second == forms->stored)
         reject(kRejectReplayed, env->id + " is already recorded");
       else
         reject(kRejectAltered, env->id + " differs from the envelope recorded with that id");
@@ -822,8 +866,13 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
     std::optional<HomeEndorsement> endorsement = endorsed ? e.home : std::nullopt;
     auto v = ENTENTE_TRY(MayHold(*env, self_.id, audience_));
     if (v == Verdict::kDenied && audience_.Relayable(*env)) {
+      if (!peer.relay) {
+        reject(kRejectRelayRefused,
+               env->id + " (" + env->type + ") offered for relay by a peer that is not a relay link");
+        continue;
+      }
       if (ids_in_page.insert(env->id).second)
-        relays.push_back({std::move(*env), std::move(*canonical), std::nullopt});
+        relays.push_back({std::move(*env), std::move(*forms), std::nullopt});
       continue;
     }
     if (v == Verdict::kDenied) {
@@ -840,10 +889,10 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
     }
     bool unknown = v == Verdict::kUnknown || ENTENTE_TRY(NamesUnknownOrg(*env));
     if (unknown) {
-      pending.push_back({std::move(*env), std::move(*canonical), std::move(endorsement)});
+      pending.push_back({std::move(*env), std::move(*forms), std::move(endorsement)});
       continue;
     }
-    cands.push_back({std::move(*env), std::move(*canonical), std::move(endorsement)});
+    cands.push_back({std::move(*env), std::move(*forms), std::move(endorsement)});
   }
   // Fast path: every candidate and the cursor in one transaction.
   bool batch_ok = !cands.empty();
@@ -856,14 +905,14 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
                 {page.next, static_cast<std::int64_t>(res.received),
                  static_cast<std::int64_t>(res.applied), clock_.NowMillis(), clock_.NowMillis(),
                  page.relay_next, page.relay_next, peer.node_id, page.next}));
-    for (const auto& c : relays) ENTENTE_TRY(KeepRelay(tx, c.env, c.canonical, peer.node_id));
+    for (const auto& c : relays) ENTENTE_TRY(KeepRelay(tx, c.env, c.forms.stored, peer.node_id));
     for (const auto& c : pending) {
       std::string home =
           c.home ? Json{{"key", c.home->key}, {"sig", c.home->sig}}.dump() : std::string();
       ENTENTE_TRY(
           tx.Exec("INSERT INTO federation_pending (id, peer, envelope, reason, created, home) "
                   "VALUES (?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING",
-                  {c.env.id, peer.node_id, c.canonical, std::string("unknown home node"),
+                  {c.env.id, peer.node_id, c.forms.stored, std::string("unknown home node"),
                    clock_.NowMillis(), home}));
     }
     return Ok();
@@ -872,7 +921,7 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
     res.applied = static_cast<int>(cands.size());
     auto st = db_.Transact([&](store::Tx& tx) -> Status {
       for (const auto& c : cands) {
-        ENTENTE_CHECK(ingress_.Record(tx, c.env));
+        ENTENTE_CHECK(ingress_.Record(tx, c.env, &c.forms));
         ENTENTE_CHECK(KeepHome(tx, c.env.id, c.home));
       }
       return advance(tx);
@@ -886,7 +935,7 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
     // Slow path: one at a time, so that one bad envelope refuses only itself.
     for (auto& c : cands) {
       auto st = db_.Transact([&](store::Tx& tx) -> Status {
-        ENTENTE_CHECK(ingress_.Record(tx, c.env));
+        ENTENTE_CHECK(ingress_.Record(tx, c.env, &c.forms));
         return KeepHome(tx, c.env.id, c.home);
       });
       if (st) {
@@ -968,7 +1017,10 @@ Result<int> Federation::RetryPending() {
       } else {
         if (!endorsed) home.reset();
         auto v = ENTENTE_TRY(MayHold(*env, self_.id, audience_));
-        if (v == Verdict::kDenied && audience_.Relayable(*env)) {
+        auto from = GetPeer(peer);
+        if (v == Verdict::kDenied && audience_.Relayable(*env) && (!from || !from->relay)) {
+          reason = kRejectRelayRefused;
+        } else if (v == Verdict::kDenied && audience_.Relayable(*env)) {
           ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
             ENTENTE_TRY(KeepRelay(tx, *env, r.Text(2), peer));
             ENTENTE_TRY(tx.Exec("DELETE FROM federation_pending WHERE id = ?", {id}));
@@ -1218,6 +1270,8 @@ void Federation::ManagerLoop() {
     // Our own signed tree head, for the gossip.
     if (auto st = log_.Issue(transparency::IssuePolicy::kIfGrown); !st)
       spdlog::warn("federation: signing a tree head: {}", st.error().ToString());
+    if (auto pruned = PruneRelay(); !pruned)
+      spdlog::warn("federation: pruning relayed envelopes: {}", pruned.error().ToString());
     auto peers = ListPeers();
     lock.lock();
     if (stop_) break;

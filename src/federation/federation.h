@@ -87,6 +87,14 @@ struct Peer {
   Millis created = 0;
   Millis updated = 0;
   std::int64_t relay_cursor = 0;
+  // A relay link (docs/federation.md): this node offers its own envelopes for
+  // relay to the peer, keeps what the peer offers for relay and forwards
+  // relayed envelopes to it. Set by the operator (peer add --relay).
+  bool relay = false;
+  // Server side: the highest relay cursor the peer asked with (it holds every
+  // relayed envelope up to it); relayed envelopes are pruned below the
+  // smallest over active peers.
+  std::int64_t relay_acked = 0;
   // Set by AddPeer only (not stored): how the introduction of this node to
   // the peer went ("accepted", "pending" or "failed: ...").
   std::string introduction;
@@ -111,7 +119,9 @@ struct IntroductionRecord {
 class Ingress {
  public:
   virtual ~Ingress() = default;
-  virtual Status Record(store::Tx& tx, const journal::Envelope& env) = 0;
+  // `forms`, when given, is journal::CanonicalFormsOf(env).
+  virtual Status Record(store::Tx& tx, const journal::Envelope& env,
+                        const journal::CanonicalForms* forms = nullptr) = 0;
 };
 
 struct Options {
@@ -121,6 +131,10 @@ struct Options {
   Millis backoff_max_ms = 30'000;
   int timeout_seconds = 5;  // per request to a peer
   int max_pending_attempts = 50;
+  // Relayed envelopes: kept at least relay_min_age_ms once every active peer
+  // pulled past them (for inspection), at most relay_max_age_ms in any case.
+  Millis relay_min_age_ms = 3600LL * 1000;
+  Millis relay_max_age_ms = 30LL * 24 * 3600 * 1000;
 };
 
 struct PullResult {
@@ -161,6 +175,8 @@ class Federation {
   Result<std::vector<Peer>> ListPeers();
   Result<Peer> GetPeer(const std::string& node_id);
   Status SetState(const std::string& node_id, PeerState state);
+  // Marks or unmarks the peering as a relay link.
+  Status SetRelay(const std::string& node_id, bool relay);
   // This node's identity as peers see it (id = fingerprint, key, URL, name).
   Json Self() const;
   // The name shown to peers in introductions (the node's own organisation).
@@ -192,6 +208,10 @@ class Federation {
   Result<PullResult> IngestPage(const Peer& peer, const FeedPage& page);
   // Retries envelopes waiting for their dependencies; returns how many applied.
   Result<int> RetryPending();
+  // Deletes relayed envelopes every active peer has pulled past (relay_acked)
+  // once older than Options::relay_min_age_ms, and any older than
+  // relay_max_age_ms; returns how many. Run by the pullers' manager.
+  Result<int> PruneRelay();
 
   // ---- gossip
   // Records a signed tree head of some node shown by `via` ("" = the node
@@ -277,6 +297,8 @@ inline constexpr const char* kRejectReplayed = "replayed";
 inline constexpr const char* kRejectInvalid = "invalid";
 // An organisation homed on a node that did not write or endorse it.
 inline constexpr const char* kRejectHomeClaim = "home_claim";
+// An envelope offered for relay by a peer that is not a relay link here.
+inline constexpr const char* kRejectRelayRefused = "relay_refused";
 inline constexpr const char* kRejectRequestSignature = "request_signature";
 inline constexpr const char* kRejectRequestReplay = "request_replayed";
 // Pending introductions kept at most (more are refused until some are accepted).

@@ -203,6 +203,76 @@ TEST_P(FedTest, PeerAddIntroducesTheNodeWhichWaitsForTheOtherOperator) {
   EXPECT_EQ((*xs)[0].times, 1);
 }
 
+TEST_P(FedTest, PendingIntroductionsAreCappedAtOneThousand) {
+  auto& b = AddNode("Beta CERT", "DE");
+  const std::string target = "/federation/v1/introduce";
+  // A node introducing itself, signed by its own key, as peer add does.
+  auto introduce = [&](const crypto::SigningKeyPair& k, const std::string& name) {
+    std::string id = crypto::Fingerprint(k.public_key);
+    std::string body = Json{{"node_id", id},
+                            {"public_key", crypto::Base64UrlEncode(k.public_key)},
+                            {"name", name},
+                            {"base_url", "http://127.0.0.1:9"}}
+                           .dump();
+    auto h = federation::SignRequest(k.secret_key, id, b.id(), "POST", target, body,
+                                     clock_.NowMillis());
+    EXPECT_TRUE(h);
+    h->emplace("Content-Type", "application/json");
+    auto r = http::Send(b.url, "POST", target, body, *h);
+    EXPECT_TRUE(r);
+    return r ? *r : http::ClientResponse{};
+  };
+  // 998 pending introductions written directly (each real one costs a key
+  // pair and a request), then the 999th and 1,000th through the API.
+  ASSERT_TRUE(b.node->db().Transact([&](store::Tx& tx) -> Status {
+    for (int i = 0; i < federation::kMaxPendingIntroductions - 2; ++i) {
+      std::string id = crypto::HexEncode(crypto::Sha256(crypto::AsBytes(std::to_string(i))));
+      ENTENTE_TRY(tx.Exec(
+          "INSERT INTO federation_introductions (node_id, public_key, name, base_url, state, "
+          "times, received, updated) VALUES (?, 'k', 'n', 'http://127.0.0.1:9', 'pending', 1, ?, "
+          "?)",
+          {id, clock_.NowMillis(), clock_.NowMillis()}));
+    }
+    return Ok();
+  }));
+  auto k999 = crypto::GenerateSigningKey();
+  auto k1000 = crypto::GenerateSigningKey();
+  auto k1001 = crypto::GenerateSigningKey();
+  auto r = introduce(k999, "Node 999");
+  EXPECT_EQ(r.status, 200) << r.body;
+  r = introduce(k1000, "Node 1000");
+  EXPECT_EQ(r.status, 200) << r.body;
+  // The 1,001st is refused (429, a problem document), and nothing is recorded.
+  r = introduce(k1001, "Node 1001");
+  EXPECT_EQ(r.status, 429) << r.body;
+  auto problem = Json::parse(r.body, nullptr, false);
+  ASSERT_TRUE(problem.is_object()) << r.body;
+  EXPECT_NE(problem.value("detail", "").find("too many pending introductions"), std::string::npos)
+      << r.body;
+  auto xs = b.fed().Introductions();
+  ASSERT_TRUE(xs);
+  EXPECT_EQ(xs->size(), static_cast<std::size_t>(federation::kMaxPendingIntroductions));
+  for (const auto& x : *xs) EXPECT_NE(x.node_id, crypto::Fingerprint(k1001.public_key));
+  // A node already pending may introduce itself again (counted, not a new row).
+  r = introduce(k1000, "Node 1000 renamed");
+  EXPECT_EQ(r.status, 200) << r.body;
+  xs = b.fed().Introductions();
+  ASSERT_TRUE(xs);
+  EXPECT_EQ(xs->size(), static_cast<std::size_t>(federation::kMaxPendingIntroductions));
+  // Accepting one (the operator peers with it) makes room for one more.
+  ASSERT_TRUE(b.fed().AddPeerKnown("http://127.0.0.1:9", crypto::Fingerprint(k999.public_key),
+                                   crypto::Base64UrlEncode(k999.public_key)));
+  r = introduce(k1001, "Node 1001");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json::parse(r.body).value("state", ""), "pending");
+  auto k1002 = crypto::GenerateSigningKey();
+  r = introduce(k1002, "Node 1002");
+  EXPECT_EQ(r.status, 429) << r.body;
+  int pending = 0;
+  for (const auto& x : *b.fed().Introductions()) pending += x.state == "pending";
+  EXPECT_EQ(pending, federation::kMaxPendingIntroductions);
+}
+
 TEST_P(FedTest, DirectoryAndMessagesReplicateUnderDistributionAndTlp) {
   auto& a = AddNode("Alpha CERT", "FR");
   auto& b = AddNode("Beta CERT", "DE");
@@ -337,12 +407,23 @@ TEST_P(FedTest, ForgedAlteredReplayedAndOutOfPolicyEnvelopesAreRejectedAndCounte
   auto r = c.fed().IngestPage(*peer_a, page);
   ASSERT_TRUE(r) << r.error().ToString();
   EXPECT_EQ(r->applied, 1);  // only the genuine update
-  // The TLP:RED message for B is sealed: C may not hold it but may carry it
-  // (relay, docs/federation.md): kept in federation_relay, never applied.
-  EXPECT_EQ(r->rejected, 3);
+  // The TLP:RED message for B is sealed: C may not hold it but could carry it
+  // (relay, docs/federation.md) if A were a relay link here: refused.
+  EXPECT_EQ(r->rejected, 4);
   EXPECT_EQ(Rejected(c, a.id(), "out_of_policy"), 0);
+  EXPECT_EQ(Rejected(c, a.id(), "relay_refused"), 1);
   auto relayed =
       c.node->db().Query("SELECT COUNT(*) FROM federation_relay WHERE id = ?", {red->id});
+  ASSERT_TRUE(relayed);
+  EXPECT_EQ((*relayed)[0].Int(0), 0);
+  // A relay link: kept in federation_relay, never applied.
+  ASSERT_TRUE(c.fed().SetRelay(a.id(), true));
+  page.entries = {{1, red_json}};
+  peer_a = c.fed().GetPeer(a.id());
+  r = c.fed().IngestPage(*peer_a, page);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->rejected, 0);
+  relayed = c.node->db().Query("SELECT COUNT(*) FROM federation_relay WHERE id = ?", {red->id});
   ASSERT_TRUE(relayed);
   EXPECT_EQ((*relayed)[0].Int(0), 1);
   EXPECT_EQ(Rejected(c, a.id(), "forged"), 1);
@@ -380,6 +461,83 @@ TEST_P(FedTest, ForgedAlteredReplayedAndOutOfPolicyEnvelopesAreRejectedAndCounte
 // An organisation homed on a node must have been written on that node and be
 // endorsed by that node's key: relays pass the endorsement on; a node that
 // claims another's home for its organisations is refused and counted.
+std::int64_t RelayRows(TestNode& n) {
+  auto r = n.node->db().Query("SELECT COUNT(*) FROM federation_relay");
+  EXPECT_TRUE(r) << r.error().ToString();
+  return r ? (*r)[0].Int(0) : -1;
+}
+
+// A - B - C: B relays sealed messages between A and C only over peerings
+// marked as relay links, and prunes them once every active peer pulled past
+// them (after an hour), or after 30 days in any case.
+TEST_P(FedTest, RelayOnlyOverRelayLinksAndRelayedEnvelopesArePruned) {
+  auto& a = AddNode("Alpha CERT", "FR");
+  auto& b = AddNode("Hub CERT", "DE");
+  auto& c = AddNode("Gamma CERT", "IT");
+  PeerBoth(a, b);
+  PeerBoth(b, c);
+  ASSERT_TRUE(a.fed().SetRelay(b.id(), true));
+  ASSERT_TRUE(c.fed().SetRelay(b.id(), true));
+  ASSERT_TRUE(b.fed().SetRelay(c.id(), true));
+  EXPECT_TRUE(b.fed().GetPeer(c.id())->relay);
+  EXPECT_FALSE(b.fed().GetPeer(a.id())->relay);
+  Converge();
+  ASSERT_TRUE(a.node->directory().GetOrg(c.org)) << "the directory crosses B";
+  auto alice = a.node->auth().CreateUser(a.org, "alice", "Alice", "correct horse battery staple",
+                                         auth::Role::kOfficer, false);
+  ASSERT_TRUE(alice);
+  // B does not mark A as a relay link: A's offer is refused, counted, not kept.
+  auto m1 = a.node->comms().Send({alice->id, a.org}, Message(c.org, "amber", "first"));
+  ASSERT_TRUE(m1) << m1.error().ToString();
+  Converge();
+  EXPECT_EQ(Rejected(b, a.id(), "relay_refused"), 1);
+  EXPECT_EQ(RelayRows(b), 0);
+  EXPECT_FALSE(HasEnvelope(c, m1->id));
+  // Marked: the next message crosses B to C; B keeps it, never records it.
+  ASSERT_TRUE(b.fed().SetRelay(a.id(), true));
+  auto m2 = a.node->comms().Send({alice->id, a.org}, Message(c.org, "red", "second"));
+  ASSERT_TRUE(m2) << m2.error().ToString();
+  Converge();
+  EXPECT_TRUE(HasEnvelope(c, m2->id));
+  EXPECT_FALSE(HasEnvelope(b, m2->id));
+  EXPECT_EQ(RelayRows(b), 1);
+  // A's and C's next requests tell B they hold it (their relay cursors are
+  // past it); it is still kept an hour.
+  ASSERT_TRUE(a.fed().Sync(b.id()));
+  ASSERT_TRUE(c.fed().Sync(b.id()));
+  EXPECT_GE(b.fed().GetPeer(c.id())->relay_acked, 1);
+  EXPECT_GE(b.fed().GetPeer(a.id())->relay_acked, 1);
+  EXPECT_EQ(b.fed().PruneRelay().value_or(-1), 0);
+  clock_.Advance(3600 * 1000 + 1);
+  EXPECT_EQ(b.fed().PruneRelay().value_or(-1), 1);
+  EXPECT_EQ(RelayRows(b), 0);
+  // Not delivered (C does not pull): kept past the hour, deleted at 30 days.
+  auto m3 = a.node->comms().Send({alice->id, a.org}, Message(c.org, "amber", "third"));
+  ASSERT_TRUE(m3) << m3.error().ToString();
+  ASSERT_TRUE(b.fed().Sync(a.id()));
+  ASSERT_TRUE(a.fed().Sync(b.id()));
+  EXPECT_EQ(RelayRows(b), 1);
+  clock_.Advance(2 * 3600 * 1000);
+  EXPECT_EQ(b.fed().PruneRelay().value_or(-1), 0);
+  EXPECT_EQ(RelayRows(b), 1);
+  clock_.Advance(30LL * 24 * 3600 * 1000);
+  EXPECT_EQ(b.fed().PruneRelay().value_or(-1), 1);
+  EXPECT_EQ(RelayRows(b), 0);
+  EXPECT_FALSE(HasEnvelope(c, m3->id));
+  // No rejection but the refused offer.
+  for (auto* n : {&a, &b, &c}) {
+    auto peers = n->fed().ListPeers();
+    ASSERT_TRUE(peers) << peers.error().ToString();
+    for (const auto& p : *peers) {
+      for (const auto& [reason, count] : p.rejected) {
+        if (reason == "replayed") continue;
+        EXPECT_TRUE(n == &b && reason == "relay_refused")
+            << n->name << " rejected from " << p.node_id << ": " << reason << " x" << count;
+      }
+    }
+  }
+}
+
 TEST_P(FedTest, HomeClaimsAreEndorsedByTheHomeNode) {
   auto& a = AddNode("Alpha CERT", "FR");
   auto& b = AddNode("Beta CERT", "DE");

@@ -8,6 +8,14 @@
 // direct peering. Feeds skip what originates from the requester but do not
 // know what else it holds, so relays produce duplicates, which are counted.
 //
+// Topology "roles" is the same graph with relay by role (docs/federation.md):
+// only relay links (hub <-> hub, hub <-> its own leaves) carry envelopes of
+// other origins, and each node forwards only what its role calls for: a leaf
+// serves only its own envelopes (to its hub and its direct peers), a hub
+// serves its leaves everything it holds, and the other hubs only what
+// originates in its region (itself and its leaves), which they cannot get
+// otherwise. Every object then crosses each link of the hub tree once.
+//
 // Measures rounds to convergence, estimated time (rounds x pull interval +
 // apply time at a given rate), bytes exchanged and duplicates, for growing
 // federations; also a full mesh for comparison at the smaller sizes.
@@ -79,6 +87,16 @@ struct Result_ {
 
 Result_ Run(const std::string& topology, int n, int hubs, int extra, int dir_per_node,
             int msg_per_node, std::mt19937& rng, int page = 1000) {
+  const bool roles = topology == "roles";
+  auto is_hub = [&](int x) { return topology != "mesh" && x < hubs; };
+  auto region = [&](int x) { return x % std::max(hubs, 1); };  // a hub's region is itself
+  // What `server` forwards to `requester` of an object from `origin`.
+  auto forwards = [&](int server, int requester, int origin) {
+    if (!roles || origin == server) return true;
+    if (!is_hub(server)) return false;  // a leaf serves only its own
+    if (!is_hub(requester)) return region(requester) == server;  // a hub to its own leaves
+    return region(origin) == server;  // a hub to a hub: its region's envelopes
+  };
   Sim s;
   s.n = n;
   s.peers.assign(n, {});
@@ -158,6 +176,7 @@ Result_ Run(const std::string& topology, int n, int hubs, int extra, int dir_per
           const Object& o = s.objects[id];
           if (o.origin == a) continue;  // the feed skips the requester's own
           if (!may[a][id]) continue;    // filtered before it leaves
+          if (!forwards(p, a, o.origin)) continue;  // not its role
           ++sent;
           r.bytes += o.bytes + 30;
           if (s.holds[a][id]) {
@@ -194,7 +213,9 @@ int main(int argc, char** argv) {
   std::vector<int> sizes = quick ? std::vector<int>{10, 100} : std::vector<int>{10, 100, 300, 1000};
   for (int n : sizes) {
     int hubs = std::max(2, n / 50);
+    std::mt19937 same = rng;  // the same graph and objects, relayed by role
     results.push_back(Run("hubs", n, hubs, 2, 10, 5, rng));
+    results.push_back(Run("roles", n, hubs, 2, 10, 5, same));
     if (n <= 300) results.push_back(Run("mesh", n, 0, 0, 10, 5, rng));
   }
   std::printf("%-6s %6s %7s %8s %7s %9s %11s %11s %12s %10s\n", "topo", "nodes", "links", "objects",

@@ -2,7 +2,9 @@
 //
 //   entente peer self                          this node's id, fingerprint, key, URL
 //   entente peer add URL --fingerprint FP      pin a peer after checking its identity,
-//                                              and introduce this node to it
+//                                              and introduce this node to it;
+//                                              --relay: a relay link (hub)
+//   entente peer relay ID on|off               mark or unmark a relay link
 //   entente peer introductions                 nodes that introduced themselves here
 //   entente peer list | show ID
 //   entente peer suspend ID | resume ID | remove ID
@@ -34,6 +36,14 @@ class PeerCommands final : public CommandGroup {
     add_->add_option("--fingerprint", fingerprint_,
                      "the peer's fingerprint, obtained out of band (entente peer self there)")
         ->required();
+    add_->add_flag("--relay", relay_flag_,
+                   "a relay link: the peer is this node's hub, or this node is its hub "
+                   "(relayed sealed messages cross it)");
+    relay_ = peer_->add_subcommand("relay", "mark or unmark a peering as a relay link");
+    relay_->add_option("id", id_, "the peer's node id")->required();
+    relay_->add_option("state", relay_state_, "on or off")
+        ->required()
+        ->check(CLI::IsMember({"on", "off"}));
     intros_ = peer_->add_subcommand(
         "introductions", "nodes that introduced themselves (pending until you peer with them)");
     list_ = peer_->add_subcommand("list", "list peers with their state and counters");
@@ -73,6 +83,10 @@ class PeerCommands final : public CommandGroup {
     if (add_->parsed()) {
       auto p = fed.AddPeer(url_, fingerprint_);
       if (!p) return Die(p.error());
+      if (relay_flag_) {
+        if (auto st = fed.SetRelay(p->node_id, true); !st) return Die(st.error());
+        p->relay = true;
+      }
       if (c.json) return Print(p->ToJson());
       std::cout << "peer " << p->node_id << " (" << p->base_url << ") is active\n";
       if (p->introduction == "pending")
@@ -86,6 +100,14 @@ class PeerCommands final : public CommandGroup {
         std::cerr << "entente: warning: introduction " << p->introduction
                   << "\n  (the peer's operator must add this node: fingerprint " << node.info().id
                   << ")\n";
+      return 0;
+    }
+    if (relay_->parsed()) {
+      auto st = fed.SetRelay(id_, relay_state_ == "on");
+      if (!st) return Die(st.error());
+      if (c.json) return Print(fed.GetPeer(id_)->ToJson());
+      std::cout << "peer " << id_ << (relay_state_ == "on" ? " is a relay link\n"
+                                                           : " is not a relay link\n");
       return 0;
     }
     if (intros_->parsed()) {
@@ -222,8 +244,9 @@ class PeerCommands final : public CommandGroup {
   CLI::App* peer_ = nullptr;
   CLI::App *self_ = nullptr, *add_ = nullptr, *list_ = nullptr, *show_ = nullptr,
            *suspend_ = nullptr, *resume_ = nullptr, *remove_ = nullptr, *sync_ = nullptr,
-           *alerts_ = nullptr, *sign_ = nullptr, *intros_ = nullptr;
-  std::string url_, fingerprint_, id_, target_;
+           *alerts_ = nullptr, *sign_ = nullptr, *intros_ = nullptr, *relay_ = nullptr;
+  std::string url_, fingerprint_, id_, target_, relay_state_;
+  bool relay_flag_ = false;
 };
 
 ENTENTE_CLI_GROUP(PeerCommands);

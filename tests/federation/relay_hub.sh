@@ -2,8 +2,8 @@
 # Relay of sealed communications through a hub, with three `entente serve`
 # processes on loopback addresses 127.0.0.5, .6, .7 (this test uses loopback
 # only: the topology, not the network, is what it tests). A peers only with
-# the hub B, B with A and C, C only with B; peering by `peer add` on both
-# sides (the identity exchange of docs/federation.md).
+# the hub B, B with A and C, C only with B; peering by `peer add --relay` on
+# both sides (the identity exchange and relay links of docs/federation.md).
 #
 # A point of contact on A writes to an organisation homed on C: the message
 # reaches C through B, sealed (its plaintext is nowhere in B's database
@@ -49,11 +49,15 @@ for n in a b c; do
   FP[$n]=$(ent "$n" --json peer self | jq -r .fingerprint)
   ORG[$n]=$(q "$n" "SELECT id FROM orgs LIMIT 1")
 done
-# Chain A - B - C, each link added on both sides.
+# Chain A - B - C, each link added on both sides as a relay link (B is the
+# hub of A and C; relay offers over other peerings are refused).
 for pair in ab ba bc cb; do
   x=${pair:0:1} y=${pair:1:1}
-  ent "$x" peer add "$(url "$y")" --fingerprint "${FP[$y]}" >/dev/null || fail "$x could not add $y"
+  ent "$x" peer add "$(url "$y")" --fingerprint "${FP[$y]}" --relay >/dev/null ||
+    fail "$x could not add $y"
 done
+[ "$(ent b --json peer list | jq '[.[] | select(.relay)] | length')" = 2 ] ||
+  fail "B does not show its two relay links"
 [ "$(ent a --json peer list | jq length)" = 1 ] || fail "A has more than one peer"
 [ "$(ent c --json peer list | jq length)" = 1 ] || fail "C has more than one peer"
 knows() { [ "$(q "$1" "SELECT COUNT(*) FROM orgs WHERE id = '$2'")" = 1 ]; }

@@ -269,7 +269,9 @@ TEST_P(FedTest, PendingIntroductionsAreCappedAtOneThousand) {
   r = introduce(k1002, "Node 1002");
   EXPECT_EQ(r.status, 429) << r.body;
   int pending = 0;
-  for (const auto& x : *b.fed().Introductions()) pending += x.state == "pending";
+  xs = b.fed().Introductions();
+  ASSERT_TRUE(xs);
+  for (const auto& x : *xs) pending += x.state == "pending";
   EXPECT_EQ(pending, federation::kMaxPendingIntroductions);
 }
 

@@ -18,11 +18,11 @@
 
 #include <array>
 #include <chrono>
-#include <cstring>
-#include <unordered_map>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "dnsabuse/observatory.h"

@@ -93,7 +93,7 @@ Result_ Run(const std::string& topology, int n, int hubs, int extra, int dir_per
   // What `server` forwards to `requester` of an object from `origin`.
   auto forwards = [&](int server, int requester, int origin) {
     if (!roles || origin == server) return true;
-    if (!is_hub(server)) return false;  // a leaf serves only its own
+    if (!is_hub(server)) return false;                           // a leaf serves only its own
     if (!is_hub(requester)) return region(requester) == server;  // a hub to its own leaves
     return region(origin) == server;  // a hub to a hub: its region's envelopes
   };
@@ -174,8 +174,8 @@ Result_ Run(const std::string& topology, int n, int hubs, int extra, int dir_per
         while (c < len[p] && sent < page) {
           int id = s.journal[p][c++];
           const Object& o = s.objects[id];
-          if (o.origin == a) continue;  // the feed skips the requester's own
-          if (!may[a][id]) continue;    // filtered before it leaves
+          if (o.origin == a) continue;              // the feed skips the requester's own
+          if (!may[a][id]) continue;                // filtered before it leaves
           if (!forwards(p, a, o.origin)) continue;  // not its role
           ++sent;
           r.bytes += o.bytes + 30;

@@ -106,8 +106,8 @@ class PeerCommands final : public CommandGroup {
       auto st = fed.SetRelay(id_, relay_state_ == "on");
       if (!st) return Die(st.error());
       if (c.json) return Print(fed.GetPeer(id_)->ToJson());
-      std::cout << "peer " << id_ << (relay_state_ == "on" ? " is a relay link\n"
-                                                           : " is not a relay link\n");
+      std::cout << "peer " << id_
+                << (relay_state_ == "on" ? " is a relay link\n" : " is not a relay link\n");
       return 0;
     }
     if (intros_->parsed()) {

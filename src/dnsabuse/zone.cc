@@ -221,10 +221,10 @@ inline size_t FastLine(const char* data, size_t p, size_t n,
   unsigned carry = 0;  // 1 when the byte before q is inside a token
   while (q + 16 <= n) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + q));
-    const unsigned special = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
-        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, nl), _mm_cmpeq_epi8(v, quote)),
-                     _mm_or_si128(_mm_cmpeq_epi8(v, open), _mm_cmpeq_epi8(v, close))),
-        _mm_or_si128(_mm_cmpeq_epi8(v, semi), _mm_cmpeq_epi8(v, escape)))));
+    const unsigned special = static_cast<unsigned>(_mm_movemask_epi8(
+        _mm_or_si128(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, nl), _mm_cmpeq_epi8(v, quote)),
+                                  _mm_or_si128(_mm_cmpeq_epi8(v, open), _mm_cmpeq_epi8(v, close))),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, semi), _mm_cmpeq_epi8(v, escape)))));
     unsigned blank = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
         _mm_or_si128(_mm_cmpeq_epi8(v, sp), _mm_cmpeq_epi8(v, tab)), _mm_cmpeq_epi8(v, cr))));
     unsigned stop = 16;
@@ -252,8 +252,7 @@ inline size_t FastLine(const char* data, size_t p, size_t n,
 }
 #endif
 
-bool SimpleName(std::string_view text, std::string_view origin, bool has_origin,
-                std::string* out);
+bool SimpleName(std::string_view text, std::string_view origin, bool has_origin, std::string* out);
 
 bool RawNameByte(unsigned char c) {
   return c > 0x20 && c < 0x7f && c != '.' && c != ';' && c != '\\' && c != '(' && c != ')' &&
@@ -847,10 +846,9 @@ inline unsigned NotSimple(__m128i v, unsigned& dots) {
   const __m128i lower = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(25)), x);
   const __m128i y = _mm_sub_epi8(v, _mm_set1_epi8('0'));
   const __m128i digit = _mm_cmpeq_epi8(_mm_min_epu8(y, _mm_set1_epi8(9)), y);
-  const __m128i other =
-      _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
-                                _mm_cmpeq_epi8(v, _mm_set1_epi8('_'))),
-                   _mm_cmpeq_epi8(v, _mm_set1_epi8('*')));
+  const __m128i other = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')), _mm_cmpeq_epi8(v, _mm_set1_epi8('_'))),
+      _mm_cmpeq_epi8(v, _mm_set1_epi8('*')));
   dots = static_cast<unsigned>(_mm_movemask_epi8(dot));
   return ~static_cast<unsigned>(_mm_movemask_epi8(
              _mm_or_si128(_mm_or_si128(lower, digit), _mm_or_si128(other, dot)))) &
@@ -868,8 +866,7 @@ constexpr std::array<std::uint8_t, 256> MakeNameClass() {
 }
 constexpr auto kNameClass = MakeNameClass();
 
-bool SimpleName(std::string_view text, std::string_view origin, bool has_origin,
-                std::string* out) {
+bool SimpleName(std::string_view text, std::string_view origin, bool has_origin, std::string* out) {
   const char* p = text.data();
   const size_t n = text.size();
   if (n == 0 || n > 255) return false;
@@ -949,8 +946,7 @@ constexpr std::array<bool, 256> MakeSimple() {
 }
 constexpr auto kSimple = MakeSimple();
 
-bool SimpleName(std::string_view text, std::string_view origin, bool has_origin,
-                std::string* out) {
+bool SimpleName(std::string_view text, std::string_view origin, bool has_origin, std::string* out) {
   if (text.empty()) return false;
   size_t label = 0;
   for (size_t i = 0; i < text.size(); ++i) {

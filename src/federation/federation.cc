@@ -417,13 +417,13 @@ Status Federation::SetRelay(const std::string& node_id, bool relay) {
 Result<int> Federation::PruneRelay() {
   std::int64_t n = 0;
   ENTENTE_CHECK(db_.Transact([&](store::Tx& tx) -> Status {
-    auto acked =
-        ENTENTE_TRY(tx.Query("SELECT COUNT(*), MIN(relay_acked) FROM peers WHERE state = 'active'"));
+    auto acked = ENTENTE_TRY(
+        tx.Query("SELECT COUNT(*), MIN(relay_acked) FROM peers WHERE state = 'active'"));
     std::int64_t upto = !acked.empty() && acked[0].Int(0) > 0 ? acked[0].Int(1) : 0;
     Millis now = clock_.NowMillis();
-    n = ENTENTE_TRY(tx.Exec(
-        "DELETE FROM federation_relay WHERE (seq <= ? AND received < ?) OR received < ?",
-        {upto, now - opts_.relay_min_age_ms, now - opts_.relay_max_age_ms}));
+    n = ENTENTE_TRY(
+        tx.Exec("DELETE FROM federation_relay WHERE (seq <= ? AND received < ?) OR received < ?",
+                {upto, now - opts_.relay_min_age_ms, now - opts_.relay_max_age_ms}));
     return Ok();
   }));
   return static_cast<int>(n);
@@ -867,8 +867,8 @@ Result<PullResult> Federation::IngestPage(const Peer& peer, const FeedPage& page
     auto v = ENTENTE_TRY(MayHold(*env, self_.id, audience_));
     if (v == Verdict::kDenied && audience_.Relayable(*env)) {
       if (!peer.relay) {
-        reject(kRejectRelayRefused,
-               env->id + " (" + env->type + ") offered for relay by a peer that is not a relay link");
+        reject(kRejectRelayRefused, env->id + " (" + env->type +
+                                        ") offered for relay by a peer that is not a relay link");
         continue;
       }
       if (ids_in_page.insert(env->id).second)

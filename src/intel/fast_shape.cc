@@ -18,19 +18,19 @@ bool LowerAlnum(char c) { return Digit(c) || (c >= 'a' && c <= 'z'); }
 // common/properties.json rule every property meets (an array of at least
 // one item, a string, a number, a boolean or an object).
 enum class Kind : std::uint8_t {
-  kType,               // the shape's type (core.json's rules hold for it)
-  kSpecVersion,        // "2.0" or "2.1" (core.json; the validator then wants "2.1")
-  kId,                 // identifier.json, prefixed by "<type>--"
-  kIdentifier,         // identifier.json
-  kIdentifiers,        // array of at least one identifier.json
-  kTimestamp,          // timestamp.json
-  kTimestampMillis,    // timestamp.json and at least three fraction digits
-  kString,             // any string
-  kStrings,            // array of at least one string
-  kBoolean,            // true or false
-  kConfidence,         // integer 0..100 (written as a JSON integer)
-  kRelationshipType,   // ^[a-z0-9\-]+$
-  kRelationshipEnd,    // identifier.json, not of an SRO or meta object
+  kType,              // the shape's type (core.json's rules hold for it)
+  kSpecVersion,       // "2.0" or "2.1" (core.json; the validator then wants "2.1")
+  kId,                // identifier.json, prefixed by "<type>--"
+  kIdentifier,        // identifier.json
+  kIdentifiers,       // array of at least one identifier.json
+  kTimestamp,         // timestamp.json
+  kTimestampMillis,   // timestamp.json and at least three fraction digits
+  kString,            // any string
+  kStrings,           // array of at least one string
+  kBoolean,           // true or false
+  kConfidence,        // integer 0..100 (written as a JSON integer)
+  kRelationshipType,  // ^[a-z0-9\-]+$
+  kRelationshipEnd,   // identifier.json, not of an SRO or meta object
 };
 
 struct Property {
@@ -53,8 +53,7 @@ constexpr Property kCore[] = {
     {"lang", Kind::kString},
     {"object_marking_refs", Kind::kIdentifiers},
 };
-constexpr std::string_view kCoreRequired[] = {"type", "spec_version", "id", "created",
-                                              "modified"};
+constexpr std::string_view kCoreRequired[] = {"type", "spec_version", "id", "created", "modified"};
 
 // sdos/indicator.json (kill_chain_phases left to the interpreted validator).
 constexpr Property kIndicator[] = {
@@ -67,9 +66,9 @@ constexpr std::string_view kIndicatorRequired[] = {"pattern", "pattern_type", "v
 
 // sdos/identity.json.
 constexpr Property kIdentity[] = {
-    {"roles", Kind::kStrings},          {"name", Kind::kString},
-    {"description", Kind::kString},     {"identity_class", Kind::kString},
-    {"sectors", Kind::kStrings},        {"contact_information", Kind::kString},
+    {"roles", Kind::kStrings},      {"name", Kind::kString},
+    {"description", Kind::kString}, {"identity_class", Kind::kString},
+    {"sectors", Kind::kStrings},    {"contact_information", Kind::kString},
 };
 constexpr std::string_view kIdentityRequired[] = {"name"};
 
@@ -130,7 +129,8 @@ bool ValueFits(Kind kind, const Json& v, std::string_view type) {
     case Kind::kIdentifier:
       return IsStringOf(v, MatchesIdentifierPattern);
     case Kind::kIdentifiers:
-      return NonEmptyArrayOf(v, [](const Json& i) { return IsStringOf(i, MatchesIdentifierPattern); });
+      return NonEmptyArrayOf(v,
+                             [](const Json& i) { return IsStringOf(i, MatchesIdentifierPattern); });
     case Kind::kTimestamp:
       return IsStringOf(v, [](std::string_view s) { return MatchesTimestampPattern(s, false); });
     case Kind::kTimestampMillis:
@@ -181,14 +181,16 @@ bool MatchesTimestampPattern(std::string_view s, bool millis) {
   if (!((s[5] == '0' && s[6] >= '1' && s[6] <= '9') || (s[5] == '1' && s[6] >= '0' && s[6] <= '2')))
     return false;
   if (s[7] != '-') return false;
-  if (!((s[8] == '0' && s[9] >= '1' && s[9] <= '9') || ((s[8] == '1' || s[8] == '2') && Digit(s[9])) ||
+  if (!((s[8] == '0' && s[9] >= '1' && s[9] <= '9') ||
+        ((s[8] == '1' || s[8] == '2') && Digit(s[9])) ||
         (s[8] == '3' && (s[9] == '0' || s[9] == '1'))))
     return false;
   if (s[10] != 'T') return false;
   if (!(((s[11] == '0' || s[11] == '1') && Digit(s[12])) ||
         (s[11] == '2' && s[12] >= '0' && s[12] <= '3')))
     return false;
-  if (s[13] != ':' || !(s[14] >= '0' && s[14] <= '5') || !Digit(s[15]) || s[16] != ':') return false;
+  if (s[13] != ':' || !(s[14] >= '0' && s[14] <= '5') || !Digit(s[15]) || s[16] != ':')
+    return false;
   if (!((s[17] >= '0' && s[17] <= '5' && Digit(s[18])) || (s[17] == '6' && s[18] == '0')))
     return false;
   size_t i = 19;

@@ -440,8 +440,9 @@ class Importer {
       auto rows = ENTENTE_TRY(tx_.Query(sql, params));
       for (const auto& r : rows) {
         Known& k = known[r.Text(0)];  // nodes stay put: k.content may point into k
-        k = Known{r.Text(1), nullptr, r.Int(3) != 0, r.Int(4),
-                  nullptr,   r.IsNull(5) ? std::string() : r.Text(5), r.Text(2)};
+        k = Known{r.Text(1), nullptr, r.Int(3) != 0,
+                  r.Int(4),  nullptr, r.IsNull(5) ? std::string() : r.Text(5),
+                  r.Text(2)};
         k.content = &k.stored_content;
       }
     }

@@ -277,8 +277,8 @@ std::optional<ObjectProblem> StixValidator::Validate(const Json& object,
   // certainly accept the object (fast_shape.h), else the interpreted schema,
   // which gives every error.
   const SchemaNode* schema = nullptr;
-  const bool fast = options.fast_shapes && !custom && !options.interop_profile &&
-                    FastSchemaAccepts(object);
+  const bool fast =
+      options.fast_shapes && !custom && !options.interop_profile && FastSchemaAccepts(object);
   if (fast) {
     // The official schema accepts the object.
   } else if (custom) {

@@ -41,8 +41,8 @@ constexpr const char* kSelect = "SELECT seq, subject, envelope FROM journal ";
 
 }  // namespace
 
-Result<std::int64_t> Journal::Record(store::Tx& tx, const Envelope& env,
-                                     const std::string& subject, const CanonicalForms* forms) {
+Result<std::int64_t> Journal::Record(store::Tx& tx, const Envelope& env, const std::string& subject,
+                                     const CanonicalForms* forms) {
   std::string computed;
   if (!forms) computed = ENTENTE_TRY(env.Canonical());
   const std::string& canonical = forms ? forms->stored : computed;

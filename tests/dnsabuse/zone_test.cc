@@ -414,11 +414,40 @@ TEST(ZoneReader, FastLinePathMatchesTheGeneralTokenizer) {
   EXPECT_NE(fast.find("issue 13 A record"), std::string::npos) << fast;
 
   // Random lines from a pool of tokens and blanks.
-  const std::vector<std::string> pool = {
-      "a",    "ns",  "NS",        "IN",         "in",      "A",     "AAAA",  "DS",    "RRSIG",
-      "60",   "1h",  "172800",    "1.2.3.4",    "::1",     "@",     "x.y.",  "x.y",   "CH",
-      "TXT",  "MX",  "10",        "$TTL",       "$ORIGIN", "\\#",   "0",     "ab",    "TYPE1",
-      "CLASS1", "0123456789abcdef", "0123456789abcdefg", "n.test.", "-", "*.w", "\x7f"};
+  const std::vector<std::string> pool = {"a",
+                                         "ns",
+                                         "NS",
+                                         "IN",
+                                         "in",
+                                         "A",
+                                         "AAAA",
+                                         "DS",
+                                         "RRSIG",
+                                         "60",
+                                         "1h",
+                                         "172800",
+                                         "1.2.3.4",
+                                         "::1",
+                                         "@",
+                                         "x.y.",
+                                         "x.y",
+                                         "CH",
+                                         "TXT",
+                                         "MX",
+                                         "10",
+                                         "$TTL",
+                                         "$ORIGIN",
+                                         "\\#",
+                                         "0",
+                                         "ab",
+                                         "TYPE1",
+                                         "CLASS1",
+                                         "0123456789abcdef",
+                                         "0123456789abcdefg",
+                                         "n.test.",
+                                         "-",
+                                         "*.w",
+                                         "\x7f"};
   const std::vector<std::string> blanks = {" ", "\t", "  ", " \t", "\r "};
   std::uint64_t seed = 42;
   auto next = [&seed]() {

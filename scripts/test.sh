@@ -2,11 +2,9 @@
 # Runs every test: the whole suite (SQLite, PostgreSQL, integration, browser)
 # under ASan+UBSan (clang-19) together with each libFuzzer target for a short
 # time, and the main (g++, optimised) build's suite on SQLite and the
-# backend-independent tests. The PostgreSQL tests and the console's browser
-# suite run once, in the sanitizer suite: the first exercise the same code as
-# the SQLite ones on another backend, the second drives the same console and
-# API in Chromium (327 of the g++ suite's 532 test-seconds), and running them
-# in both trees cost the most time of the run on two cores.
+# backend-independent tests. The PostgreSQL tests run once, in the sanitizer
+# suite: they exercise the same code as the SQLite ones on another backend,
+# and running them twice cost the most time of the run on two cores.
 # Starts a private PostgreSQL for the run and stops it.
 # Usage: scripts/test.sh [BUILD_DIR]
 set -euo pipefail
@@ -40,8 +38,8 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # committing, the browser), which the compiler fills.
 status=0
 GXX_LOG="$PGDIR/ctest-gxx.log"
-echo "== test suite (g++, all but the PostgreSQL and browser tests), while the sanitizer tree builds =="
-ctest --test-dir "$BUILD" --output-on-failure -j "$JOBS" --label-exclude 'postgres|browser' >"$GXX_LOG" 2>&1 &
+echo "== test suite (g++, all but the PostgreSQL tests), while the sanitizer tree builds =="
+ctest --test-dir "$BUILD" --output-on-failure -j "$JOBS" --label-exclude postgres >"$GXX_LOG" 2>&1 &
 gxx_pid=$!
 
 echo "== ASan+UBSan and fuzz build (clang-19) =="
@@ -58,13 +56,13 @@ cmake -S . -B "$SAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 
 wait "$gxx_pid" || status=1
 gxx_pid=
-echo "== test suite (g++, all but the PostgreSQL and browser tests): results =="
+echo "== test suite (g++, all but the PostgreSQL tests): results =="
 cat "$GXX_LOG"
 if [[ $san_built == 0 ]]; then
   echo "the sanitizer build failed" >&2
   exit 1
 fi
 
-echo "== whole test suite under ASan+UBSan (SQLite, PostgreSQL, browser), and fuzz targets =="
+echo "== whole test suite under ASan+UBSan (SQLite and PostgreSQL), and fuzz targets =="
 ctest --test-dir "$SAN_BUILD" --output-on-failure -j "$JOBS" || status=1
 exit $status

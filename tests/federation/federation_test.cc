@@ -214,8 +214,8 @@ TEST_P(FedTest, PendingIntroductionsAreCappedAtOneThousand) {
                             {"name", name},
                             {"base_url", "http://127.0.0.1:9"}}
                            .dump();
-    auto h = federation::SignRequest(k.secret_key, id, b.id(), "POST", target, body,
-                                     clock_.NowMillis());
+    auto h =
+        federation::SignRequest(k.secret_key, id, b.id(), "POST", target, body, clock_.NowMillis());
     EXPECT_TRUE(h);
     h->emplace("Content-Type", "application/json");
     auto r = http::Send(b.url, "POST", target, body, *h);

@@ -8,9 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <iostream>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -108,17 +108,49 @@ Json Relationship() {
 // Values that probe every kind of check.
 std::vector<Json> Probes(const std::string& type) {
   std::vector<Json> out = {
-      nullptr, true, false, 0, 50, 100, 101, -1, 50.0, 1.5, "", "x", "2.1", "2.0", "2.2",
-      Json::array(), Json::array({""}), Json::array({"x", "y"}), Json::array({1}),
-      Json::array({nullptr}), Json::object(), Json{{"a", 1}},
+      nullptr,
+      true,
+      false,
+      0,
+      50,
+      100,
+      101,
+      -1,
+      50.0,
+      1.5,
+      "",
+      "x",
+      "2.1",
+      "2.0",
+      "2.2",
+      Json::array(),
+      Json::array({""}),
+      Json::array({"x", "y"}),
+      Json::array({1}),
+      Json::array({nullptr}),
+      Json::object(),
+      Json{{"a", 1}},
       // timestamps
-      "2024-01-01T00:00:00Z", "2024-01-01T00:00:00.1Z", "2024-01-01T00:00:00.123Z",
-      "2024-01-01T00:00:00.123456789Z", "2024-13-01T00:00:00Z", "2024-00-10T00:00:00Z",
-      "2024-02-30T00:00:00.000Z", "2024-01-32T00:00:00.000Z", "2024-01-01T24:00:00.000Z",
-      "2024-01-01T23:60:00.000Z", "2024-01-01T00:00:60.000Z", "2024-01-01T00:00:61.000Z",
-      "2024-01-01t00:00:00.000Z", "2024-01-01T00:00:00.000z", "2024-01-01T00:00:00.Z",
-      "2024-01-01T00:00:00.000+00:00", "2024-01-01T00:00:00.000Z\n", " 2024-01-01T00:00:00Z",
-      "24-01-01T00:00:00.000Z", "2024-1-01T00:00:00.000Z",
+      "2024-01-01T00:00:00Z",
+      "2024-01-01T00:00:00.1Z",
+      "2024-01-01T00:00:00.123Z",
+      "2024-01-01T00:00:00.123456789Z",
+      "2024-13-01T00:00:00Z",
+      "2024-00-10T00:00:00Z",
+      "2024-02-30T00:00:00.000Z",
+      "2024-01-32T00:00:00.000Z",
+      "2024-01-01T24:00:00.000Z",
+      "2024-01-01T23:60:00.000Z",
+      "2024-01-01T00:00:60.000Z",
+      "2024-01-01T00:00:61.000Z",
+      "2024-01-01t00:00:00.000Z",
+      "2024-01-01T00:00:00.000z",
+      "2024-01-01T00:00:00.Z",
+      "2024-01-01T00:00:00.000+00:00",
+      "2024-01-01T00:00:00.000Z\n",
+      " 2024-01-01T00:00:00Z",
+      "24-01-01T00:00:00.000Z",
+      "2024-1-01T00:00:00.000Z",
       // identifiers
       "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
       "identity--311b2d2d-f010-4473-83ec-1edf84858f4c",
@@ -130,9 +162,12 @@ std::vector<Json> Probes(const std::string& type) {
       "malware--31b940d4-6f7f-459a-B0ea-9c1f17b5891b",
       "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891",
       "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891bb",
-      "ab--31b940d4-6f7f-459a-80ea-9c1f17b5891b", "a-b--31b940d4-6f7f-459a-80ea-9c1f17b5891b",
-      "x-y---31b940d4-6f7f-459a-80ea-9c1f17b5891b", "-xy--31b940d4-6f7f-459a-80ea-9c1f17b5891b",
-      "xy---31b940d4-6f7f-459a-80ea-9c1f17b5891b", "x_y--31b940d4-6f7f-459a-80ea-9c1f17b5891b",
+      "ab--31b940d4-6f7f-459a-80ea-9c1f17b5891b",
+      "a-b--31b940d4-6f7f-459a-80ea-9c1f17b5891b",
+      "x-y---31b940d4-6f7f-459a-80ea-9c1f17b5891b",
+      "-xy--31b940d4-6f7f-459a-80ea-9c1f17b5891b",
+      "xy---31b940d4-6f7f-459a-80ea-9c1f17b5891b",
+      "x_y--31b940d4-6f7f-459a-80ea-9c1f17b5891b",
       "Malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b",
       "bundle--31b940d4-6f7f-459a-80ea-9c1f17b5891b",
       "sighting--31b940d4-6f7f-459a-80ea-9c1f17b5891b",
@@ -141,7 +176,12 @@ std::vector<Json> Probes(const std::string& type) {
       "relationships--31b940d4-6f7f-459a-80ea-9c1f17b5891b",
       "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b\n",
       // relationship types
-      "uses", "USES", "a b", "x-y", "-", "a_b",
+      "uses",
+      "USES",
+      "a b",
+      "x-y",
+      "-",
+      "a_b",
       Json::array({"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"}),
       Json::array({"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb", "x"}),
       Json::array({"identity--311b2d2d-f010-4473-83ec-1edf84858f4c"}),
@@ -190,11 +230,31 @@ TEST(FastShape, MutationsGiveTheSameAnswerWithAndWithoutTheFastPath) {
     const auto probes = Probes(type);
     std::vector<std::string> names;
     for (const auto& [name, unused] : base.items()) names.push_back(name);
-    for (const char* extra :
-         {"labels", "confidence", "revoked", "lang", "created_by_ref", "object_marking_refs",
-          "external_references", "granular_markings", "extensions", "kill_chain_phases",
-          "severity", "x_custom", "ab", "id", "name", "pattern_version", "valid_until",
-          "start_time", "stop_time", "roles", "sectors", "foo_bin", "foo_hex", "Upper", "a-b"})
+    for (const char* extra : {"labels",
+                              "confidence",
+                              "revoked",
+                              "lang",
+                              "created_by_ref",
+                              "object_marking_refs",
+                              "external_references",
+                              "granular_markings",
+                              "extensions",
+                              "kill_chain_phases",
+                              "severity",
+                              "x_custom",
+                              "ab",
+                              "id",
+                              "name",
+                              "pattern_version",
+                              "valid_until",
+                              "start_time",
+                              "stop_time",
+                              "roles",
+                              "sectors",
+                              "foo_bin",
+                              "foo_hex",
+                              "Upper",
+                              "a-b"})
       names.push_back(extra);
     for (const auto& name : names) {
       Json removed = base;

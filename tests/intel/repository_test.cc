@@ -375,13 +375,15 @@ TEST_P(IntelRepositoryTest, CustomObservableWithOddPropertiesImports) {
 // objects. Ids start with `prefix` (8 hex digits) so two copies do not meet.
 std::string MixedBundle(std::string_view prefix) {
   auto id = [&](int n) { return fmt::format("indicator--{}-0000-4000-8000-{:012d}", prefix, n); };
-  const std::string md_id = fmt::format("marking-definition--{}-2222-4333-8444-555555555555", prefix);
+  const std::string md_id =
+      fmt::format("marking-definition--{}-2222-4333-8444-555555555555", prefix);
   std::vector<Json> objects;
-  objects.push_back(Json::parse(fmt::format(R"({{"type": "marking-definition", "spec_version": "2.1",
+  objects.push_back(
+      Json::parse(fmt::format(R"({{"type": "marking-definition", "spec_version": "2.1",
     "id": "{}", "created": "2020-01-01T00:00:00.000Z", "name": "TLP:AMBER",
     "extensions": {{"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d": {{
       "extension_type": "property-extension", "tlp_2_0": "amber"}}}}}})",
-                                            md_id)));
+                              md_id)));
   for (int i = 1; i < 1300; ++i) {
     Json o = Indicator(i, "2020-01-01T00:00:00.000Z", fmt::format("d{}.example", i));
     if (i % 101 == 7 && i > 300) {  // same version as an earlier one, other content
@@ -392,7 +394,8 @@ std::string MixedBundle(std::string_view prefix) {
       o = Indicator(i - 200, "2019-01-01T00:00:00.000Z", "old.example");
       o["created"] = "2019-01-01T00:00:00.000Z";
     }
-    o["id"] = id(std::stoi(o["id"].get<std::string>().substr(o["id"].get<std::string>().size() - 12)));
+    o["id"] =
+        id(std::stoi(o["id"].get<std::string>().substr(o["id"].get<std::string>().size() - 12)));
     if (i % 97 == 5) o["pattern"] = "[domain-name:value = ";
     if (i % 7 == 0) o["object_marking_refs"] = Json::array({kTlpGreen2});
     if (i % 50 == 0) o["object_marking_refs"] = Json::array({md_id});

@@ -214,16 +214,20 @@ bool MatchesIdentifierPattern(std::string_view s) {
   if (!(prefix.front() >= 'a' && prefix.front() <= 'z') || !LowerAlnum(prefix.back())) return false;
   for (char c : prefix)
     if (!(LowerAlnum(c) || c == '-')) return false;
-  std::string_view uuid = s.substr(u);
+  return IsStixUuidText(s.substr(u));
+}
+
+bool IsStixUuidText(std::string_view u) {
+  if (u.size() != 36) return false;
   for (size_t i = 0; i < 36; ++i) {
     if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (uuid[i] != '-') return false;
-    } else if (!Hex(uuid[i])) {
+      if (u[i] != '-') return false;
+    } else if (!Hex(u[i])) {
       return false;
     }
   }
-  if (uuid[14] < '1' || uuid[14] > '5') return false;
-  const char variant = uuid[19];
+  if (u[14] < '1' || u[14] > '5') return false;
+  const char variant = u[19];
   return variant == '8' || variant == '9' || variant == 'a' || variant == 'b' || variant == 'A' ||
          variant == 'B';
 }

@@ -32,5 +32,8 @@ bool FastSchemaAccepts(const nlohmann::json& object);
 // `T\d{2}:\d{2}:\d{2}\.\d{3,}Z$`) and common/identifier.json.
 bool MatchesTimestampPattern(std::string_view s, bool millis);
 bool MatchesIdentifierPattern(std::string_view s);
+// The UUID part of an identifier as that pattern has it: 36 characters,
+// hexadecimal digits of either case, version 1-5, variant 8, 9, a or b.
+bool IsStixUuidText(std::string_view u);
 
 }  // namespace entente::intel

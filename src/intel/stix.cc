@@ -51,22 +51,6 @@ bool In(const std::array<std::string_view, N>& a, std::string_view s) {
   return std::find(a.begin(), a.end(), s) != a.end();
 }
 
-bool IsHexChar(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
-
-bool IsUuidText(std::string_view u) {
-  if (u.size() != 36) return false;
-  for (size_t i = 0; i < 36; ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (u[i] != '-') return false;
-    } else if (!IsHexChar(u[i])) {
-      return false;
-    }
-  }
-  if (u[14] < '1' || u[14] > '5') return false;
-  char variant = static_cast<char>(std::tolower(static_cast<unsigned char>(u[19])));
-  return variant == '8' || variant == '9' || variant == 'a' || variant == 'b';
-}
-
 int DaysInMonth(int year, int month) {
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (month == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0)) return 29;
@@ -174,7 +158,7 @@ bool IsStixIdentifier(std::string_view id) {
   for (char c : type)
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
   if (type.front() == '-' || type.back() == '-') return false;
-  return IsUuidText(id.substr(sep + 2));
+  return IsStixUuidText(id.substr(sep + 2));
 }
 
 std::string VersionKey(std::string_view t) {
